@@ -1,0 +1,107 @@
+"""Finding decks: bundled, the user's deck folder, and `QUIZ_DECKS` paths.
+
+A broken deck never stops the others from loading: `scan` returns every deck
+file with either its `Deck` or its `DeckError`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from quiz import paths
+from quiz.errors import DeckError, Problem, UsageError
+from quiz.loader import load_deck
+from quiz.models import Deck
+
+DECK_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    path: Path
+    origin: str  # "bundled", "user", "QUIZ_DECKS" or "path"
+    deck: Deck | None
+    error: DeckError | None
+
+
+def deck_files(path: Path) -> Iterator[Path]:
+    """A file itself, or the deck files in a folder (sorted, recursively)."""
+    if path.is_dir():
+        for p in sorted(path.rglob("*")):
+            if p.suffix in DECK_SUFFIXES and p.is_file() and not p.name.startswith("."):
+                yield p
+    else:
+        yield path
+
+
+def known_roots() -> list[tuple[Path, str]]:
+    roots = [(paths.bundled_decks_dir(), "bundled"), (paths.user_decks_dir(), "user")]
+    extra = os.environ.get("QUIZ_DECKS", "")
+    roots += [(Path(p).expanduser(), "QUIZ_DECKS") for p in extra.split(os.pathsep) if p]
+    return roots
+
+
+def scan(roots: Iterable[tuple[Path, str]] | None = None) -> list[Entry]:
+    """Load every deck under the roots; later duplicates of a deck id are errors."""
+    entries: list[Entry] = []
+    owner: dict[str, Path] = {}
+    seen: set[Path] = set()
+    for root, origin in known_roots() if roots is None else roots:
+        if not root.exists():
+            if origin != "user" and origin != "bundled":
+                err = DeckError([Problem(str(root), 0, 0, "no such file or folder")])
+                entries.append(Entry(root, origin, None, err))
+            continue
+        for path in deck_files(root):
+            resolved = path.resolve()
+            if resolved in seen:
+                continue
+            seen.add(resolved)
+            entries.append(_load(path, origin, owner))
+    return entries
+
+
+def _load(path: Path, origin: str, owner: dict[str, Path]) -> Entry:
+    try:
+        deck = load_deck(path)
+    except DeckError as e:
+        return Entry(path, origin, None, e)
+    first = owner.get(deck.id)
+    if first is not None:
+        err = DeckError([Problem(str(path), 0, 0, f"deck id '{deck.id}' is already used by "
+                                 f"{first}; give this deck another id")])
+        return Entry(path, origin, None, err)
+    owner[deck.id] = path
+    return Entry(path, origin, deck, None)
+
+
+def find(names: Iterable[str]) -> list[Deck]:
+    """Decks by id or by path to a YAML file; raise a QuizError if one is missing or broken."""
+    entries: list[Entry] | None = None
+    decks: list[Deck] = []
+    for name in names:
+        p = Path(name).expanduser()
+        if p.suffix in DECK_SUFFIXES or p.exists():
+            if not p.exists():
+                raise UsageError(f"{name}: no such deck file")
+            decks.append(load_deck(p))
+            continue
+        if entries is None:
+            entries = scan()
+        match = [e for e in entries if e.deck is not None and e.deck.id == name]
+        if not match:
+            broken = [e for e in entries if e.error is not None and e.path.stem == name]
+            if broken and broken[0].error is not None:
+                raise broken[0].error
+            ids = sorted(e.deck.id for e in entries if e.deck is not None)
+            from quiz.loader import did_you_mean
+
+            raise UsageError(f"no deck with id '{name}'{did_you_mean(name, ids)}; "
+                             "'quiz decks' lists them")
+        deck = match[0].deck
+        assert deck is not None
+        decks.append(deck)
+    return decks

@@ -1,0 +1,488 @@
+"""Deck files -> validated `Deck`s, with every problem as FILE:LINE:COL.
+
+The field tables below are the single source of truth for the deck format:
+the JSON Schema in `deck.schema.json` and `docs/deck-format.md` are checked
+against them by the tests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from quiz.errors import DeckError, Problem
+from quiz.models import (
+    BLANK,
+    Answer,
+    Card,
+    CardType,
+    Deck,
+    Source,
+    answer_pool,
+    numeric_answer,
+)
+from quiz.yamltree import Map, Node, Scalar, ScalarTypeError, Seq, decode, parse, plain_value
+
+DECK_FIELDS = ("id", "title", "description", "year", "sources", "cards")
+SOURCE_FIELDS = ("outlet", "date", "title", "url")
+COMMON_CARD_FIELDS = (
+    "id", "type", "question", "answer", "tags", "source", "explain", "kind", "context", "draft",
+)
+TYPE_FIELDS: dict[CardType, tuple[str, ...]] = {
+    CardType.TEXT: ("accept",),
+    CardType.CHOICE: ("choices", "accept"),
+    CardType.MULTI: ("choices",),
+    CardType.NUMBER: ("tolerance", "qualifier", "unit"),
+    CardType.DATE: (),
+    CardType.TRUEFALSE: (),
+    CardType.ORDER: (),
+    CardType.CLOZE: ("accept",),
+}
+ALL_CARD_FIELDS = COMMON_CARD_FIELDS + tuple(
+    dict.fromkeys(f for fields in TYPE_FIELDS.values() for f in fields)
+)
+ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}"
+_ID = re.compile(ID_PATTERN)
+_COMMA_NUMBER = re.compile(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_YES = {"yes", "true", "y"}
+_NO = {"no", "false", "n"}
+
+
+def did_you_mean(word: str, options: tuple[str, ...] | list[str]) -> str:
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def load_deck(path: Path) -> Deck:
+    """Read and validate one deck file; raise DeckError listing every problem."""
+    name = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise DeckError([Problem(name, 0, 0, f"cannot read the file: {e.strerror}")]) from None
+    deck = read_deck(data, name)
+    return Deck(
+        deck.id, deck.title, deck.cards, deck.sources, deck.description, deck.year, path
+    )
+
+
+def read_deck(data: bytes | str, name: str) -> Deck:
+    """Validate deck text; `name` is what messages call the file."""
+    if isinstance(data, bytes):
+        text, problems = decode(data, name)
+        if text is None:
+            raise DeckError(problems)
+    else:
+        text = data
+    root, problems = parse(text, name)
+    reader = _Reader(name, problems)
+    deck = reader.deck(root) if root is not None or not problems else None
+    if reader.problems or deck is None:
+        raise DeckError(reader.problems)
+    return deck
+
+
+class _Reader:
+    def __init__(self, path: str, problems: list[Problem]) -> None:
+        self.path = path
+        self.problems = problems
+        self.card_cols: dict[str, int] = {}
+
+    # -- helpers -----------------------------------------------------------
+
+    def err(self, node: Node, message: str) -> None:
+        self.problems.append(Problem(self.path, node.line + 1, node.col + 1, message))
+
+    def fields(self, m: Map, allowed: tuple[str, ...], what: str,
+               applies: Callable[[str], str | None] | None = None) -> None:
+        for name, (key, _value) in m.pairs.items():
+            if name in allowed:
+                continue
+            reason = applies(name) if applies else None
+            if reason:
+                self.err(key, reason)
+            else:
+                self.err(key, f"unknown field '{name}' in {what}{did_you_mean(name, allowed)}")
+
+    def text(self, m: Map, name: str, what: str, required: bool = False) -> str | None:
+        pair = m.pairs.get(name)
+        if pair is None:
+            if required:
+                self.err(m, f"{what} has no '{name}'")
+            return None
+        key, node = pair
+        if not isinstance(node, Scalar):
+            self.err(node, f"'{name}' must be text, not a {_shape(node)}")
+            return None
+        value = node.text.strip()
+        if not value or (node.plain and node.text in ("~", "null", "Null", "NULL")):
+            if required:
+                self.err(key, f"'{name}' is empty")
+            return None
+        return value
+
+    def text_list(self, m: Map, name: str) -> tuple[str, ...] | None:
+        pair = m.pairs.get(name)
+        if pair is None:
+            return None
+        node = pair[1]
+        if isinstance(node, Scalar):
+            return (node.text.strip(),) if node.text.strip() else ()
+        if isinstance(node, Map):
+            self.err(node, f"'{name}' must be a list of text, not a mapping")
+            return None
+        out: list[str] = []
+        for item in node.items:
+            if not isinstance(item, Scalar):
+                self.err(item, f"each item of '{name}' must be text, not a {_shape(item)}")
+                continue
+            if not item.text.strip():
+                self.err(item, f"empty item in '{name}'")
+                continue
+            out.append(item.text.strip())
+        return tuple(out)
+
+    def ident(self, m: Map, what: str) -> str | None:
+        value = self.text(m, "id", what, required=True)
+        if value is not None and not _ID.fullmatch(value):
+            self.err(m.pairs["id"][1],
+                     f"id '{value}' may only use letters, digits and . _ : - "
+                     "(no spaces, at most 100 characters)")
+            return None
+        return value
+
+    def typed(self, node: Scalar) -> object:
+        try:
+            return plain_value(node)
+        except ScalarTypeError as e:
+            self.err(node, str(e))
+            return None
+
+    # -- the deck ----------------------------------------------------------
+
+    def deck(self, root: Node | None) -> Deck | None:
+        if root is None:
+            self.problems.append(Problem(self.path, 0, 0, "the file is empty; a deck needs "
+                                         "id, title and cards"))
+            return None
+        if not isinstance(root, Map):
+            self.err(root, f"a deck is a mapping with id, title and cards, not a {_shape(root)}")
+            return None
+        self.fields(root, DECK_FIELDS, "the deck")
+        deck_id = self.ident(root, "the deck")
+        title = self.text(root, "title", "the deck", required=True)
+        description = self.text(root, "description", "the deck")
+        year = self.year(root)
+        sources = self.sources(root)
+        cards = self.cards(root, sources)
+        if deck_id is None or title is None:
+            return None
+        deck = Deck(deck_id, title, tuple(cards), sources, description, year)
+        self.check_pools(deck)
+        return deck
+
+    def year(self, root: Map) -> int | None:
+        pair = root.pairs.get("year")
+        if pair is None:
+            return None
+        node = pair[1]
+        value = self.typed(node) if isinstance(node, Scalar) else None
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 9999:
+            self.err(node, "'year' must be a year like 2022")
+            return None
+        return value
+
+    def sources(self, root: Map) -> dict[str, Source]:
+        pair = root.pairs.get("sources")
+        if pair is None:
+            return {}
+        node = pair[1]
+        if not isinstance(node, Map):
+            self.err(node, "'sources' must map a short key to outlet, date and title")
+            return {}
+        out: dict[str, Source] = {}
+        for key, (knode, value) in node.pairs.items():
+            if not _ID.fullmatch(key):
+                self.err(knode, f"source key '{key}' may only use letters, digits and . _ : -")
+                continue
+            if not isinstance(value, Map):
+                self.err(value if value.line else knode,
+                         f"source '{key}' must be a mapping with outlet, date and title")
+                continue
+            what = f"source '{key}'"
+            self.fields(value, SOURCE_FIELDS, what)
+            outlet = self.text(value, "outlet", what, required=True)
+            title = self.text(value, "title", what, required=True)
+            date = self.source_date(value, what)
+            url = self.text(value, "url", what)
+            if outlet and title and date:
+                out[key] = Source(key, outlet, date, title, url)
+        return out
+
+    def source_date(self, m: Map, what: str) -> str | None:
+        pair = m.pairs.get("date")
+        if pair is None:
+            self.err(m, f"{what} has no 'date' (YYYY-MM-DD, or YYYY-MM when the day is unknown)")
+            return None
+        node = pair[1]
+        if isinstance(node, Scalar):
+            value = self.typed(node)
+            if isinstance(value, dt.date):
+                return value.isoformat()
+            if isinstance(value, str) and re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
+                return value
+        self.err(node, f"{what}: 'date' must be YYYY-MM-DD, or YYYY-MM when the day is unknown")
+        return None
+
+    def cards(self, root: Map, sources: dict[str, Source]) -> list[Card]:
+        pair = root.pairs.get("cards")
+        if pair is None:
+            self.err(root, "the deck has no 'cards'")
+            return []
+        node = pair[1]
+        if not isinstance(node, Seq):
+            self.err(node, "'cards' must be a list of cards (each item starts with '- ')")
+            return []
+        if not node.items:
+            self.err(node, "the deck has no cards")
+        cards: list[Card] = []
+        first_line: dict[str, int] = {}
+        for item in node.items:
+            if not isinstance(item, Map):
+                self.err(item, f"a card is a mapping with id, question and answer, "
+                         f"not a {_shape(item)}")
+                continue
+            id_node = item.pairs.get("id", (None, None))[1]
+            card_id = id_node.text.strip() if isinstance(id_node, Scalar) else None
+            if id_node is not None and card_id and card_id in first_line:
+                self.err(id_node, f"duplicate card id '{card_id}' (first used at line "
+                         f"{first_line[card_id]}); ids must be unique in a deck")
+                continue
+            if card_id:
+                first_line[card_id] = item.line + 1
+            card = self.card(item, sources)
+            if card is not None:
+                cards.append(card)
+        return cards
+
+    # -- one card ----------------------------------------------------------
+
+    def card(self, m: Map, sources: dict[str, Source]) -> Card | None:
+        before = len(self.problems)
+        card_id = self.ident(m, "this card")
+        what = f"card '{card_id}'" if card_id else "this card"
+        question = self.text(m, "question", what, required=True)
+        ctype = self.card_type(m, question, what)
+        if ctype is not None:
+            allowed = COMMON_CARD_FIELDS + TYPE_FIELDS[ctype]
+
+            def applies(name: str) -> str | None:
+                if name in ALL_CARD_FIELDS:
+                    return f"'{name}' does not apply to a {ctype.value} card"
+                return None
+
+            self.fields(m, allowed, what, applies)
+        else:
+            self.fields(m, ALL_CARD_FIELDS, what)
+        tags = self.text_list(m, "tags") or ()
+        source = self.text(m, "source", what)
+        if source is not None and source not in sources:
+            hint = did_you_mean(source, list(sources)) if sources else ""
+            known = "" if sources else " (the deck has no 'sources')"
+            self.err(m.pairs["source"][1],
+                     f"source '{source}' is not one of the deck's sources{hint}{known}")
+        explain = self.text(m, "explain", what)
+        kind = self.text(m, "kind", what)
+        context = self.text(m, "context", what)
+        draft = self.flag(m, "draft")
+        if ctype is None or question is None or card_id is None:
+            return None
+        answer = self.answer(m, ctype, what)
+        extra = self.type_fields(m, ctype, answer, question, what)
+        if answer is None or len(self.problems) > before:
+            return None
+        self.card_cols[card_id] = m.col + 1
+        return Card(card_id, ctype, question, answer, tags=tags, source=source, explain=explain,
+                    kind=kind, context=context, draft=draft, line=m.line + 1, **extra)
+
+    def flag(self, m: Map, name: str) -> bool:
+        pair = m.pairs.get(name)
+        if pair is None:
+            return False
+        node = pair[1]
+        value = self.typed(node) if isinstance(node, Scalar) else None
+        if not isinstance(value, bool):
+            self.err(node, f"'{name}' must be true or false")
+            return False
+        return value
+
+    def card_type(self, m: Map, question: str | None, what: str) -> CardType | None:
+        pair = m.pairs.get("type")
+        if pair is not None:
+            node = pair[1]
+            name = node.text.strip() if isinstance(node, Scalar) else ""
+            try:
+                return CardType(name)
+            except ValueError:
+                names = [t.value for t in CardType]
+                self.err(node, f"unknown card type '{name}'{did_you_mean(name, names)}; "
+                         f"types are {', '.join(names)}")
+                return None
+        apair = m.pairs.get("answer")
+        if apair is None:
+            self.err(m, f"{what} has no 'answer'")
+            return None
+        node = apair[1]
+        has_choices = "choices" in m.pairs
+        if isinstance(node, Seq):
+            return CardType.MULTI if has_choices else CardType.ORDER
+        if isinstance(node, Map):
+            self.err(node, "'answer' must be text, a number, a date, true/false or a list")
+            return None
+        if has_choices:
+            return CardType.CHOICE
+        value = self.typed(node)
+        if isinstance(value, bool):
+            return CardType.TRUEFALSE
+        if isinstance(value, dt.date):
+            return CardType.DATE
+        if isinstance(value, int | float):
+            return CardType.NUMBER
+        if question and BLANK in question:
+            return CardType.CLOZE
+        return CardType.TEXT
+
+    def answer(self, m: Map, ctype: CardType, what: str) -> Answer | None:
+        pair = m.pairs.get("answer")
+        if pair is None:
+            self.err(m, f"{what} has no 'answer'")
+            return None
+        node = pair[1]
+        if ctype in (CardType.MULTI, CardType.ORDER):
+            if not isinstance(node, Seq):
+                self.err(node, f"the answer of a {ctype.value} card is a list")
+                return None
+            items = self.text_list(m, "answer")
+            if items is None:
+                return None
+            least = 2 if ctype is CardType.ORDER else 1
+            if len(items) < least:
+                self.err(node, f"the answer of a {ctype.value} card needs at least {least} items")
+                return None
+            return items if self.unique(node, items, "answer") else None
+        if not isinstance(node, Scalar):
+            self.err(node, f"the answer of a {ctype.value} card is a single value, "
+                     f"not a {_shape(node)}")
+            return None
+        before = len(self.problems)
+        value = self.typed(node)
+        if len(self.problems) > before:
+            return None  # typed() said what is wrong
+        if ctype is CardType.NUMBER:
+            if isinstance(value, str) and _COMMA_NUMBER.fullmatch(value):
+                value = numeric_answer(value)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return value
+            self.err(node, "the answer of a number card must be a number, like 4500 or 2.5")
+            return None
+        if ctype is CardType.DATE:
+            if isinstance(value, str):
+                try:
+                    value = dt.date.fromisoformat(value.strip())
+                except ValueError:
+                    pass
+            if isinstance(value, dt.date):
+                return value
+            self.err(node, "the answer of a date card must be written YYYY-MM-DD, like 2022-01-07")
+            return None
+        if ctype is CardType.TRUEFALSE:
+            if isinstance(value, str) and value.strip().lower() in _YES | _NO:
+                value = value.strip().lower() in _YES
+            if isinstance(value, bool):
+                return value
+            self.err(node, "the answer of a truefalse card must be true or false")
+            return None
+        text = node.text.strip()
+        if not text:
+            self.err(node, "the answer is empty")
+            return None
+        return text
+
+    def unique(self, node: Node, items: tuple[str, ...], name: str) -> bool:
+        seen: set[str] = set()
+        for item in items:
+            if item.casefold() in seen:
+                self.err(node, f"'{item}' appears twice in '{name}'")
+                return False
+            seen.add(item.casefold())
+        return True
+
+    def type_fields(self, m: Map, ctype: CardType, answer: Answer | None, question: str,
+                    what: str) -> dict[str, Any]:
+        extra: dict[str, Any] = {}
+        if "accept" in TYPE_FIELDS[ctype]:
+            extra["accept"] = self.text_list(m, "accept") or ()
+        if ctype in (CardType.CHOICE, CardType.MULTI):
+            choices = self.text_list(m, "choices")
+            node = m.pairs["choices"][1] if "choices" in m.pairs else m
+            if choices is not None:
+                if len(choices) < 2:
+                    self.err(node, "'choices' needs at least 2 items")
+                elif self.unique(node, choices, "choices"):
+                    extra["choices"] = choices
+                    wanted = answer if isinstance(answer, tuple) else (answer,)
+                    for a in wanted:
+                        if isinstance(a, str) and a not in choices:
+                            close = [c for c in choices if c.casefold() == a.casefold()]
+                            hint = f" (did you mean '{close[0]}'?)" if close else ""
+                            self.err(node, f"the answer '{a}' is not among the choices{hint}")
+            elif ctype is CardType.MULTI:
+                self.err(m, f"{what}: a multi card needs 'choices' to pick from")
+        if ctype is CardType.NUMBER:
+            pair = m.pairs.get("tolerance")
+            if pair is not None:
+                node = pair[1]
+                tol = self.typed(node) if isinstance(node, Scalar) else None
+                if isinstance(tol, int | float) and not isinstance(tol, bool) and tol >= 0:
+                    extra["tolerance"] = float(tol)
+                else:
+                    self.err(node, "'tolerance' must be a number of 0 or more")
+            for name in ("qualifier", "unit"):
+                value = self.text(m, name, what)
+                if value is not None:
+                    extra[name] = value
+        if ctype is CardType.CLOZE:
+            blanks = question.count(BLANK)
+            if blanks != 1:
+                node = m.pairs["question"][1]
+                self.err(node, f"a cloze question has exactly one blank written {BLANK} "
+                         f"(found {blanks})")
+        return extra
+
+    def check_pools(self, deck: Deck) -> None:
+        for card in deck.cards:
+            if card.type is not CardType.CHOICE or card.choices is not None:
+                continue
+            assert isinstance(card.answer, str)
+            if numeric_answer(card.answer) is not None:
+                continue
+            pool = answer_pool(deck, card)
+            if len(pool) < 2:
+                where = f"kind '{card.kind}'" if card.kind else (
+                    f"tag '{card.tags[0]}'" if card.tags else "no kind or tag")
+                self.problems.append(Problem(
+                    self.path, card.line, self.card_cols.get(card.id, 1),
+                    f"card '{card.id}' has no 'choices' and the deck has only {len(pool)} other "
+                    f"answers with {where} to draw them from; list 'choices' or set 'kind'"))
+
+
+def _shape(node: Node) -> str:
+    if isinstance(node, Map):
+        return "mapping"
+    if isinstance(node, Seq):
+        return "list"
+    return "value"

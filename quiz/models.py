@@ -1,0 +1,159 @@
+"""Plain data: decks, cards, sources. Nothing here reads files or prints."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+
+class CardType(StrEnum):
+    TEXT = "text"
+    CHOICE = "choice"
+    MULTI = "multi"
+    NUMBER = "number"
+    DATE = "date"
+    TRUEFALSE = "truefalse"
+    ORDER = "order"
+    CLOZE = "cloze"
+
+
+#: What a card's `answer` holds, by card type:
+#: text/choice/cloze -> str, multi/order -> tuple[str, ...], number -> int | float,
+#: date -> datetime.date, truefalse -> bool.
+Answer = str | int | float | bool | dt.date | tuple[str, ...]
+
+BLANK = "___"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    key: str
+    outlet: str
+    date: str
+    title: str
+    url: str | None = None
+
+    def cite(self) -> str:
+        return f"{self.outlet}, {self.date}: {self.title}"
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    id: str
+    type: CardType
+    question: str
+    answer: Answer
+    accept: tuple[str, ...] = ()
+    choices: tuple[str, ...] | None = None
+    tags: tuple[str, ...] = ()
+    source: str | None = None
+    explain: str | None = None
+    kind: str | None = None
+    tolerance: float = 0.0
+    qualifier: str | None = None
+    unit: str | None = None
+    context: str | None = None
+    draft: bool = False
+    line: int = 0
+
+
+def format_number(value: float) -> str:
+    """4500 -> '4,500'; 2.5 -> '2.5'."""
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,}"
+
+
+def format_date(value: dt.date) -> str:
+    """2022-01-07 -> '7 January 2022' (unambiguous in every locale)."""
+    return f"{value.day} {value:%B %Y}"
+
+
+def answer_text(card: Card) -> str:
+    """The card's answer as a person would write it."""
+    a = card.answer
+    if card.type is CardType.NUMBER:
+        assert isinstance(a, int | float) and not isinstance(a, bool)
+        text = format_number(a)
+        if card.unit:
+            text = f"{text} {card.unit}"
+        return f"{card.qualifier} {text}" if card.qualifier else text
+    if card.type is CardType.DATE:
+        assert isinstance(a, dt.date)
+        return format_date(a)
+    if card.type is CardType.TRUEFALSE:
+        return "True" if a else "False"
+    if card.type is CardType.ORDER:
+        assert isinstance(a, tuple)
+        return " -> ".join(a)
+    if isinstance(a, tuple):
+        return ", ".join(a)
+    return str(a)
+
+
+@dataclass(frozen=True, slots=True)
+class Deck:
+    id: str
+    title: str
+    cards: tuple[Card, ...]
+    sources: Mapping[str, Source] = field(default_factory=dict)
+    description: str | None = None
+    year: int | None = None
+    path: Path | None = None
+
+    def card(self, card_id: str) -> Card | None:
+        for c in self.cards:
+            if c.id == card_id:
+                return c
+        return None
+
+    def type_counts(self) -> dict[CardType, int]:
+        counts: dict[CardType, int] = {}
+        for c in self.cards:
+            counts[c.type] = counts.get(c.type, 0) + 1
+        return counts
+
+    def tags(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for c in self.cards:
+            for t in c.tags:
+                seen.setdefault(t, None)
+        return list(seen)
+
+
+_POOL_TYPES = (CardType.TEXT, CardType.CHOICE, CardType.CLOZE)
+
+
+def pool_key(card: Card) -> str:
+    """Which answers a choice card without `choices` draws distractors from:
+    cards of the same `kind` (person, country, ...), else of the same first tag."""
+    if card.kind:
+        return f"kind:{card.kind}"
+    return f"tag:{card.tags[0]}" if card.tags else "tag:"
+
+
+def answer_pool(deck: Deck, card: Card) -> list[str]:
+    """Distinct answers of the deck's other cards in the same pool as `card`."""
+    key = pool_key(card)
+    seen: dict[str, None] = {}
+    taken = {card.answer.casefold()} if isinstance(card.answer, str) else set()
+    taken.update(a.casefold() for a in card.accept)
+    for other in deck.cards:
+        if other.type in _POOL_TYPES and pool_key(other) == key and isinstance(other.answer, str):
+            if other.answer.casefold() not in taken:
+                taken.add(other.answer.casefold())
+                seen[other.answer] = None
+    return list(seen)
+
+
+def numeric_answer(text: str) -> float | None:
+    """'225' or '4,500' -> a number; anything else -> None."""
+    import re
+
+    t = text.strip()
+    if re.fullmatch(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?", t):
+        return float(t.replace(",", ""))
+    return None

@@ -1,0 +1,38 @@
+"""Where quiz keeps its files. `QUIZ_HOME` overrides the platform data dir."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def data_dir() -> Path:
+    home = os.environ.get("QUIZ_HOME")
+    if home:
+        return Path(home).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("quiz", appauthor=False))
+
+
+def user_decks_dir() -> Path:
+    return data_dir() / "decks"
+
+
+def default_db() -> Path:
+    return data_dir() / "history.sqlite3"
+
+
+def bundled_decks_dir() -> Path:
+    """The decks shipped with quiz: inside the wheel, or beside the package
+    in a source checkout (editable install)."""
+    inside = PACKAGE_DIR / "bundled_decks"
+    if inside.is_dir():
+        return inside
+    return PACKAGE_DIR.parent / "decks"
+
+
+def schema_path() -> Path:
+    return PACKAGE_DIR / "deck.schema.json"

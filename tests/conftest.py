@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLES = ROOT.parent / "shared" / "articles"
+
+
+@pytest.fixture(autouse=True)
+def quiz_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own empty data dir and no extra deck paths."""
+    home = tmp_path_factory.mktemp("quiz-home")
+    monkeypatch.setenv("QUIZ_HOME", str(home))
+    monkeypatch.delenv("QUIZ_DECKS", raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "80")
+    return home
+
+
+@pytest.fixture
+def write_deck(tmp_path: Path) -> Callable[[str, str], Path]:
+    def write(text: str, name: str = "deck.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def keys() -> Iterator[Callable[..., None]]:
+    """Feed keystrokes to questionary prompts through a prompt_toolkit pipe."""
+    from prompt_toolkit.application import create_app_session
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+
+        def send(*chunks: str) -> None:
+            pipe.send_text("".join(chunks))
+            pipe.close()
+
+        yield send

@@ -1,0 +1,152 @@
+"""The bundled decks: coverage, and every card checked against its article."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from quiz.loader import load_deck
+from quiz.models import Card, CardType, Deck, format_number
+
+from .conftest import ARTICLES, ROOT
+
+DECKS = sorted((ROOT / "decks").glob("*.yaml"))
+needs_articles = pytest.mark.skipif(
+    not ARTICLES.is_dir(), reason="the source articles (../shared/articles) are not here"
+)
+SMALL = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+ORDINAL = ["zeroth", "first", "second", "third", "fourth", "fifth", "sixth", "seventh",
+           "eighth", "ninth", "tenth"]
+MONTH_DAY = re.compile(r"\b(January|February|March|April|May|June|July|August|September|"
+                       r"October|November|December) (\d{1,2})\b(?:,? (\d{4})\b)?")
+QUOTED = re.compile(r"“([^”]+)”")
+
+
+def norm(text: str) -> str:
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return re.sub(r"\s+", " ", text).casefold()
+
+
+def all_cards() -> list[tuple[Deck, Card]]:
+    out = []
+    for path in DECKS:
+        deck = load_deck(path)
+        out += [(deck, c) for c in deck.cards]
+    return out
+
+
+def articles() -> dict[str, str]:
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(ARTICLES.glob("0*.txt"))}
+
+
+def article_for(deck: Deck, card: Card) -> str:
+    assert card.source, f"{deck.id}/{card.id} cites no source"
+    title = deck.sources[card.source].title
+    found = [text for text in articles().values() if norm(title) in norm(text)]
+    assert len(found) == 1, f"{deck.id}/{card.id}: no article titled {title!r}"
+    return found[0]
+
+
+def states_date(article: str, day: dt.date) -> bool:
+    month, abbr = f"{day:%B}", f"{day:%b}"
+    pattern = rf"\b(?:{month}|{abbr}\.?) {day.day}\b"
+    if day.year != 2022:
+        pattern += rf",? {day.year}"
+    return re.search(pattern, article) is not None
+
+
+def states_number(article: str, value: float) -> bool:
+    n = norm(article)
+    forms = {format_number(value), format_number(value).replace(",", "")}
+    if float(value).is_integer() and 0 <= value <= 10:
+        forms |= {SMALL[int(value)], ORDINAL[int(value)]}
+    return any(re.search(rf"(?<![\d,]){re.escape(f.casefold())}(?![\d,])", n) for f in forms)
+
+
+def test_coverage_by_kind() -> None:
+    tags: dict[str, int] = {}
+    for _deck, card in all_cards():
+        assert card.tags, f"{card.id} has no tag"
+        for t in card.tags:
+            tags[t] = tags.get(t, 0) + 1
+    assert tags["dates"] >= 12
+    assert tags["figures"] >= 10
+    assert tags["quotes"] >= 15
+    assert tags["members"] >= 6
+    assert set(tags) == {"dates", "figures", "quotes", "members"}
+
+
+def test_every_quoted_person_has_a_card() -> None:
+    speakers = {str(c.answer) for _d, c in all_cards() if "quotes" in c.tags}
+    for person in ["Ermek Kosherbayev", "Erlan Karin", "Sergey Lavrov", "Olzhas Khusainov",
+                   "Alexander Sinyagovsky", "Kassym-Jomart Tokayev", "Alexey Borodavkin"]:
+        assert person in speakers, person
+
+
+def test_turning_point_attribution_is_split_by_source() -> None:
+    cards = {c.id: (d, c) for d, c in all_cards()}
+    tass, at = cards["turning-point-tass"], cards["turning-point-astana-times"]
+    assert tass[1].answer == "Ermek Kosherbayev" and at[1].answer == "Kassym-Jomart Tokayev"
+    assert tass[0].sources[tass[1].source or ""].outlet == "TASS"
+    assert at[0].sources[at[1].source or ""].outlet == "The Astana Times"
+
+
+@needs_articles
+def test_every_article_is_cited() -> None:
+    cited = set()
+    for deck, card in all_cards():
+        article = article_for(deck, card)
+        cited |= {name for name, text in articles().items() if text == article}
+    assert cited == set(articles())
+
+
+@needs_articles
+@pytest.mark.parametrize(("deck", "card"), all_cards(), ids=lambda x: getattr(x, "id", ""))
+def test_card_is_stated_in_its_article(deck: Deck, card: Card) -> None:
+    article = article_for(deck, card)
+    if card.type is CardType.DATE:
+        assert isinstance(card.answer, dt.date)
+        assert states_date(article, card.answer), f"{card.answer} is not stated"
+    if card.type is CardType.NUMBER:
+        assert isinstance(card.answer, int | float)
+        assert states_number(article, card.answer), f"{card.answer} is not stated"
+    if card.type is CardType.CHOICE and isinstance(card.answer, str) and card.answer.isdigit():
+        assert states_number(article, int(card.answer))
+    texts = [card.question, card.explain or ""]
+    for text in texts:
+        for phrase in QUOTED.findall(text):
+            assert norm(phrase) in norm(article), f"quote not in the article: {phrase!r}"
+            assert len(phrase.split()) <= 12, f"quote too long to be a short phrase: {phrase!r}"
+        for month, day, year in MONTH_DAY.findall(text):
+            when = dt.datetime.strptime(f"{month} {day} {year or 2022}", "%B %d %Y").date()
+            assert states_date(article, when), f"{month} {day} {year}"
+        without_dates = MONTH_DAY.sub("", text)
+        for figure in re.findall(r"(?<![\w-])\d[\d,]*(?:\.\d+)?(?![\w-])", without_dates):
+            value = float(figure.rstrip(",").replace(",", ""))
+            assert states_number(article, value), f"figure {figure} is not stated"
+    if "quotes" in card.tags or "members" in card.tags:
+        answers = card.answer if isinstance(card.answer, tuple) else (card.answer,)
+        for a in answers:
+            if isinstance(a, str) and card.type is not CardType.ORDER:
+                assert norm(a) in norm(article), f"{a!r} is not named in the article"
+
+
+@needs_articles
+def test_decks_do_not_copy_article_prose() -> None:
+    """No run of 8 words from an article appears in a deck outside “quoted” phrases."""
+    def words(text: str) -> list[str]:
+        return re.findall(r"[a-z0-9]+", norm(text))
+
+    shingles = set()
+    for text in articles().values():
+        w = words(text)
+        shingles |= {" ".join(w[i:i + 8]) for i in range(len(w) - 7)}
+    for path in DECKS:
+        prose = QUOTED.sub(" ", path.read_text(encoding="utf-8"))
+        prose = re.sub(r"^\s*title: .*$", "", prose, flags=re.M)  # headlines are citations
+        w = words(prose)
+        copied = [" ".join(w[i:i + 8]) for i in range(len(w) - 7)
+                  if " ".join(w[i:i + 8]) in shingles]
+        assert not copied, f"{path.name} copies article prose: {copied[:3]}"

@@ -1,0 +1,123 @@
+"""`quiz --version`, `--help`, `quiz decks` and `quiz validate` as a user runs them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from quiz import __version__
+from quiz.cli import app
+
+from .conftest import ROOT
+
+runner = CliRunner()
+GOOD = """id: mine
+title: My deck
+cards:
+  - id: a
+    question: Capital of Kazakhstan in 2022?
+    answer: Nur-Sultan
+"""
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert (result.exit_code, result.output) == (0, f"quiz {__version__}\n")
+
+
+def test_every_command_has_help() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    commands = [line.split()[0] for line in result.output.split("Commands:")[1].splitlines()
+                if line.strip()]
+    assert {"decks", "validate"} <= set(commands)
+    for name in commands:
+        sub = runner.invoke(app, [name, "--help"])
+        assert sub.exit_code == 0, name
+        assert "Usage: quiz " + name in " ".join(sub.output.split())
+        doc = app.registered_commands[[c.name for c in app.registered_commands].index(name)]
+        assert doc.callback is not None and doc.callback.__doc__, f"{name} has no help text"
+
+
+def test_decks_lists_bundled_with_type_counts() -> None:
+    result = runner.invoke(app, ["decks"])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0].startswith("csto-dates")
+    assert "16 cards" in lines[0]
+    assert lines[1].split() == ["bundled:", "date", "14,", "order", "1,", "truefalse", "1"]
+    assert all(len(line) <= 80 for line in lines)
+
+
+def test_a_broken_deck_does_not_hide_the_others(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "good.yaml").write_text(GOOD)
+    (tmp_path / "bad.yaml").write_text("id: bad\ntitle: [\n")
+    monkeypatch.setenv("QUIZ_DECKS", str(tmp_path))
+    result = runner.invoke(app, ["decks"])
+    assert result.exit_code == 0
+    assert "mine" in result.stdout and "csto-quotes" in result.stdout
+    assert result.stderr.startswith(f"broken: {tmp_path / 'bad.yaml'}:3:1: YAML syntax error")
+
+
+def test_validate_clean_bundled() -> None:
+    result = runner.invoke(app, ["validate"])
+    assert (result.exit_code, result.stdout) == (0, "ok: 4 decks, 61 cards\n")
+
+
+def test_validate_lists_problems_and_exits_1(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    extra = "  - id: a\n    question: q\n    answer: x\n"
+    bad.write_text(GOOD.replace("answer:", "anser:") + extra)
+    result = runner.invoke(app, ["validate", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"{bad}:4:5: card 'a' has no 'answer'",
+        f"{bad}:6:5: unknown field 'anser' in card 'a' (did you mean 'answer'?)",
+        f"{bad}:7:9: duplicate card id 'a' (first used at line 4); ids must be unique in a deck",
+    ]
+    assert result.stderr == "3 problems in 1 file\n"
+
+
+def test_validate_missing_path(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["validate", str(tmp_path / "nope.yaml")])
+    assert result.exit_code == 1
+    assert result.stdout == f"{tmp_path / 'nope.yaml'}: no such file or folder\n"
+
+
+def test_duplicate_deck_ids_across_files(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(GOOD)
+    (tmp_path / "b.yaml").write_text(GOOD)
+    result = runner.invoke(app, ["validate", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.stdout == (f"{tmp_path / 'b.yaml'}: deck id 'mine' is already used by "
+                             f"{tmp_path / 'a.yaml'}; give this deck another id\n")
+
+
+def test_user_deck_folder_is_listed(quiz_home: Path) -> None:
+    (quiz_home / "decks").mkdir()
+    (quiz_home / "decks" / "mine.yaml").write_text(GOOD)
+    result = runner.invoke(app, ["decks"])
+    assert "mine" in result.stdout and "user: text 1" in result.stdout
+
+
+@pytest.mark.slow
+def test_installed_command_lists_bundled_decks_from_elsewhere(tmp_path: Path) -> None:
+    """The entry point as installed (from a wheel in CI): decks ship inside it."""
+    env = {**os.environ, "PYTHONPATH": ""}
+    out = subprocess.run([sys.executable, "-m", "quiz", "decks"], cwd=tmp_path,
+                         capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert [line.split()[0] for line in out.stdout.splitlines()[::2]] == [
+        "csto-dates", "csto-figures", "csto-members", "csto-quotes"]
+    where = subprocess.run([sys.executable, "-c", "import quiz; print(quiz.__file__)"],
+                           cwd=tmp_path, capture_output=True, text=True, env=env, timeout=60)
+    package = Path(where.stdout.strip()).parent
+    if ROOT not in package.parents:  # a real (non-editable) install
+        assert sorted(p.name for p in (package / "bundled_decks").glob("*.yaml")) == [
+            "csto-dates.yaml", "csto-figures.yaml", "csto-members.yaml", "csto-quotes.yaml"]

@@ -1,0 +1,175 @@
+"""The deck loader: every malformed deck gives exact FILE:LINE:COL messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from quiz.errors import DeckError
+from quiz.loader import read_deck
+from quiz.models import CardType, answer_text
+
+BAD = Path(__file__).parent / "decks" / "bad"
+
+
+def problems_of(path: Path) -> list[str]:
+    with pytest.raises(DeckError) as info:
+        read_deck(path.read_bytes(), path.name)
+    return [str(p) for p in info.value.problems]
+
+
+@pytest.mark.parametrize("path", sorted(BAD.glob("*.yaml")), ids=lambda p: p.stem)
+def test_malformed_deck_reports_every_problem(path: Path) -> None:
+    # Each bad deck lists its expected messages in '# expect:' lines. The
+    # comment lines are part of the file, so line numbers count them.
+    expected = sorted(
+        f"{path.name}:{m}" if not m.startswith("0:0:") else f"{path.name}{m[3:]}"
+        for m in re.findall(r"^# expect: (.*)$", path.read_text(), re.M)
+    )
+    assert expected, f"{path.name} has no '# expect:' lines"
+    assert sorted(problems_of(path)) == expected
+
+
+def test_python_tag_runs_nothing(tmp_path: Path) -> None:
+    marker = Path("/tmp/quiz-pwned")
+    marker.unlink(missing_ok=True)
+    problems_of(BAD / "tag-python.yaml")
+    assert not marker.exists()
+
+
+MINIMAL = "id: d\ntitle: T\ncards:\n  - id: c\n    question: Q?\n    answer: {answer}\n"
+
+
+@pytest.mark.parametrize(
+    ("answer", "ctype", "value"),
+    [
+        ("Almaty", CardType.TEXT, "Almaty"),
+        ("2022-01-07", CardType.DATE, dt.date(2022, 1, 7)),
+        ("4500", CardType.NUMBER, 4500),
+        ("2.5", CardType.NUMBER, 2.5),
+        ("true", CardType.TRUEFALSE, True),
+        ("false", CardType.TRUEFALSE, False),
+        ("[a, b]", CardType.ORDER, ("a", "b")),
+        # YAML 1.1 traps stay text: Norway's code, a leading zero, a version.
+        ("NO", CardType.TEXT, "NO"),
+        ("yes", CardType.TEXT, "yes"),
+        ("0755", CardType.TEXT, "0755"),
+        ("'1.10'", CardType.TEXT, "1.10"),
+        ("1_000", CardType.TEXT, "1_000"),
+    ],
+)
+def test_answer_decides_the_type(answer: str, ctype: CardType, value: object) -> None:
+    deck = read_deck(MINIMAL.format(answer=answer), "d.yaml")
+    card = deck.cards[0]
+    assert (card.type, card.answer) == (ctype, value)
+
+
+def test_explicit_text_type_keeps_the_written_number() -> None:
+    text = MINIMAL.format(answer="1.10") + "    type: text\n"
+    card = read_deck(text, "d.yaml").cards[0]
+    assert card.answer == "1.10"
+
+
+def test_choice_multi_cloze_inferred() -> None:
+    text = """id: d
+title: T
+cards:
+  - {id: c1, question: Q?, answer: a, choices: [a, b]}
+  - {id: c2, question: Q?, answer: [a], choices: [a, b]}
+  - {id: c3, question: Fill ___ in, answer: x}
+  - {id: c4, question: N?, answer: "4,500", type: number, qualifier: more than}
+"""
+    cards = read_deck(text, "d.yaml").cards
+    assert [c.type for c in cards] == [CardType.CHOICE, CardType.MULTI, CardType.CLOZE,
+                                       CardType.NUMBER]
+    assert answer_text(cards[3]) == "more than 4,500"
+
+
+def test_reworded_card_keeps_its_id() -> None:
+    a = read_deck(MINIMAL.format(answer="x"), "d.yaml").cards[0]
+    b = read_deck(MINIMAL.replace("Q?", "New wording?").format(answer="x"), "d.yaml").cards[0]
+    assert a.id == b.id == "c" and a.question != b.question
+
+
+# --- hostile input, bounded -----------------------------------------------
+
+def test_alias_bomb_rejected_fast() -> None:
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, 10):
+        refs = ",".join([f"*a{i - 1}"] * 9)
+        lines.append(f"a{i}: &a{i} [{refs}]")
+    start = time.perf_counter()
+    with pytest.raises(DeckError) as info:
+        read_deck("\n".join(lines), "bomb.yaml")
+    assert time.perf_counter() - start < 1.0
+    assert str(info.value) == (
+        "bomb.yaml:1:5: anchors (&a0) are not allowed in decks; write the value out"
+    )
+
+
+def test_deep_nesting_rejected_without_crash(tmp_path: Path) -> None:
+    # libyaml's composer segfaults at this depth; run in a child so a crash
+    # would show as a signal exit rather than kill the test run.
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("[" * 30_000)
+    code = ("import sys; from quiz.loader import load_deck; from pathlib import Path\n"
+            "from quiz.errors import DeckError\n"
+            "try:\n    load_deck(Path(sys.argv[1]))\n"
+            "except DeckError as e:\n    print(e)\n")
+    start = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", code, str(deep)], capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert time.perf_counter() - start < 5
+    assert out.stdout.strip() == f"{deep}:1:33: nesting deeper than 32 levels"
+
+
+def test_huge_string_and_integer_are_bounded() -> None:
+    text = MINIMAL.format(answer="x" * 50_000)
+    with pytest.raises(DeckError) as info:
+        read_deck(text, "d.yaml")
+    assert str(info.value) == "d.yaml:6:13: text of 50,000 characters; the limit is 20,000"
+    with pytest.raises(DeckError) as info:
+        read_deck(MINIMAL.format(answer="9" * 5000) + "    type: number\n", "d.yaml")
+    assert str(info.value) == "d.yaml:6:13: number with 5000 digits is too large"
+
+
+def test_huge_file_refused_before_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    import quiz.yamltree
+
+    monkeypatch.setattr(quiz.yamltree, "MAX_BYTES", 1024)
+    with pytest.raises(DeckError) as info:
+        read_deck(b"# " + b"x" * 2048, "big.yaml")
+    assert str(info.value) == "big.yaml: file is 0 MiB; decks are limited to 0 MiB"
+
+
+def test_latin1_bytes_named_with_position() -> None:
+    data = MINIMAL.format(answer="Caf\xe9").encode("latin-1")
+    with pytest.raises(DeckError) as info:
+        read_deck(data, "d.yaml")
+    assert str(info.value) == "d.yaml:6:16: not valid UTF-8 (byte 0xE9); save the file as UTF-8"
+
+
+def test_nul_byte_refused() -> None:
+    with pytest.raises(DeckError) as info:
+        read_deck(b"id: d\x00\n", "d.yaml")
+    assert str(info.value) == "d.yaml:1:6: contains a NUL byte; is this a binary file?"
+
+
+def test_bom_is_fine() -> None:
+    deck = read_deck(b"\xef\xbb\xbf" + MINIMAL.format(answer="x").encode(), "d.yaml")
+    assert deck.id == "d"
+
+
+def test_raw_escape_byte_in_stream_is_a_located_error() -> None:
+    with pytest.raises(DeckError) as info:
+        read_deck("id: d\ntitle: a\x1b[31m\n", "d.yaml")
+    assert str(info.value) == (
+        "d.yaml:2:9: YAML error: control characters are not allowed (U+001B ESCAPE)"
+    )

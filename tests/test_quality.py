@@ -1,0 +1,35 @@
+"""Lint and strict typing are part of the suite, so CI enforces them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import ROOT
+
+
+@pytest.mark.slow
+def test_ruff_clean() -> None:
+    out = subprocess.run([sys.executable, "-m", "ruff", "check", "quiz", "tests", "bench"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+@pytest.mark.slow
+def test_mypy_strict_clean() -> None:
+    out = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_core_modules_do_no_terminal_io() -> None:
+    """The core is driven from Python: no prompts, no rich, no printing."""
+    for name in ["models", "errors", "loader", "yamltree", "catalog", "schema", "textsafe"]:
+        path = ROOT / "quiz" / f"{name}.py"
+        if not path.exists():
+            continue
+        text = path.read_text(encoding="utf-8").split('if __name__ == "__main__"')[0]
+        for banned in ("import questionary", "import rich", "from rich", "print(", "typer"):
+            assert banned not in text, f"{name}: {banned}"
