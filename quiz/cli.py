@@ -138,12 +138,31 @@ def decks_command() -> None:
             typer.echo(f"broken: {first}{more}", err=True)
 
 
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="History database file (default: history.sqlite3 in your "
+                 "data folder, or in QUIZ_HOME).", show_default=False, dir_okay=False),
+]
+
+
+def _open_store(db: Path | None, create: bool = True) -> Any:
+    from quiz.paths import default_db
+    from quiz.store import open_store
+
+    return open_store(db or default_db(), create=create)
+
+
 @app.command("validate")
 def validate_command(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(help="Deck files or folders (default: every known deck).",
                        show_default=False),
+    ] = None,
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", help="Also report history in this database (or the default one "
+                     "with --db '') for cards no longer in their deck.", show_default=False),
     ] = None,
 ) -> None:
     """Check decks and explain every mistake.
@@ -174,6 +193,64 @@ def validate_command(
         typer.echo("no deck files found", err=True)
         raise typer.Exit(1)
     typer.echo(f"ok: {files} deck{'s' if files != 1 else ''}, {cards} cards")
+    if db is not None:
+        _report_orphans(entries, None if str(db) == "" else db)
+
+
+def _report_orphans(entries: list[Any], db: Path | None) -> None:
+    """Cards with history that are no longer in their deck: kept, and named."""
+    from quiz.textsafe import one_line
+
+    with _open_store(db, create=False) as store:
+        for e in entries:
+            if e.deck is None:
+                continue
+            orphans = sorted(store.card_ids(e.deck.id) - {c.id for c in e.deck.cards})
+            for card_id in orphans:
+                typer.echo(one_line(f"{e.path}: card '{card_id}' of deck '{e.deck.id}' has "
+                                    "history but is no longer in the deck (orphaned; its "
+                                    "history is kept)"))
+
+
+@app.command("optimize")
+def optimize_command(
+    db: DbOption = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report, but keep the "
+                                          "current parameters.")] = False,
+) -> None:
+    """Fit the scheduler to your own review history.
+
+    Fits FSRS parameters on your older reviews and reports log loss and RMSE
+    before and after on your most recent ones, which the fit never saw. The
+    fitted parameters are used from the next session on.
+    """
+    import json
+
+    from quiz.errors import UsageError
+    from quiz.optimizer import MIN_ITEMS, NotEnoughHistory, fit
+
+    with _open_store(db, create=False) as store:
+        rows = [((d, c), t, r) for d, c, t, r in store.reviews_for_optimizer()]
+        try:
+            result = fit(rows)
+        except NotEnoughHistory as e:
+            raise UsageError(
+                f"not enough history to fit yet: {e.items} usable reviews (a card's second "
+                f"review onwards, on separate days), {MIN_ITEMS} needed. Keep studying"
+            ) from None
+        typer.echo(f"reviews: {result.reviews:,} (fitted on {result.train_items:,} items, "
+                   f"scored on the newest {result.test_items:,})")
+        typer.echo(f"log loss: {result.log_loss_before:.4f} -> {result.log_loss_after:.4f} "
+                   "(lower is better)")
+        typer.echo(f"RMSE:     {result.rmse_before:.4f} -> {result.rmse_after:.4f}")
+        if dry_run:
+            typer.echo("dry run: parameters not saved")
+        elif result.log_loss_after > result.log_loss_before:
+            typer.echo("the fit does not beat the defaults on your recent reviews; kept the "
+                       "current parameters")
+        else:
+            store.set_setting("fsrs_parameters", json.dumps(list(result.parameters)))
+            typer.echo("saved: your next sessions use the fitted parameters")
 
 
 def main() -> None:

@@ -28,6 +28,49 @@ Answer = str | int | float | bool | dt.date | tuple[str, ...]
 BLANK = "___"
 
 
+class Outcome(StrEnum):
+    RIGHT = "right"
+    PARTLY = "partly"
+    WRONG = "wrong"
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """How an answer was graded; `expected` is the answer as a person writes it."""
+
+    outcome: Outcome
+    expected: str
+    hint: str | None = None
+
+    @property
+    def correct(self) -> bool:
+        return self.outcome is not Outcome.WRONG
+
+
+class Mode(StrEnum):
+    REVIEW = "review"  # scheduled: due cards, then new ones
+    CRAM = "cram"  # practice any cards; the schedule is not touched
+    EXAM = "exam"  # N random cards, scored; the schedule is not touched
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """One graded answer, as stored. Times are UTC."""
+
+    id: str  # unique: a retried write is a no-op
+    session_id: int
+    deck_id: str
+    card_id: str
+    reviewed_at: dt.datetime
+    answer: str
+    outcome: Outcome
+    rating: int
+    response_ms: int
+    mode: Mode
+    state_before: str | None
+    state_after: str | None
+
+
 @dataclass(frozen=True, slots=True)
 class Source:
     key: str
@@ -157,3 +200,14 @@ def numeric_answer(text: str) -> float | None:
     if re.fullmatch(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?", t):
         return float(t.replace(",", ""))
     return None
+
+
+def implied_year(deck: Deck) -> int | None:
+    """The year a day-and-month answer means: the deck's `year`, or the one
+    year every date card shares."""
+    if deck.year is not None:
+        return deck.year
+    import datetime as _dt
+
+    years = {c.answer.year for c in deck.cards if isinstance(c.answer, _dt.date)}
+    return years.pop() if len(years) == 1 else None

@@ -26,10 +26,21 @@ def test_mypy_strict_clean() -> None:
 
 def test_core_modules_do_no_terminal_io() -> None:
     """The core is driven from Python: no prompts, no rich, no printing."""
-    for name in ["models", "errors", "loader", "yamltree", "catalog", "schema", "textsafe"]:
+    for name in ["models", "errors", "loader", "yamltree", "catalog", "schema", "textsafe",
+                 "grading", "scheduling", "session", "store", "optimizer", "paths"]:
         path = ROOT / "quiz" / f"{name}.py"
         if not path.exists():
             continue
         text = path.read_text(encoding="utf-8").split('if __name__ == "__main__"')[0]
         for banned in ("import questionary", "import rich", "from rich", "print(", "typer"):
             assert banned not in text, f"{name}: {banned}"
+
+
+@pytest.mark.slow
+def test_benchmarks_run_on_a_small_size() -> None:
+    """Each bench script runs once, small, so it does not rot."""
+    out = subprocess.run([sys.executable, "bench/answer_latency.py", "50"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120,
+                         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("answers: 50\nper answer (grade + schedule + durable commit)")

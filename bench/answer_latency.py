@@ -1,0 +1,54 @@
+"""Per-answer latency: grade + schedule + durable commit (WAL, synchronous=FULL).
+
+    python bench/answer_latency.py [ANSWERS]
+
+Prints the median and p99 over ANSWERS answers (default 2,000) to a fresh
+database in a temporary folder, each answer a separate BEGIN IMMEDIATE
+transaction as in a real session.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from quiz.loader import read_deck
+from quiz.models import Mode
+from quiz.scheduling import Scheduler, Settings
+from quiz.session import Session
+from quiz.store import open_store
+
+
+def main(n: int) -> None:
+    cards = "".join(f"  - {{id: c{i}, question: 'Who said {i}?', answer: Person Name {i}}}\n"
+                    for i in range(n))
+    deck = read_deck(f"id: bench\ntitle: Bench\ncards:\n{cards}", "bench.yaml")
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(Path(tmp) / "h.sqlite3")
+        now = dt.datetime(2022, 3, 1, tzinfo=dt.UTC)
+        rng = random.Random(1)
+        session = Session(store, Scheduler(Settings()), [deck], Mode.REVIEW, now, rng,
+                          new_limit=n)
+        times: list[float] = []
+        while (q := session.next(now)) is not None and len(times) < n:
+            given = str(q.card.answer) if rng.random() < 0.8 else "Persn Name"
+            start = time.perf_counter()
+            session.answer(q, given, now, 2000)
+            times.append((time.perf_counter() - start) * 1000)
+            now += dt.timedelta(seconds=5)
+        store.close()
+    times.sort()
+    p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
+    print(f"answers: {len(times)}")
+    median = statistics.median(times)
+    print(f"per answer (grade + schedule + durable commit): median {median:.3f} ms, "
+          f"p99 {p99:.3f} ms")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 2000)

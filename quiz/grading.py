@@ -1,0 +1,289 @@
+"""Answer text -> verdict (right / partly / wrong, with a hint), per card type.
+
+Pure functions of the card and what the learner gave. Parsing helpers
+(`parse_number`, `parse_date`) are also what the front end uses to re-ask an
+unparseable number or date instead of marking it wrong. The fuzzy matcher and
+the date parser are imported on first use: they cost 60-90 ms to import.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from quiz.models import Card, CardType, Outcome, Verdict, answer_text, format_date
+
+__all__ = ["Outcome", "Verdict", "grade", "normalize", "parse_bool", "parse_date",
+           "parse_number"]
+
+
+# --- text -----------------------------------------------------------------
+
+_ARTICLES = {"the", "a", "an"}
+
+
+def normalize(text: str) -> str:
+    """Case, accents, punctuation and a leading article do not matter."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    words = re.sub(r"[\W_]+", " ", plain.casefold()).split()
+    if len(words) > 1 and words[0] in _ARTICLES:
+        words = words[1:]
+    return " ".join(words)
+
+
+def allowed_typos(length: int) -> int:
+    """Typos forgiven for an answer of `length` letters: none for short words."""
+    if length <= 3:
+        return 0
+    if length <= 6:
+        return 1
+    if length <= 12:
+        return 2
+    return 3
+
+
+def grade_text(card: Card, given: str) -> Verdict:
+    expected = answer_text(card)
+    candidates = [str(card.answer), *card.accept]
+    g = normalize(given)
+    if not g:
+        return Verdict(Outcome.WRONG, expected)
+    for c in candidates:
+        n = normalize(c)
+        if g == n or g.replace(" ", "") == n.replace(" ", "") or sorted(g.split()) == sorted(
+            n.split()
+        ):
+            return Verdict(Outcome.RIGHT, expected)
+    from rapidfuzz.distance import Levenshtein
+
+    best: tuple[int, str] | None = None
+    for c in candidates:
+        n = normalize(c).replace(" ", "")
+        limit = allowed_typos(len(n))
+        d = Levenshtein.distance(g.replace(" ", ""), n, score_cutoff=limit)
+        if d <= limit and (best is None or d < best[0]):
+            best = (d, c)
+    if best is not None:
+        return Verdict(Outcome.PARTLY, expected, f"almost: {best[1]}")
+    return Verdict(Outcome.WRONG, expected)
+
+
+# --- numbers --------------------------------------------------------------
+
+_QUALIFIERS = re.compile(
+    r"^(?:more than|less than|fewer than|over|under|about|around|roughly|approximately|"
+    r"approx\.?|some|nearly|almost|at least|at most|up to|~|>|<|≈)\s*",
+    re.I,
+)
+_SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "b": 1e9,
+          "bn": 1e9, "billion": 1e9, "hundred": 1e2}
+_NUMERIC = re.compile(
+    r"([-+]?(?:\d{1,3}(?:[ ,\u00a0\u202f]\d{3})+|\d+)(?:\.\d+)?|[-+]?\.\d+)\s*([a-z]+)?"
+)
+
+
+def parse_number(text: str) -> float | None:
+    """'4,500', '4500', '4 500', '4.5k', 'four thousand five hundred' -> 4500."""
+    t = text.strip().lower().rstrip(".")
+    t = _QUALIFIERS.sub("", t).strip()
+    if not t:
+        return None
+    m = _NUMERIC.fullmatch(t)
+    if m:
+        value = float(re.sub(r"[ ,\u00a0\u202f]", "", m.group(1)))
+        unit = m.group(2)
+        if unit is None:
+            return value
+        if unit in _SCALE:
+            return value * _SCALE[unit]
+        return value  # '250 units', '225 people': the figure is the number
+    words = re.sub(r"\b(people|units|persons|officers)\b", "", t).strip()
+    from text_to_num import text2num
+
+    try:
+        return float(text2num(words, "en"))
+    except ValueError:
+        return None
+
+
+def number_bands(card: Card) -> tuple[float, float]:
+    """(right within, partly right within) for a number card."""
+    assert isinstance(card.answer, int | float)
+    right = card.tolerance
+    partly = max(3 * right, 0.1 * abs(float(card.answer)))
+    return right, partly
+
+
+def grade_number(card: Card, given: str) -> Verdict:
+    expected = answer_text(card)
+    value = parse_number(given)
+    if value is None:
+        return Verdict(Outcome.WRONG, expected, "that is not a number")
+    assert isinstance(card.answer, int | float)
+    right, partly = number_bands(card)
+    off = abs(value - float(card.answer))
+    if off <= right + 1e-9:
+        return Verdict(Outcome.RIGHT, expected)
+    if off <= partly:
+        return Verdict(Outcome.PARTLY, expected, f"close: it is {expected}")
+    return Verdict(Outcome.WRONG, expected)
+
+
+# --- dates ----------------------------------------------------------------
+
+_MONTH = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b", re.I)
+_NUMERIC_DATE = re.compile(r"\d{1,4}\s*[-/.]\s*\d{1,2}(?:\s*[-/.]\s*\d{1,4})?")
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedDate:
+    readings: tuple[dt.date, ...]  # more than one when day and month are ambiguous
+    has_year: bool
+
+
+def parse_date(text: str) -> ParsedDate | None:
+    """'Jan 7', '7 January 2022', '2022-01-07', 'January 7th, 2022', '7/1/2022'."""
+    t = text.strip()
+    if not t or not (_MONTH.search(t) or _NUMERIC_DATE.search(t)):
+        return None
+    from dateutil import parser
+
+    readings: list[dt.date] = []
+    has_year = True
+    for dayfirst in (False, True):
+        try:
+            a = parser.parse(t, default=dt.datetime(2000, 1, 1), dayfirst=dayfirst)
+            b = parser.parse(t, default=dt.datetime(2001, 1, 1), dayfirst=dayfirst)
+        except (ValueError, OverflowError):
+            continue
+        has_year = a.year == b.year
+        if a.date() not in readings:
+            readings.append(a.date())
+    if not readings:
+        return None
+    return ParsedDate(tuple(readings), has_year)
+
+
+def grade_date(card: Card, given: str, implied_year: int | None) -> Verdict:
+    assert isinstance(card.answer, dt.date)
+    answer = card.answer
+    expected = answer_text(card)
+    parsed = parse_date(given)
+    if parsed is None:
+        return Verdict(Outcome.WRONG, expected, "that is not a date")
+    for d in parsed.readings:
+        if parsed.has_year and d == answer:
+            return Verdict(Outcome.RIGHT, expected)
+        if not parsed.has_year and (d.month, d.day) == (answer.month, answer.day):
+            if implied_year == answer.year:
+                return Verdict(Outcome.RIGHT, expected)
+            return Verdict(Outcome.PARTLY, expected, f"right day; the year was {answer.year}")
+    for d in parsed.readings:
+        year = d.year if parsed.has_year else (implied_year or answer.year)
+        try:
+            candidate = d.replace(year=year)
+        except ValueError:
+            continue
+        if abs((candidate - answer).days) == 1:
+            return Verdict(Outcome.PARTLY, expected, f"a day off: {format_date(answer)}")
+        if parsed.has_year and (d.month, d.day) == (answer.month, answer.day):
+            return Verdict(Outcome.PARTLY, expected, f"right day, wrong year: {answer.year}")
+    return Verdict(Outcome.WRONG, expected)
+
+
+# --- choices, multi, order, true/false --------------------------------------
+
+def pick(options: Sequence[str], given: str) -> str | None:
+    """An option chosen by letter (b), number (2) or its text."""
+    t = given.strip().rstrip(").").strip()
+    if len(t) == 1 and t.isalpha():
+        i = ord(t.lower()) - ord("a")
+        return options[i] if 0 <= i < len(options) else None
+    if t.isdigit():
+        i = int(t) - 1
+        return options[i] if 0 <= i < len(options) else None
+    n = normalize(t)
+    for o in options:
+        if normalize(o) == n:
+            return o
+    return None
+
+
+def grade_choice(card: Card, options: Sequence[str], given: str) -> Verdict:
+    expected = answer_text(card)
+    chosen = pick(options, given)
+    if chosen is not None and chosen == card.answer:
+        return Verdict(Outcome.RIGHT, expected)
+    return Verdict(Outcome.WRONG, expected)
+
+
+def grade_multi(card: Card, options: Sequence[str], given: Sequence[str] | str) -> Verdict:
+    """Select all that apply: one slip (a missing or an extra pick) is partly right."""
+    assert isinstance(card.answer, tuple)
+    expected = answer_text(card)
+    items = re.split(r"[,;]\s*|\s+", given.strip()) if isinstance(given, str) else list(given)
+    chosen = {p for p in (pick(options, i) for i in items if i.strip()) if p is not None}
+    wanted = set(card.answer)
+    missing, extra = wanted - chosen, chosen - wanted
+    if not missing and not extra:
+        return Verdict(Outcome.RIGHT, expected)
+    if len(missing) + len(extra) == 1 and chosen:
+        slip = f"missed {next(iter(missing))}" if missing else f"{next(iter(extra))} is not one"
+        return Verdict(Outcome.PARTLY, expected, f"one slip: {slip}")
+    return Verdict(Outcome.WRONG, expected)
+
+
+def grade_order(card: Card, given: Sequence[str]) -> Verdict:
+    """Right when every item is in place; partly when all but two are (one swap)."""
+    assert isinstance(card.answer, tuple)
+    expected = answer_text(card)
+    placed = sum(1 for a, b in zip(card.answer, given, strict=False) if a == b)
+    n = len(card.answer)
+    hint = f"{placed} of {n} in the right place"
+    if placed == n and len(given) == n:
+        return Verdict(Outcome.RIGHT, expected)
+    if n >= 3 and placed >= n - 2 and sorted(given) == sorted(card.answer):
+        return Verdict(Outcome.PARTLY, expected, hint)
+    return Verdict(Outcome.WRONG, expected, hint)
+
+
+_TRUE = {"t", "true", "yes", "y", "1", "right", "correct"}
+_FALSE = {"f", "false", "no", "n", "0", "wrong", "incorrect"}
+
+
+def parse_bool(text: str) -> bool | None:
+    t = normalize(text)
+    return True if t in _TRUE else False if t in _FALSE else None
+
+
+def grade_truefalse(card: Card, given: str) -> Verdict:
+    expected = answer_text(card)
+    value = parse_bool(given)
+    if value is not None and value == card.answer:
+        return Verdict(Outcome.RIGHT, expected)
+    return Verdict(Outcome.WRONG, expected)
+
+
+def grade(card: Card, given: str | Sequence[str], options: Sequence[str] = (),
+          implied_year: int | None = None) -> Verdict:
+    """Grade any card. `options` are the choices as shown (choice/multi);
+    `given` is text, or a list for multi and order cards."""
+    t = card.type
+    if t is CardType.ORDER:
+        return grade_order(card, [given] if isinstance(given, str) else list(given))
+    if t is CardType.MULTI:
+        return grade_multi(card, options or card.choices or (), given)
+    text = given if isinstance(given, str) else ", ".join(given)
+    if t in (CardType.TEXT, CardType.CLOZE):
+        return grade_text(card, text)
+    if t is CardType.CHOICE:
+        return grade_choice(card, options or card.choices or (), text)
+    if t is CardType.NUMBER:
+        return grade_number(card, text)
+    if t is CardType.DATE:
+        return grade_date(card, text, implied_year)
+    return grade_truefalse(card, text)

@@ -1,0 +1,319 @@
+"""A study session: the queue, the questions as shown, and each answer saved.
+
+No terminal I/O and no clock: every call takes `now`, randomness comes from
+the `random.Random` passed in. Every answer goes to the store the moment it
+is graded (`Session.answer`), so an interrupted session loses nothing.
+
+Queue (review mode): learning/relearning cards that are due, then due reviews
+(lowest predicted recall first), then new cards up to the day's limit. A
+missed card comes back later in the same session, after other cards when
+there are any, never straight away.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from quiz.grading import grade
+from quiz.models import (
+    Card,
+    CardType,
+    Deck,
+    Mode,
+    Outcome,
+    Review,
+    Verdict,
+    answer_pool,
+    format_number,
+    implied_year,
+    numeric_answer,
+)
+from quiz.scheduling import CardState, Phase, Rating, Scheduler, rating_for, state_from_json
+from quiz.store import StateUpdate, Store
+
+LEARN_AHEAD = dt.timedelta(minutes=20)
+CRAM_GAP = 3  # a missed card in cram comes back after this many others
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    deck: Deck
+    card: Card
+    options: tuple[str, ...]  # choice/multi options and order items, as shown
+    number: int  # 1-based, in this session
+    again: bool  # a missed card coming back
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    question: Question
+    verdict: Verdict
+    rating: Rating
+    review: Review
+    next_due: dt.datetime | None  # None when the schedule was not touched
+
+
+@dataclass
+class TagScore:
+    asked: int = 0
+    correct: int = 0
+
+
+@dataclass
+class Summary:
+    session_id: int
+    mode: Mode
+    asked: int
+    right: int
+    partly: int
+    wrong: int
+    seconds: float
+    by_tag: dict[str, TagScore]
+    next_due: dt.datetime | None
+    planned: int
+
+    @property
+    def correct(self) -> int:
+        return self.right + self.partly
+
+    @property
+    def score(self) -> float:
+        """Percent: right counts 1, partly right 1/2."""
+        return 100.0 * (self.right + 0.5 * self.partly) / self.asked if self.asked else 0.0
+
+
+@dataclass
+class _Pending:
+    deck: Deck
+    card: Card
+    due: dt.datetime
+    after: int  # do not ask before this many questions have been asked
+
+
+@dataclass
+class Session:
+    store: Store
+    scheduler: Scheduler
+    decks: Sequence[Deck]
+    mode: Mode
+    now: dt.datetime
+    rng: random.Random
+    day_start: dt.datetime | None = None  # start of the learner's day, for the new-card limit
+    tags: Sequence[str] = ()
+    new_limit: int | None = None
+    limit: int | None = None
+    exam_size: int = 20
+    self_grade: bool = False
+    new_id: Callable[[], str] = field(default=lambda: uuid.uuid4().hex)
+
+    def __post_init__(self) -> None:
+        self._states: dict[tuple[str, str], CardState] = {}
+        self._queue: list[tuple[Deck, Card]] = self._build_queue()
+        self._pending: list[_Pending] = []
+        self._asked = 0
+        self._right = self._partly = self._wrong = 0
+        self._by_tag: dict[str, TagScore] = {}
+        self._last: tuple[str, str] | None = None
+        self.session_id = self.store.begin_session(
+            [d.id for d in self.decks], self.mode, self.now, planned=len(self._queue))
+        self.started = self.now
+
+    # -- the queue --------------------------------------------------------
+
+    def _cards(self) -> list[tuple[Deck, Card]]:
+        wanted = set(self.tags)
+        return [(d, c) for d in self.decks for c in d.cards
+                if not wanted or wanted & set(c.tags)]
+
+    def _build_queue(self) -> list[tuple[Deck, Card]]:
+        cards = self._cards()
+        if self.mode is Mode.CRAM:
+            self.rng.shuffle(cards)
+            return cards[: self.limit] if self.limit else cards
+        if self.mode is Mode.EXAM:
+            size = min(self.limit or self.exam_size, len(cards))
+            return self.rng.sample(cards, size)
+        for deck in self.decks:
+            for card_id, stored in self.store.states(deck.id).items():
+                self._states[(deck.id, card_id)] = state_from_json(stored.data)
+        learning: list[tuple[dt.datetime, Deck, Card]] = []
+        due: list[tuple[float, Deck, Card]] = []
+        new: list[tuple[Deck, Card]] = []
+        for deck, card in cards:
+            state = self._states.get((deck.id, card.id))
+            if state is None:
+                new.append((deck, card))
+            elif state.due <= self.now:
+                if state.phase is Phase.REVIEW:
+                    due.append((self.scheduler.retrievability(state, self.now), deck, card))
+                else:
+                    learning.append((state.due, deck, card))
+        learning.sort(key=lambda x: x[0])
+        due.sort(key=lambda x: x[0])
+        queue = [(d, c) for _, d, c in learning] + [(d, c) for _, d, c in due]
+        queue += new[: self._new_allowance()]
+        return queue[: self.limit] if self.limit else queue
+
+    def _new_allowance(self) -> int:
+        limit = self.scheduler.settings.new_per_day if self.new_limit is None else self.new_limit
+        day_start = self.day_start or (self.now - dt.timedelta(days=1))
+        seen = self.store.introduced_since((d.id for d in self.decks), day_start)
+        return max(0, limit - seen)
+
+    @property
+    def remaining(self) -> int:
+        """Questions still planned (missed cards coming back included)."""
+        return len(self._queue) + len(self._pending)
+
+    @property
+    def asked(self) -> int:
+        return self._asked
+
+    def next(self, now: dt.datetime) -> Question | None:
+        """The next question, or None when the session is done."""
+        ready = [p for p in self._pending if p.due <= now and p.after <= self._asked
+                 and (p.deck.id, p.card.id) != self._last]
+        if ready:
+            return self._take_pending(min(ready, key=lambda p: p.due))
+        if self._queue:
+            deck, card = self._queue.pop(0)
+            return self._question(deck, card, again=False)
+        soon = [p for p in self._pending if p.due <= now + LEARN_AHEAD]
+        if soon:
+            return self._take_pending(min(soon, key=lambda p: p.due))
+        return None
+
+    def _take_pending(self, p: _Pending) -> Question:
+        self._pending.remove(p)
+        return self._question(p.deck, p.card, again=True)
+
+    def _question(self, deck: Deck, card: Card, again: bool) -> Question:
+        return Question(deck, card, self._options(deck, card), self._asked + 1, again)
+
+    def _options(self, deck: Deck, card: Card) -> tuple[str, ...]:
+        rng = self.rng
+        if card.type is CardType.TRUEFALSE:
+            return ("True", "False")
+        if card.type is CardType.ORDER:
+            assert isinstance(card.answer, tuple)
+            items = list(card.answer)
+            while items == list(card.answer):
+                rng.shuffle(items)
+            return tuple(items)
+        if card.type is CardType.MULTI:
+            options = list(card.choices or ())
+            rng.shuffle(options)
+            return tuple(options)
+        if card.type is not CardType.CHOICE:
+            return ()
+        assert isinstance(card.answer, str)
+        if card.choices:
+            options = list(card.choices)
+        else:
+            options = [card.answer, *draw_distractors(deck, card, rng)]
+        rng.shuffle(options)
+        return tuple(options)
+
+    # -- answering ------------------------------------------------------
+
+    def answer(self, q: Question, given: str | Sequence[str], now: dt.datetime,
+               response_ms: int = 0, self_rating: Rating | None = None) -> Answered:
+        """Grade, schedule and save one answer (committed before this returns)."""
+        verdict = grade(q.card, given, q.options, implied_year(q.deck))
+        rating = rating_for(verdict.outcome)
+        if self.self_grade and verdict.outcome is Outcome.RIGHT and self_rating in (
+                Rating.HARD, Rating.GOOD, Rating.EASY):
+            rating = self_rating
+        key = (q.deck.id, q.card.id)
+        before = self._states.get(key) if self.mode is Mode.REVIEW else None
+        after: CardState | None = None
+        update: StateUpdate | None = None
+        if self.mode is Mode.REVIEW:
+            after = self.scheduler.review(before, rating, now)
+            lapsed = before is not None and before.phase is Phase.REVIEW and rating is Rating.AGAIN
+            update = StateUpdate(q.deck.id, q.card.id, int(after.phase), after.due, after.data,
+                                 lapsed)
+        text = given if isinstance(given, str) else "\n".join(given)
+        review = Review(
+            id=self.new_id(), session_id=self.session_id, deck_id=q.deck.id, card_id=q.card.id,
+            reviewed_at=now, answer=text, outcome=verdict.outcome, rating=int(rating),
+            response_ms=max(0, int(response_ms)), mode=self.mode,
+            state_before=before.data if before else None,
+            state_after=after.data if after else None,
+        )
+        self.store.record(review, update)
+        # Only once it is saved does the session move on.
+        if after is not None:
+            self._states[key] = after
+        self._count(q.card, verdict)
+        self._last = key
+        self._requeue(q, after, now, verdict)
+        return Answered(q, verdict, rating, review, after.due if after else None)
+
+    def _count(self, card: Card, verdict: Verdict) -> None:
+        self._asked += 1
+        if verdict.outcome is Outcome.RIGHT:
+            self._right += 1
+        elif verdict.outcome is Outcome.PARTLY:
+            self._partly += 1
+        else:
+            self._wrong += 1
+        for tag in card.tags or ("(untagged)",):
+            score = self._by_tag.setdefault(tag, TagScore())
+            score.asked += 1
+            score.correct += int(verdict.correct)
+
+    def _requeue(self, q: Question, after: CardState | None, now: dt.datetime,
+                 verdict: Verdict) -> None:
+        if self.mode is Mode.EXAM:
+            return
+        if after is not None:
+            if after.phase is not Phase.REVIEW and after.due <= now + LEARN_AHEAD * 3:
+                self._pending.append(_Pending(q.deck, q.card, after.due, self._asked + 1))
+        elif verdict.outcome is Outcome.WRONG:  # cram: back after a few others
+            self._pending.append(_Pending(q.deck, q.card, now, self._asked + CRAM_GAP))
+
+    # -- the end ----------------------------------------------------------
+
+    def finish(self, now: dt.datetime) -> Summary:
+        """Close the session record and sum it up."""
+        self.store.end_session(self.session_id, now)
+        next_due = self.store.next_due(d.id for d in self.decks) if self.decks else None
+        return Summary(
+            session_id=self.session_id, mode=self.mode, asked=self._asked, right=self._right,
+            partly=self._partly, wrong=self._wrong,
+            seconds=max(0.0, (now - self.started).total_seconds()),
+            by_tag=dict(self._by_tag), next_due=next_due, planned=len(self._queue),
+        )
+
+
+def draw_distractors(deck: Deck, card: Card, rng: random.Random, n: int = 3) -> list[str]:
+    """Wrong options for a choice card without `choices`: answers of the same
+    kind from the deck, or numbers near a numeric answer."""
+    assert isinstance(card.answer, str)
+    value = numeric_answer(card.answer)
+    if value is not None:
+        return near_numbers(value, rng, n)
+    pool = answer_pool(deck, card)
+    return rng.sample(pool, min(n, len(pool)))
+
+
+def near_numbers(value: float, rng: random.Random, n: int = 3) -> list[str]:
+    """Plausible wrong figures around `value`, rounded like it."""
+    factors = [0.5, 0.6, 0.75, 0.8, 1.2, 1.25, 1.5, 2.0, 2.5]
+    rng.shuffle(factors)
+    step = 10 ** max(0, len(str(int(abs(value)))) - 2) if value >= 10 else 1
+    out: list[str] = []
+    for f in factors:
+        candidate = max(1.0, round(value * f / step) * step)
+        text = format_number(candidate)
+        if candidate != value and text not in out:
+            out.append(text)
+        if len(out) == n:
+            break
+    return out
+

@@ -1,0 +1,385 @@
+"""The history database: SQLite, one file, migrations, durable writes.
+
+- Every answer is one `BEGIN IMMEDIATE` transaction holding the review, the
+  card's new state and the session's counters, committed before the next
+  question (WAL, synchronous=FULL: about 1 ms here, nothing at human speed).
+  A killed process loses at most the answer being typed.
+- Reviews carry a unique id, so a retried write is a no-op.
+- The current state of every card lives in `card_state`, indexed by due time,
+  so the due query never replays the review log.
+- `PRAGMA user_version` numbers the schema; migrations are named functions
+  applied in order in one transaction, after a backup. A file from a newer
+  quiz, or one that is not a quiz database, is refused and left untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from quiz.errors import StoreError
+from quiz.models import Mode, Outcome, Review
+
+APPLICATION_ID = 0x5155495A  # "QUIZ"
+BUSY_TIMEOUT_MS = 10_000
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def ts(when: dt.datetime) -> str:
+    """UTC ISO text of one fixed width, so text order is time order."""
+    if when.tzinfo is None:
+        raise ValueError("timestamps must be timezone-aware")
+    return when.astimezone(dt.UTC).strftime(TIME_FORMAT)
+
+
+def from_ts(text: str) -> dt.datetime:
+    return dt.datetime.strptime(text, TIME_FORMAT).replace(tzinfo=dt.UTC)
+
+
+# --- migrations ------------------------------------------------------------
+
+def _run(db: sqlite3.Connection, script: str) -> None:
+    """Run DDL statements inside the caller's transaction (executescript would
+    commit it first)."""
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _m1_initial(db: sqlite3.Connection) -> None:
+    _run(db, """
+        CREATE TABLE sessions (
+            id          INTEGER PRIMARY KEY,
+            decks       TEXT NOT NULL,          -- deck ids, comma separated
+            mode        TEXT NOT NULL,
+            started_at  TEXT NOT NULL,
+            ended_at    TEXT,                   -- NULL: interrupted or killed
+            planned     INTEGER NOT NULL DEFAULT 0,
+            asked       INTEGER NOT NULL DEFAULT 0,
+            correct     INTEGER NOT NULL DEFAULT 0,  -- right or partly right
+            partly      INTEGER NOT NULL DEFAULT 0,
+            seconds     REAL NOT NULL DEFAULT 0
+        );
+        CREATE TABLE reviews (
+            id           TEXT PRIMARY KEY,      -- unique per answer: retries are no-ops
+            session_id   INTEGER REFERENCES sessions(id),
+            deck_id      TEXT NOT NULL,
+            card_id      TEXT NOT NULL,
+            reviewed_at  TEXT NOT NULL,
+            answer       TEXT NOT NULL,
+            outcome      TEXT NOT NULL CHECK (outcome IN ('right', 'partly', 'wrong')),
+            correct      INTEGER NOT NULL,
+            rating       INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 4),
+            response_ms  INTEGER NOT NULL,
+            mode         TEXT NOT NULL,
+            state_before TEXT,
+            state_after  TEXT
+        ) WITHOUT ROWID;
+        CREATE INDEX reviews_card ON reviews(deck_id, card_id, reviewed_at);
+        CREATE INDEX reviews_time ON reviews(reviewed_at);
+        CREATE TABLE card_state (
+            deck_id      TEXT NOT NULL,
+            card_id      TEXT NOT NULL,
+            phase        INTEGER NOT NULL,      -- 1 learning, 2 review, 3 relearning
+            due          TEXT NOT NULL,
+            stability    REAL,
+            difficulty   REAL,
+            last_review  TEXT,
+            introduced   TEXT NOT NULL,         -- first scheduled review
+            reps         INTEGER NOT NULL DEFAULT 0,
+            lapses       INTEGER NOT NULL DEFAULT 0,
+            data         TEXT NOT NULL,         -- the scheduler's own JSON
+            PRIMARY KEY (deck_id, card_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX card_state_due ON card_state(due);
+        CREATE INDEX card_state_deck_due ON card_state(deck_id, due);
+        CREATE TABLE settings (
+            key   TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        ) WITHOUT ROWID;
+    """)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_initial]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+# --- opening ---------------------------------------------------------------
+
+def open_store(path: Path, *, create: bool = True) -> Store:
+    """Open (creating or upgrading) the history database at `path`."""
+    path = Path(path)
+    exists = path.exists()
+    if not exists and not create:
+        raise StoreError(f"{path}: no history database here yet")
+    if not exists:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise StoreError(f"{path.parent}: cannot create the data folder ({e.strerror}); "
+                             "set QUIZ_HOME or --db to a writable place") from None
+    elif path.is_dir():
+        raise StoreError(f"{path}: is a folder, not a history database")
+    try:
+        db = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as e:
+        raise StoreError(f"{path}: cannot open the history database ({e})") from None
+    try:
+        version = _check(db, path, exists)
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = FULL")
+        db.execute("PRAGMA foreign_keys = ON")
+        if version < SCHEMA_VERSION:
+            _migrate(db, path, version)
+    except sqlite3.Error as e:
+        db.close()
+        raise StoreError(_explain(path, e)) from None
+    except StoreError:
+        db.close()
+        raise
+    return Store(db, path)
+
+
+def _check(db: sqlite3.Connection, path: Path, exists: bool) -> int:
+    """The schema version, after making sure the file is ours (reads only)."""
+    try:
+        app_id = db.execute("PRAGMA application_id").fetchone()[0]
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    except sqlite3.DatabaseError as e:
+        raise StoreError(_explain(path, e)) from None
+    if app_id not in (0, APPLICATION_ID) or (app_id == 0 and tables > 0):
+        raise StoreError(f"{path}: this is an SQLite file of another program, not a quiz "
+                         "history; it was left as it is. Use --db to choose another file")
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"{path}: written by a newer quiz (schema {version}; this quiz "
+                         f"knows up to {SCHEMA_VERSION}); it was left untouched. "
+                         "Upgrade quiz to use it")
+    return int(version)
+
+
+def _explain(path: Path, e: sqlite3.Error) -> str:
+    text = str(e)
+    if "not a database" in text or "malformed" in text:
+        return (f"{path}: the history database is damaged ({text}); it was left as it is. "
+                "Restore a backup (quiz keeps one beside it before every upgrade) "
+                "or move the file away to start afresh")
+    if "locked" in text or "busy" in text:
+        return (f"{path}: the history database is busy (another quiz is writing); "
+                "try again in a moment")
+    if "readonly" in text or "read-only" in text:
+        return f"{path}: the history database is read-only; answers cannot be saved"
+    if "disk I/O" in text or "full" in text:
+        return f"{path}: could not write the history database ({text}); is the disk full?"
+    return f"{path}: history database error: {text}"
+
+
+def _migrate(db: sqlite3.Connection, path: Path, version: int) -> None:
+    if version > 0:
+        backup = path.with_name(f"{path.name}.v{version}.bak")
+        dest = sqlite3.connect(backup)
+        try:
+            db.backup(dest)
+        finally:
+            dest.close()
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for step in range(version, SCHEMA_VERSION):
+            MIGRATIONS[step](db)
+        db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+
+
+# --- the store ---------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class StoredState:
+    deck_id: str
+    card_id: str
+    phase: int
+    due: dt.datetime
+    data: str
+    reps: int
+    lapses: int
+
+
+@dataclass(frozen=True, slots=True)
+class StateUpdate:
+    """A card's new scheduling state, written with the review that caused it."""
+
+    deck_id: str
+    card_id: str
+    phase: int
+    due: dt.datetime
+    data: str
+    lapsed: bool
+
+
+class Store:
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+        self.db = db
+        self.path = path
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One short write transaction, taken up front (BEGIN IMMEDIATE)."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as e:
+            raise StoreError(_explain(self.path, e)) from None
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        try:
+            self.db.execute("COMMIT")
+        except sqlite3.Error as e:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise StoreError(_explain(self.path, e)) from None
+
+    # sessions
+
+    def begin_session(self, decks: Iterable[str], mode: Mode, started: dt.datetime,
+                      planned: int = 0) -> int:
+        with self.write() as db:
+            cur = db.execute(
+                "INSERT INTO sessions (decks, mode, started_at, planned) VALUES (?, ?, ?, ?)",
+                (",".join(decks), mode.value, ts(started), planned),
+            )
+            assert cur.lastrowid is not None
+            return cur.lastrowid
+
+    def end_session(self, session_id: int, ended: dt.datetime) -> None:
+        with self.write() as db:
+            db.execute(
+                "UPDATE sessions SET ended_at = ?, seconds = max(0, "
+                "(julianday(?) - julianday(replace(started_at, 'Z', ''))) * 86400.0) "
+                "WHERE id = ?",
+                (ts(ended), ts(ended).rstrip("Z"), session_id),
+            )
+
+    # answers
+
+    def record(self, review: Review, state: StateUpdate | None) -> bool:
+        """Store one answer, the card's new state and the session counters, at once.
+
+        Returns False when a review with this id was already stored (a retry)."""
+        correct = review.outcome is not Outcome.WRONG
+        try:
+            with self.write() as db:
+                cur = db.execute(
+                    "INSERT OR IGNORE INTO reviews (id, session_id, deck_id, card_id, "
+                    "reviewed_at, answer, outcome, correct, rating, response_ms, mode, "
+                    "state_before, state_after) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (review.id, review.session_id, review.deck_id, review.card_id,
+                     ts(review.reviewed_at), review.answer, review.outcome.value, int(correct),
+                     review.rating, review.response_ms, review.mode.value,
+                     review.state_before, review.state_after),
+                )
+                if cur.rowcount == 0:
+                    return False
+                db.execute(
+                    "UPDATE sessions SET asked = asked + 1, correct = correct + ?, "
+                    "partly = partly + ? WHERE id = ?",
+                    (int(correct), int(review.outcome is Outcome.PARTLY), review.session_id),
+                )
+                if state is not None:
+                    db.execute(
+                        "INSERT INTO card_state (deck_id, card_id, phase, due, data, "
+                        "introduced, reps, lapses, last_review) "
+                        "VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?) "
+                        "ON CONFLICT (deck_id, card_id) DO UPDATE SET phase = excluded.phase, "
+                        "due = excluded.due, data = excluded.data, reps = reps + 1, "
+                        "lapses = lapses + excluded.lapses, last_review = excluded.last_review",
+                        (state.deck_id, state.card_id, state.phase, ts(state.due), state.data,
+                         ts(review.reviewed_at), int(state.lapsed), ts(review.reviewed_at)),
+                    )
+                return True
+        except sqlite3.Error as e:
+            raise StoreError(_explain(self.path, e)) from None
+
+    # reading
+
+    def states(self, deck_id: str) -> dict[str, StoredState]:
+        rows = self.db.execute(
+            "SELECT deck_id, card_id, phase, due, data, reps, lapses FROM card_state "
+            "WHERE deck_id = ?", (deck_id,))
+        return {r[1]: StoredState(r[0], r[1], r[2], from_ts(r[3]), r[4], r[5], r[6])
+                for r in rows}
+
+    def introduced_since(self, deck_ids: Iterable[str], since: dt.datetime) -> int:
+        """How many cards of these decks had their first review at or after `since`."""
+        ids = list(deck_ids)
+        marks = ",".join("?" * len(ids))
+        row = self.db.execute(
+            f"SELECT count(*) FROM card_state WHERE deck_id IN ({marks}) AND introduced >= ?",
+            (*ids, ts(since))).fetchone()
+        return int(row[0])
+
+    def due_count(self, deck_id: str, now: dt.datetime) -> int:
+        row = self.db.execute(
+            "SELECT count(*) FROM card_state WHERE deck_id = ? AND due <= ?",
+            (deck_id, ts(now))).fetchone()
+        return int(row[0])
+
+    def next_due(self, deck_ids: Iterable[str]) -> dt.datetime | None:
+        ids = list(deck_ids)
+        marks = ",".join("?" * len(ids))
+        row = self.db.execute(
+            f"SELECT min(due) FROM card_state WHERE deck_id IN ({marks})", ids).fetchone()
+        return from_ts(row[0]) if row and row[0] else None
+
+    def card_ids(self, deck_id: str) -> set[str]:
+        """Every card id this deck has history for (reviews or state)."""
+        rows = self.db.execute(
+            "SELECT card_id FROM card_state WHERE deck_id = ? "
+            "UNION SELECT card_id FROM reviews WHERE deck_id = ?", (deck_id, deck_id))
+        return {r[0] for r in rows}
+
+    def session(self, session_id: int) -> sqlite3.Row:
+        self.db.row_factory = sqlite3.Row
+        try:
+            row: sqlite3.Row = self.db.execute(
+                "SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        finally:
+            self.db.row_factory = None
+        return row
+
+    def reviews_for_optimizer(self) -> list[tuple[str, str, dt.datetime, int]]:
+        """(deck_id, card_id, time, rating) of scheduled reviews, oldest first."""
+        rows = self.db.execute(
+            "SELECT deck_id, card_id, reviewed_at, rating FROM reviews WHERE mode = 'review' "
+            "ORDER BY reviewed_at")
+        return [(r[0], r[1], from_ts(r[2]), r[3]) for r in rows]
+
+    def setting(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self.write() as db:
+            db.execute("INSERT INTO settings (key, value) VALUES (?, ?) "
+                       "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+
+    def integrity(self) -> str:
+        return str(self.db.execute("PRAGMA integrity_check").fetchone()[0])

@@ -1,0 +1,149 @@
+"""The grading table: what counts as right, partly right and wrong."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from quiz.grading import grade, parse_date, parse_number
+from quiz.models import Card, CardType, Outcome
+
+R, P, W = Outcome.RIGHT, Outcome.PARTLY, Outcome.WRONG
+
+
+def card(ctype: CardType, answer: object, **kw: object) -> Card:
+    return Card("c", ctype, "Q?", answer, **kw)  # type: ignore[arg-type]
+
+
+TOKAYEV = card(CardType.TEXT, "Kassym-Jomart Tokayev", accept=("Tokayev",))
+CAPITAL = card(CardType.TEXT, "Nur-Sultan", accept=("Astana",))
+
+
+@pytest.mark.parametrize(
+    ("c", "given", "outcome", "hint"),
+    [
+        (TOKAYEV, "Kassym-Jomart Tokayev", R, None),
+        (TOKAYEV, "kassym jomart tokayev", R, None),
+        (TOKAYEV, "Tokayev", R, None),
+        (TOKAYEV, "tokayev.", R, None),
+        (TOKAYEV, "Tokaev", P, "almost: Tokayev"),
+        (TOKAYEV, "Tokaeyv", P, "almost: Tokayev"),
+        (TOKAYEV, "Nazarbayev", W, None),
+        (TOKAYEV, "", W, None),
+        (CAPITAL, "Astana", R, None),
+        (CAPITAL, "nur sultan", R, None),
+        (CAPITAL, "NURSULTAN", R, None),
+        (CAPITAL, "Nur-Sultán", R, None),
+        (card(CardType.TEXT, "The Defense Ministry"), "defense ministry", R, None),
+        (card(CardType.TEXT, "RBC"), "RBK", W, None),  # short answers: no typo allowance
+        (card(CardType.CLOZE, "Russia"), "russia", R, None),
+        (card(CardType.CLOZE, "Russia"), "Rusia", P, "almost: Russia"),
+    ],
+)
+def test_text(c: Card, given: str, outcome: Outcome, hint: str | None) -> None:
+    v = grade(c, given)
+    assert (v.outcome, v.hint) == (outcome, hint)
+
+
+INJURED = card(CardType.NUMBER, 4500, qualifier="more than")
+OFFICERS = card(CardType.NUMBER, 2000, tolerance=100.0)
+
+
+@pytest.mark.parametrize(
+    ("c", "given", "outcome"),
+    [
+        (INJURED, "4,500", R), (INJURED, "4500", R), (INJURED, "4 500", R),
+        (INJURED, "4.5k", R), (INJURED, "four thousand five hundred", R),
+        (INJURED, "more than 4500", R), (INJURED, "over 4,500 people", R),
+        (INJURED, "4,200", P), (INJURED, "4000", W), (INJURED, "225", W),
+        (INJURED, "lots", W),
+        (OFFICERS, "2,080", R), (OFFICERS, "2,250", P), (OFFICERS, "2,400", W),
+        (card(CardType.NUMBER, 4), "four", R), (card(CardType.NUMBER, 4), "5", W),
+    ],
+)
+def test_number(c: Card, given: str, outcome: Outcome) -> None:
+    assert grade(c, given).outcome is outcome
+
+
+def test_number_expected_text_keeps_qualifier() -> None:
+    assert grade(INJURED, "10").expected == "more than 4,500"
+
+
+PROTESTS = card(CardType.DATE, dt.date(2022, 1, 2))
+
+
+@pytest.mark.parametrize(
+    ("given", "year", "outcome"),
+    [
+        ("2022-01-02", None, R), ("2 January 2022", None, R), ("January 2nd, 2022", None, R),
+        ("Jan 2 2022", None, R), ("2/1/2022", None, R), ("1/2/2022", None, R),
+        ("Jan 2", 2022, R), ("2 jan", 2022, R),
+        ("Jan 2", None, P),  # the deck does not imply a year
+        ("Jan 3", 2022, P),  # a day off
+        ("2 January 2021", None, P),  # right day, wrong year
+        ("Jan 20", 2022, W), ("yesterday", 2022, W), ("", 2022, W),
+    ],
+)
+def test_date(given: str, year: int | None, outcome: Outcome) -> None:
+    assert grade(PROTESTS, given, implied_year=year).outcome is outcome
+
+
+def test_parse_helpers_used_for_reasking() -> None:
+    assert parse_number("4 500") == 4500 and parse_number("soon") is None
+    parsed = parse_date("7 Jan")
+    assert parsed is not None and not parsed.has_year
+    assert parse_date("a week later") is None
+
+
+CITY = card(CardType.CHOICE, "Almaty", choices=("Aktau", "Almaty", "Nur-Sultan"))
+OPTS = ("Nur-Sultan", "Almaty", "Aktau")
+
+
+@pytest.mark.parametrize(("given", "outcome"),
+                         [("b", R), ("B)", R), ("2", R), ("almaty", R), ("a", W), ("4", W),
+                          ("Aktau", W)])
+def test_choice_by_letter_number_or_text(given: str, outcome: Outcome) -> None:
+    assert grade(CITY, given, OPTS).outcome is outcome
+
+
+MEMBERS = card(CardType.MULTI, ("Armenia", "Belarus", "Russia"),
+               choices=("Armenia", "Belarus", "Georgia", "Russia"))
+
+
+@pytest.mark.parametrize(
+    ("given", "outcome", "hint"),
+    [
+        (["Armenia", "Belarus", "Russia"], R, None),
+        ("a, b, d", R, None),
+        (["Armenia", "Belarus"], P, "one slip: missed Russia"),
+        (["Armenia", "Belarus", "Russia", "Georgia"], P, "one slip: Georgia is not one"),
+        (["Armenia"], W, None),
+        ([], W, None),
+    ],
+)
+def test_multi_partial_credit(given: list[str] | str, outcome: Outcome, hint: str | None) -> None:
+    v = grade(MEMBERS, given, ("Armenia", "Belarus", "Georgia", "Russia"))
+    assert (v.outcome, v.hint) == (outcome, hint)
+
+
+EVENTS = card(CardType.ORDER, ("a", "b", "c", "d"))
+
+
+@pytest.mark.parametrize(
+    ("given", "outcome", "hint"),
+    [
+        (["a", "b", "c", "d"], R, None),
+        (["a", "b", "d", "c"], P, "2 of 4 in the right place"),
+        (["d", "c", "b", "a"], W, "0 of 4 in the right place"),
+    ],
+)
+def test_order_counts_positions(given: list[str], outcome: Outcome, hint: str | None) -> None:
+    v = grade(EVENTS, given)
+    assert (v.outcome, v.hint) == (outcome, hint)
+
+
+@pytest.mark.parametrize(("given", "outcome"),
+                         [("True", R), ("t", R), ("yes", R), ("False", W), ("maybe", W)])
+def test_truefalse(given: str, outcome: Outcome) -> None:
+    assert grade(card(CardType.TRUEFALSE, True), given).outcome is outcome

@@ -1,0 +1,112 @@
+"""`quiz optimize` and `quiz validate --db` on histories the tests build."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import random
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from quiz.cli import app
+from quiz.models import Mode, Outcome, Review
+from quiz.optimizer import build_items, fit
+from quiz.scheduling import Scheduler, Settings
+from quiz.store import StateUpdate, open_store
+
+runner = CliRunner()
+START = dt.datetime(2022, 1, 1, 12, tzinfo=dt.UTC)
+
+
+def synthetic_log(cards: int = 120, days: int = 200,
+                  seed: int = 1) -> list[tuple[str, dt.datetime, int]]:
+    """A learner whose memory decays exponentially, stability doubling on success."""
+    rng = random.Random(seed)
+    log: list[tuple[str, dt.datetime, int]] = []
+    for c in range(cards):
+        day, stability = rng.randrange(0, 30), 1.5
+        log.append((f"c{c}", START + dt.timedelta(days=day), 1))
+        interval = 1
+        while day + interval < days:
+            day += interval
+            recalled = rng.random() < math.exp(-interval / stability)
+            log.append((f"c{c}", START + dt.timedelta(days=day), 3 if recalled else 1))
+            stability = stability * 2.2 if recalled else max(1.0, stability * 0.4)
+            interval = max(1, round(stability * 0.9))
+    log.sort(key=lambda r: r[1])
+    return log
+
+
+def test_items_are_day_level_with_a_time_split() -> None:
+    log = [("a", START, 3), ("a", START + dt.timedelta(hours=2), 1),
+           ("a", START + dt.timedelta(days=3), 3)]
+    items = build_items(log)
+    assert len(items) == 1  # the same-day repeat is folded into the first review
+    # FSRSReview exposes its fields only through repr.
+    assert repr(items[0][1]) == ("FSRSItem { reviews: [FSRSReview { rating: 3, delta_t: 0 }, "
+                                 "FSRSReview { rating: 3, delta_t: 3 }] }")
+
+
+def test_fit_beats_defaults_out_of_sample_and_params_schedule() -> None:
+    result = fit(synthetic_log())
+    assert len(result.parameters) == 21
+    assert result.test_items > 50
+    assert result.log_loss_after < result.log_loss_before
+    Scheduler(Settings(parameters=result.parameters))  # py-fsrs accepts fsrs-rs parameters
+
+
+def _history_db(path: Path, log: list[tuple[str, dt.datetime, int]]) -> None:
+    with open_store(path) as s:
+        sid = s.begin_session(["deck"], Mode.REVIEW, START)
+        for i, (card, when, rating) in enumerate(log):
+            outcome = Outcome.RIGHT if rating == 3 else Outcome.WRONG
+            s.record(Review(f"r{i}", sid, "deck", card, when, "x", outcome, rating, 1000,
+                            Mode.REVIEW, None, None),
+                     StateUpdate("deck", card, 2, when + dt.timedelta(days=1), "{}", False))
+
+
+def test_optimize_command_saves_parameters(tmp_path: Path) -> None:
+    db = tmp_path / "h.sqlite3"
+    _history_db(db, synthetic_log())
+    result = runner.invoke(app, ["optimize", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("reviews: ")
+    assert lines[1].startswith("log loss: ") and lines[-1].startswith("saved: ")
+    with open_store(db) as s:
+        saved = json.loads(s.setting("fsrs_parameters") or "[]")
+    assert len(saved) == 21
+
+
+def test_optimize_with_too_little_history(tmp_path: Path) -> None:
+    db = tmp_path / "h.sqlite3"
+    _history_db(db, synthetic_log(cards=3, days=20))
+    result = runner.invoke(app, ["optimize", "--db", str(db)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("quiz: not enough history to fit yet: ")
+    assert result.stderr.endswith("200 needed. Keep studying\n")
+
+
+def test_optimize_without_a_database_is_one_line(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["optimize", "--db", str(tmp_path / "none.db")])
+    assert (result.exit_code, result.stderr) == (
+        1, f"quiz: {tmp_path / 'none.db'}: no history database here yet\n")
+
+
+@pytest.mark.parametrize("removed", ["c2"])
+def test_validate_db_reports_orphaned_history(tmp_path: Path, removed: str) -> None:
+    deck = tmp_path / "deck.yaml"
+    deck.write_text("id: deck\ntitle: T\ncards:\n" + "".join(
+        f"  - {{id: c{i}, question: q, answer: a}}\n" for i in range(3) if f"c{i}" != removed))
+    db = tmp_path / "h.sqlite3"
+    _history_db(db, [(f"c{i}", START, 3) for i in range(3)])
+    result = runner.invoke(app, ["validate", str(deck), "--db", str(db)])
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [
+        "ok: 1 deck, 2 cards",
+        f"{deck}: card 'c2' of deck 'deck' has history but is no longer in the deck "
+        "(orphaned; its history is kept)",
+    ]

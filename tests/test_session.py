@@ -1,0 +1,193 @@
+"""Full simulated sessions against a temporary database, with a fake clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import random
+from pathlib import Path
+
+import pytest
+
+from quiz.loader import read_deck
+from quiz.models import Deck, Mode, Outcome
+from quiz.scheduling import Phase, Rating, Scheduler, Settings
+from quiz.session import Session, near_numbers
+from quiz.store import Store, open_store
+
+DAY0 = dt.datetime(2022, 3, 1, 9, 0, tzinfo=dt.UTC)
+DECK_TEXT = "id: facts\ntitle: Facts\ncards:\n" + "".join(
+    f"  - {{id: c{i}, question: 'Q{i}?', answer: a{i}, tags: [t{i % 2}]}}\n" for i in range(10)
+)
+
+
+@pytest.fixture
+def deck() -> Deck:
+    return read_deck(DECK_TEXT, "facts.yaml")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return open_store(tmp_path / "h.sqlite3")
+
+
+def make(store: Store, deck: Deck, now: dt.datetime, mode: Mode = Mode.REVIEW,
+         **kw: object) -> Session:
+    ids = (f"r{i}" for i in itertools.count())
+    return Session(store, Scheduler(Settings(fuzz=False)), [deck], mode, now,
+                   random.Random(7), day_start=now.replace(hour=0), new_id=lambda: next(ids)
+                   if mode is not Mode.REVIEW else f"{now.isoformat()}-{next(ids)}",
+                   **kw)  # type: ignore[arg-type]
+
+
+def run(s: Session, now: dt.datetime, wrong: set[str] = frozenset(),  # type: ignore[assignment]
+        step: dt.timedelta = dt.timedelta(minutes=1)) -> list[tuple[str, Outcome]]:
+    """Answer everything; cards in `wrong` are missed the first time they come up."""
+    seen: list[tuple[str, Outcome]] = []
+    missed: set[str] = set()
+    while (q := s.next(now)) is not None:
+        miss = q.card.id in wrong and q.card.id not in missed
+        if miss:
+            missed.add(q.card.id)
+        a = s.answer(q, "nope" if miss else str(q.card.answer), now, 1500)
+        seen.append((q.card.id, a.verdict.outcome))
+        now += step
+    s.finish(now)
+    return seen
+
+
+def test_new_cards_limited_per_day_and_missed_cards_come_back(store: Store, deck: Deck) -> None:
+    s = make(store, deck, DAY0, new_limit=4)
+    seen = run(s, DAY0, wrong={"c1"})
+    order = [c for c, _ in seen]
+    assert order == ["c0", "c1", "c2", "c3", "c1"]  # back after the others, not at once
+    assert [o for c, o in seen if c == "c1"] == [Outcome.WRONG, Outcome.RIGHT]
+    # Same day, new session: the day's allowance is used up.
+    later = DAY0 + dt.timedelta(hours=2)
+    assert make(store, deck, later, new_limit=4).next(later) is None
+
+
+def test_missed_card_is_not_asked_twice_in_a_row(store: Store, deck: Deck) -> None:
+    s = make(store, deck, DAY0, new_limit=2)
+    order = [c for c, _ in run(s, DAY0, wrong={"c1"}, step=dt.timedelta(minutes=15))]
+    assert order == ["c0", "c1", "c1"]  # only card left: then it may come back
+    s = make(store, deck, DAY0 + dt.timedelta(days=1), new_limit=3)
+    order = [c for c, _ in run(s, DAY0 + dt.timedelta(days=1), wrong={"c2"},
+                               step=dt.timedelta(minutes=15))]
+    assert order[:2] == ["c2", "c3"] and order.count("c2") == 2
+    assert order.index("c2", 1) > 1
+
+
+def test_due_reviews_come_before_new_lowest_recall_first(store: Store, deck: Deck) -> None:
+    run(make(store, deck, DAY0, new_limit=3), DAY0)  # c0..c2 learned on day 0
+    day1 = DAY0 + dt.timedelta(days=1)
+    run(make(store, deck, day1, new_limit=1), day1)  # c3 learned on day 1
+    # Day 3: c0-c2 (due day 2) and c3 (due day 3) are due; c0-c2 have lower recall.
+    day3 = DAY0 + dt.timedelta(days=3)
+    s = make(store, deck, day3, new_limit=2)
+    order = [c for c, _ in run(s, day3)]
+    assert order[:3] == ["c0", "c1", "c2"] and order[3] == "c3"
+    assert order[4:] == ["c4", "c5"]
+
+
+def test_learning_cards_first_and_state_is_saved(store: Store, deck: Deck) -> None:
+    s = make(store, deck, DAY0, new_limit=2)
+    q = s.next(DAY0)
+    assert q is not None
+    s.answer(q, "wrong", DAY0)  # c0 now in learning, due in 10 minutes
+    s.finish(DAY0)
+    states = store.states("facts")
+    assert states["c0"].phase == Phase.LEARNING
+    assert states["c0"].due == DAY0 + dt.timedelta(minutes=10)
+    later = DAY0 + dt.timedelta(minutes=30)
+    s2 = make(store, deck, later, new_limit=5)
+    first = s2.next(later)
+    assert first is not None and first.card.id == "c0"
+
+
+def test_lapse_counted_and_relearning(store: Store, deck: Deck) -> None:
+    run(make(store, deck, DAY0, new_limit=1), DAY0)
+    day5 = DAY0 + dt.timedelta(days=5)
+    s = make(store, deck, day5, new_limit=0)
+    q = s.next(day5)
+    assert q is not None and q.card.id == "c0"
+    a = s.answer(q, "no idea", day5)
+    assert a.rating is Rating.AGAIN and a.next_due == day5 + dt.timedelta(minutes=10)
+    assert store.states("facts")["c0"].lapses == 1
+    assert store.states("facts")["c0"].phase == Phase.RELEARNING
+
+
+def test_cram_practises_a_tag_without_touching_the_schedule(store: Store, deck: Deck) -> None:
+    s = make(store, deck, DAY0, Mode.CRAM, tags=["t1"])
+    seen = run(s, DAY0, wrong={"c3"})
+    assert sorted({c for c, _ in seen}) == ["c1", "c3", "c5", "c7", "c9"]
+    assert [c for c, _ in seen].count("c3") == 2
+    assert store.states("facts") == {}
+    row = store.session(s.session_id)
+    assert (row["mode"], row["asked"], row["correct"]) == ("cram", 6, 5)
+
+
+def test_exam_scores_n_random_cards_once(store: Store, deck: Deck) -> None:
+    s = make(store, deck, DAY0, Mode.EXAM, limit=5)
+    seen: list[str] = []
+    now = DAY0
+    while (q := s.next(now)) is not None:
+        seen.append(q.card.id)
+        s.answer(q, "wrong" if len(seen) <= 2 else str(q.card.answer), now)
+        now += dt.timedelta(seconds=30)
+    summary = s.finish(now)
+    assert len(seen) == len(set(seen)) == 5
+    assert (summary.asked, summary.right, summary.wrong, summary.score) == (5, 3, 2, 60.0)
+    assert summary.seconds == 150
+    assert store.states("facts") == {}
+    assert store.session(s.session_id)["ended_at"] is not None
+
+
+def test_self_grade_after_a_right_answer(store: Store, deck: Deck) -> None:
+    s = make(store, deck, DAY0, self_grade=True, new_limit=2)
+    q = s.next(DAY0)
+    assert q is not None
+    a = s.answer(q, str(q.card.answer), DAY0, self_rating=Rating.EASY)
+    assert a.rating is Rating.EASY
+    q = s.next(DAY0)
+    assert q is not None
+    assert s.answer(q, "wrong", DAY0, self_rating=Rating.EASY).rating is Rating.AGAIN
+
+
+def test_summary_by_tag(store: Store, deck: Deck) -> None:
+    s = make(store, deck, DAY0, new_limit=4)
+    run(s, DAY0, wrong={"c1"})
+    row = store.session(s.session_id)
+    assert (row["asked"], row["correct"]) == (5, 4)
+
+
+def test_choice_options_drawn_from_the_same_kind() -> None:
+    d = read_deck("""id: d
+title: T
+cards:
+  - {id: q1, question: Who?, type: choice, answer: Karin, kind: person}
+  - {id: q2, question: Who else?, answer: Lavrov, kind: person}
+  - {id: q3, question: Who then?, answer: Pankin, kind: person}
+  - {id: q4, question: Where?, answer: Almaty, kind: city}
+  - {id: q5, question: How many?, type: choice, answer: "225"}
+""", "d.yaml")
+    from quiz.session import draw_distractors
+
+    rng = random.Random(1)
+    assert sorted(draw_distractors(d, d.cards[0], rng)) == ["Lavrov", "Pankin"]
+    numbers = draw_distractors(d, d.cards[4], rng)
+    assert len(numbers) == 3 and "225" not in numbers
+
+
+def test_near_numbers_look_like_the_answer() -> None:
+    out = near_numbers(4500, random.Random(3))
+    assert len(set(out)) == 3
+    assert all(o.endswith("00") and o != "4,500" for o in out)
+
+
+def test_naive_datetimes_are_refused(store: Store, deck: Deck) -> None:
+    s = make(store, deck, DAY0)
+    q = s.next(DAY0)
+    assert q is not None
+    with pytest.raises(ValueError):
+        s.answer(q, "a0", DAY0.replace(tzinfo=None))

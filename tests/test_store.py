@@ -1,0 +1,223 @@
+"""The history database: schema, upgrades, refusals, durability, concurrency."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from quiz import store as store_mod
+from quiz.errors import StoreError
+from quiz.models import Mode, Outcome, Review
+from quiz.store import SCHEMA_VERSION, StateUpdate, open_store
+
+from .conftest import ROOT
+
+NOW = dt.datetime(2022, 3, 1, 9, tzinfo=dt.UTC)
+
+
+def review(rid: str, session_id: int, card: str = "c1") -> Review:
+    return Review(rid, session_id, "deck", card, NOW, "answer", Outcome.RIGHT, 3, 1200,
+                  Mode.REVIEW, None, "{}")
+
+
+def test_fresh_schema(tmp_path: Path) -> None:
+    with open_store(tmp_path / "h.sqlite3") as s:
+        tables = {r[0] for r in s.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert tables == {"sessions", "reviews", "card_state", "settings"}
+        assert s.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert s.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        plan = s.db.execute("EXPLAIN QUERY PLAN SELECT count(*) FROM card_state "
+                            "WHERE deck_id = 'd' AND due <= 'x'").fetchall()
+        assert "card_state_deck_due" in str(plan)
+
+
+def test_review_state_and_counters_in_one_write_and_retry_is_a_no_op(tmp_path: Path) -> None:
+    with open_store(tmp_path / "h.sqlite3") as s:
+        sid = s.begin_session(["deck"], Mode.REVIEW, NOW)
+        update = StateUpdate("deck", "c1", 2, NOW + dt.timedelta(days=2), "{}", False)
+        assert s.record(review("r1", sid), update) is True
+        assert s.record(review("r1", sid), update) is False  # the same answer, retried
+        assert s.db.execute("SELECT count(*) FROM reviews").fetchone()[0] == 1
+        assert s.session(sid)["asked"] == 1
+        assert s.states("deck")["c1"].reps == 1
+
+
+def test_upgrade_keeps_rows_and_makes_a_backup(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "h.sqlite3"
+    with open_store(path) as s:
+        sid = s.begin_session(["deck"], Mode.REVIEW, NOW)
+        s.record(review("r1", sid), None)
+
+    def m2(db: sqlite3.Connection) -> None:
+        db.execute("ALTER TABLE reviews ADD COLUMN note TEXT")
+
+    monkeypatch.setattr(store_mod, "MIGRATIONS", [*store_mod.MIGRATIONS, m2])
+    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", 2)
+    with open_store(path) as s:
+        assert s.db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert s.db.execute("SELECT id, note FROM reviews").fetchall() == [("r1", None)]
+    backup = tmp_path / "h.sqlite3.v1.bak"
+    old = sqlite3.connect(backup)
+    assert old.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert old.execute("SELECT id FROM reviews").fetchall() == [("r1",)]
+    old.close()
+
+
+def test_failed_migration_leaves_the_old_schema(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "h.sqlite3"
+    with open_store(path) as s:
+        s.begin_session(["deck"], Mode.REVIEW, NOW)
+
+    def broken(db: sqlite3.Connection) -> None:
+        db.execute("ALTER TABLE reviews ADD COLUMN note TEXT")
+        raise sqlite3.OperationalError("boom")
+
+    monkeypatch.setattr(store_mod, "MIGRATIONS", [*store_mod.MIGRATIONS, broken])
+    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", 2)
+    with pytest.raises(StoreError):
+        open_store(path)
+    monkeypatch.undo()
+    with open_store(path) as s:
+        cols = [r[1] for r in s.db.execute("PRAGMA table_info(reviews)")]
+        assert "note" not in cols and s.db.execute("SELECT count(*) FROM sessions").fetchone()[0]
+
+
+def test_newer_database_refused_and_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite3"
+    open_store(path).close()
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version = 99")
+    db.commit()
+    db.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError) as info:
+        open_store(path)
+    assert str(info.value) == (f"{path}: written by a newer quiz (schema 99; this quiz knows "
+                               f"up to {SCHEMA_VERSION}); it was left untouched. "
+                               "Upgrade quiz to use it")
+    assert path.read_bytes() == before
+    assert not (tmp_path / "h.sqlite3-wal").exists()
+
+
+@pytest.mark.parametrize("content", [b"this is not a database at all" * 100, b"SQLite format 3"])
+def test_garbage_or_truncated_file_refused_and_untouched(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "h.sqlite3"
+    path.write_bytes(content)
+    with pytest.raises(StoreError) as info:
+        open_store(path)
+    assert "damaged" in str(info.value) and str(info.value).startswith(f"{path}: ")
+    assert path.read_bytes() == content
+
+
+def test_foreign_sqlite_file_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE notes (x)")
+    db.commit()
+    db.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError) as info:
+        open_store(path)
+    assert "another program" in str(info.value)
+    assert path.read_bytes() == before
+
+
+def test_unwritable_data_dir_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StoreError) as info:
+        open_store(blocker / "sub" / "h.sqlite3")
+    assert "cannot create the data folder" in str(info.value)
+
+
+CHILD = r"""
+import datetime as dt, random, sys, itertools
+from pathlib import Path
+from quiz.loader import read_deck
+from quiz.models import Mode
+from quiz.scheduling import Scheduler, Settings
+from quiz.session import Session
+from quiz.store import open_store
+tag = sys.argv[2]
+deck = read_deck(f"id: d-{tag}\ntitle: T\ncards:\n" + "".join(
+    f"  - {{id: c{i}, question: q, answer: a{i}}}\n" for i in range(200)), "d.yaml")
+ids = (f"{tag}-{i}" for i in itertools.count())
+store = open_store(Path(sys.argv[1]))
+now = dt.datetime(2022, 3, 1, tzinfo=dt.UTC)
+s = Session(store, Scheduler(Settings(fuzz=False)), [deck], Mode(sys.argv[3]), now,
+            random.Random(tag), new_limit=200, new_id=lambda: next(ids))
+print("READY", flush=True)
+while (q := s.next(now)) is not None:
+    a = s.answer(q, "a0" if random.random() < 0.5 else str(q.card.answer), now, 100)
+    print("ACK", a.review.id, flush=True)
+    now += dt.timedelta(seconds=1)
+s.finish(now)
+print("DONE", flush=True)
+"""
+
+
+def spawn(db: Path, tag: str, mode: str = "review") -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, "-c", CHILD, str(db), tag, mode],
+                            stdout=subprocess.PIPE, text=True, env=env)
+
+
+@pytest.mark.slow
+def test_sigkill_between_answers_loses_nothing_acknowledged(tmp_path: Path) -> None:
+    import random
+
+    db = tmp_path / "h.sqlite3"
+    open_store(db).close()
+    rng = random.Random(5)
+    for round_ in range(5):
+        child = spawn(db, f"k{round_}")
+        assert child.stdout is not None
+        acked: list[str] = []
+        assert child.stdout.readline().strip() == "READY"
+        first = child.stdout.readline().split()
+        assert first[0] == "ACK"
+        acked.append(first[1])
+        deadline = time.monotonic() + rng.uniform(0.0, 0.3)
+        while time.monotonic() < deadline:
+            line = child.stdout.readline().split()
+            if line and line[0] == "ACK":
+                acked.append(line[1])
+        child.send_signal(signal.SIGKILL)
+        rest = child.stdout.read().split()
+        child.stdout.close()
+        acked += [rest[i + 1] for i, w in enumerate(rest) if w == "ACK" and i + 1 < len(rest)]
+        child.wait()
+        assert acked, "the child answered nothing before the kill"
+        with open_store(db) as s:
+            stored = {r[0] for r in s.db.execute("SELECT id FROM reviews WHERE id LIKE ?",
+                                                 (f"k{round_}-%",))}
+            assert set(acked) <= stored
+            assert s.integrity() == "ok"
+
+
+@pytest.mark.slow
+def test_two_sessions_at_once_lose_no_rows(tmp_path: Path) -> None:
+    db = tmp_path / "h.sqlite3"
+    open_store(db).close()
+    children = [spawn(db, "p1", "cram"), spawn(db, "p2", "review")]
+    outputs = [c.communicate(timeout=120)[0] for c in children]
+    assert [c.returncode for c in children] == [0, 0]
+    acked = [line.split()[1] for out in outputs for line in out.splitlines()
+             if line.startswith("ACK")]
+    assert len(acked) >= 400
+    with open_store(db) as s:
+        stored = {r[0] for r in s.db.execute("SELECT id FROM reviews")}
+        assert stored == set(acked)
+        sessions = s.db.execute("SELECT asked FROM sessions ORDER BY id").fetchall()
+        assert sum(a for (a,) in sessions) == len(acked)
+        assert s.integrity() == "ok"
