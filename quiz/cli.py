@@ -212,6 +212,119 @@ def _report_orphans(entries: list[Any], db: Path | None) -> None:
                                     "history is kept)"))
 
 
+@app.command("start")
+def start_command(
+    decks: Annotated[
+        list[str] | None,
+        typer.Argument(help="Deck ids or paths to deck files (default: pick from a list).",
+                       show_default=False),
+    ] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", "-t", help="Only cards with this "
+                   "tag (repeat for several).", show_default=False)] = None,
+    mode: Annotated[str, typer.Option("--mode", "-m", help="review: what is due, then new "
+                    "cards. cram: practise without touching the schedule. exam: N random "
+                    "cards, scored.")] = "review",
+    new: Annotated[int | None, typer.Option("--new", min=0, help="New cards allowed today "
+                   "(default 20).", show_default=False)] = None,
+    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most this "
+                     "many cards (exam: how many; default 20).", show_default=False)] = None,
+    db: DbOption = None,
+) -> None:
+    """Start a study session.
+
+    Asks what is due, then new cards; missed cards come back. Every answer is
+    saved at once: press Ctrl-C at any prompt to stop and see your summary.
+    """
+    import datetime as dt
+    import random
+
+    from quiz.errors import UsageError
+    from quiz.models import Mode
+
+    try:
+        chosen_mode = Mode(mode)
+    except ValueError:
+        raise UsageError(f"unknown mode '{mode}'; modes are review, cram and exam") from None
+    with _open_store(db) as store:
+        chosen = _choose_decks(decks, store)
+        if not chosen:
+            return
+        _run_session(store, chosen, chosen_mode, tag or [], new, limit, dt, random)
+
+
+def _choose_decks(names: list[str] | None, store: Any) -> list[Any]:
+    import datetime as dt
+
+    from quiz.catalog import find, scan
+    from quiz.errors import UsageError
+
+    if names:
+        return find(names)
+    found = [e.deck for e in scan() if e.deck is not None]
+    if not found:
+        raise UsageError("no decks found; 'quiz decks' says where decks are looked for")
+    now = dt.datetime.now(dt.UTC)
+    from quiz.textsafe import inert
+
+    labels = []
+    for deck in found:
+        seen = store.states(deck.id)
+        due = sum(1 for st in seen.values() if st.due <= now)
+        fresh = sum(1 for c in deck.cards if c.id not in seen)
+        labels.append(f"{inert(deck.title)}  ({due} due, {fresh} new, {len(deck.cards)} total)")
+    import questionary
+
+    picked = questionary.select("Which deck?", choices=labels).unsafe_ask()
+    return [found[labels.index(picked)]]
+
+
+def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: int | None,
+                 limit: int | None, dt: Any, random: Any) -> None:
+    import time
+
+    from quiz import ui
+    from quiz.models import Mode
+    from quiz.scheduling import Scheduler, Settings, parameters_from_json
+    from quiz.session import Session
+
+    settings = Settings(parameters=parameters_from_json(store.setting("fsrs_parameters")))
+    now = dt.datetime.now(dt.UTC)
+    local_midnight = dt.datetime.now().astimezone().replace(hour=0, minute=0, second=0,
+                                                            microsecond=0)
+    session = Session(store, Scheduler(settings), decks, mode, now, random.Random(),
+                      day_start=local_midnight.astimezone(dt.UTC), tags=tags, new_limit=new,
+                      limit=limit)
+    out = ui.console()
+    total = session.remaining
+    if total == 0:
+        summary = session.finish(dt.datetime.now(dt.UTC))
+        when = summary.next_due.astimezone().strftime("%a %d %b %H:%M") if (
+            summary.next_due) else None
+        out.print("Nothing to study now" + (f": the next card is due {when}." if when else "."))
+        ids = " ".join(d.id for d in decks)
+        out.print(f"To practise anyway without touching the schedule: quiz start {ids} "
+                  "--mode cram")
+        return
+    interrupted = False
+    try:
+        while (q := session.next(dt.datetime.now(dt.UTC))) is not None:
+            total = max(total, session.asked + session.remaining + 1)
+            ui.header(out, q, total, session.asked, session.correct)
+            started = time.monotonic()
+            given = ui.ask(q)
+            elapsed = int((time.monotonic() - started) * 1000)
+            answered = session.answer(q, given, dt.datetime.now(dt.UTC), elapsed)
+            ui.feedback(out, answered)
+    except (KeyboardInterrupt, EOFError):
+        interrupted = True
+    summary = session.finish(dt.datetime.now(dt.UTC))
+    ui.summary(out, summary, interrupted)
+    if mode is Mode.EXAM and summary.asked:
+        out.print(f"Exam: {summary.correct} of {summary.asked}")
+    if interrupted:
+        raise typer.Exit(130)
+
+
 @app.command("optimize")
 def optimize_command(
     db: DbOption = None,

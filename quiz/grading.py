@@ -129,7 +129,7 @@ def grade_number(card: Card, given: str) -> Verdict:
     if off <= right + 1e-9:
         return Verdict(Outcome.RIGHT, expected)
     if off <= partly:
-        return Verdict(Outcome.PARTLY, expected, f"close: it is {expected}")
+        return Verdict(Outcome.PARTLY, expected, "close, but not within the tolerance")
     return Verdict(Outcome.WRONG, expected)
 
 

@@ -173,6 +173,11 @@ class Session:
     def asked(self) -> int:
         return self._asked
 
+    @property
+    def correct(self) -> int:
+        """Answers right or partly right so far."""
+        return self._right + self._partly
+
     def next(self, now: dt.datetime) -> Question | None:
         """The next question, or None when the session is done."""
         ready = [p for p in self._pending if p.due <= now and p.after <= self._asked

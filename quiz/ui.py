@@ -1,0 +1,117 @@
+"""Prompts (questionary) and rendering (rich): the only terminal code.
+
+Every piece of deck text passes through `safe()` before it is shown: control
+and format characters become visible tokens and rich markup is escaped, so a
+deck cannot move the cursor, write the clipboard or hide a link.
+Prompts use `unsafe_ask()` so Ctrl-C raises KeyboardInterrupt for the CLI to
+handle once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import questionary
+from rich.console import Console
+from rich.markup import escape
+
+from quiz.grading import parse_date, parse_number
+from quiz.models import BLANK, CardType, Outcome
+from quiz.session import Answered, Question, Summary
+from quiz.textsafe import inert
+
+
+def safe(text: str) -> str:
+    return escape(inert(text))
+
+
+def console() -> Console:
+    return Console(highlight=False, soft_wrap=False)
+
+
+def _message(q: Question) -> str:
+    text = inert(q.card.question)
+    if q.card.type is CardType.CLOZE:
+        text = text.replace(BLANK, "_____")
+    return text
+
+
+def ask(q: Question) -> str | list[str]:
+    """Ask one question; returns the learner's answer (a list for multi/order)."""
+    message = _message(q)
+    options = [inert(o) for o in q.options]
+    t = q.card.type
+    if t in (CardType.CHOICE, CardType.TRUEFALSE):
+        picked = questionary.select(message, choices=options).unsafe_ask()
+        return q.options[options.index(picked)]
+    if t is CardType.MULTI:
+        picked_many = questionary.checkbox(message, choices=options).unsafe_ask()
+        return [q.options[options.index(p)] for p in picked_many]
+    if t is CardType.ORDER:
+        return ask_order(message, q.options)
+    if t is CardType.NUMBER:
+        return str(questionary.text(message, validate=_number_ok).unsafe_ask())
+    if t is CardType.DATE:
+        return str(questionary.text(message, validate=_date_ok).unsafe_ask())
+    return str(questionary.text(message).unsafe_ask())
+
+
+def ask_order(message: str, items: Sequence[str]) -> list[str]:
+    """Order items by picking them one by one: first, then next, ..."""
+    left = list(items)
+    chosen: list[str] = []
+    while len(left) > 1:
+        label = "first" if not chosen else "next"
+        shown = [inert(i) for i in left]
+        picked = questionary.select(f"{message} Which comes {label}?", choices=shown).unsafe_ask()
+        item = left.pop(shown.index(picked))
+        chosen.append(item)
+    return chosen + left
+
+
+def _number_ok(text: str) -> bool | str:
+    return parse_number(text) is not None or "Type a number, like 4,500 or 4.5k"
+
+
+def _date_ok(text: str) -> bool | str:
+    return parse_date(text) is not None or "Type a date, like 7 January 2022 or Jan 7"
+
+
+def header(out: Console, q: Question, total: int, asked: int, correct: int) -> None:
+    score = f" · score {correct}/{asked}" if asked else ""
+    again = " · again" if q.again else ""
+    out.print(f"\n[bold]Card {q.number} of {total}[/bold] · {safe(q.deck.title)}{again}{score}")
+
+
+def feedback(out: Console, a: Answered) -> None:
+    v = a.verdict
+    card = a.question.card
+    if v.outcome is Outcome.RIGHT:
+        out.print("[green]✓ Right.[/green]")
+    elif v.outcome is Outcome.PARTLY:
+        out.print(f"[yellow]~ Partly right.[/yellow] The answer: {safe(v.expected)}")
+    else:
+        out.print(f"[red]✗ Wrong.[/red] The answer: {safe(v.expected)}")
+    if v.hint:
+        out.print(f"  {safe(v.hint)}")
+    if card.explain:
+        out.print(f"  {safe(card.explain.strip())}")
+    source = a.question.deck.sources.get(card.source or "")
+    if source is not None:
+        out.print(f"  [dim]Source: {safe(source.cite())}[/dim]")
+
+
+def summary(out: Console, s: Summary, interrupted: bool) -> None:
+    if interrupted:
+        out.print("\n[bold]Stopped.[/bold] Every answer so far is saved.")
+    if not s.asked:
+        out.print("No questions answered.")
+    else:
+        minutes, seconds = divmod(int(s.seconds), 60)
+        out.print(f"\n[bold]{s.asked} asked, {s.correct} correct ({s.partly} partly), "
+                  f"score {s.score:.0f}%[/bold] in {minutes}m {seconds:02d}s")
+        for tag, t in sorted(s.by_tag.items()):
+            out.print(f"  {safe(tag):<12} {t.correct}/{t.asked}")
+    if s.next_due is not None:
+        local = s.next_due.astimezone()
+        out.print(f"Next card due: {local:%a %d %b %H:%M}")

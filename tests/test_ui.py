@@ -1,0 +1,137 @@
+"""Prompts driven through prompt_toolkit pipe input, without a terminal."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from quiz import ui
+from quiz.cli import app
+from quiz.loader import read_deck
+from quiz.session import Question
+
+ENTER, DOWN, SPACE, CTRL_C = "\r", "\x1b[B", " ", "\x03"
+DECK = read_deck("""id: d
+title: Deck
+year: 2022
+cards:
+  - {id: city, question: Where?, answer: Almaty, choices: [Almaty, Aktau, Nur-Sultan]}
+  - {id: members, question: Which?, answer: [A, C], choices: [A, B, C]}
+  - {id: seq, question: Order them., answer: [one, two, three]}
+  - {id: n, question: How many?, answer: 4500}
+  - {id: when, question: When?, answer: 2022-01-07}
+  - {id: tf, question: True?, answer: true}
+  - {id: cloze, question: The ___ city., answer: big}
+  - {id: txt, question: "Who?", answer: Tokayev}
+""", "d.yaml")
+
+
+def q(card_id: str, options: tuple[str, ...] = ()) -> Question:
+    card = DECK.card(card_id)
+    assert card is not None
+    return Question(DECK, card, options, 1, False)
+
+
+Keys = Callable[..., None]
+
+
+def test_choice_select(keys: Keys) -> None:
+    keys(DOWN, ENTER)
+    assert ui.ask(q("city", ("Aktau", "Almaty", "Nur-Sultan"))) == "Almaty"
+
+
+def test_truefalse_select(keys: Keys) -> None:
+    keys(DOWN, ENTER)
+    assert ui.ask(q("tf", ("True", "False"))) == "False"
+
+
+def test_multi_checkbox(keys: Keys) -> None:
+    keys(SPACE, DOWN, DOWN, SPACE, ENTER)
+    assert ui.ask(q("members", ("A", "B", "C"))) == ["A", "C"]
+
+
+def test_order_one_by_one(keys: Keys) -> None:
+    keys(DOWN, ENTER, DOWN, ENTER)  # shown: three, one, two -> pick one, then two
+    assert ui.ask(q("seq", ("three", "one", "two"))) == ["one", "two", "three"]
+
+
+def test_number_reasks_until_it_is_a_number(keys: Keys) -> None:
+    keys("lots", ENTER, "\x15", "4.5k", ENTER)  # Ctrl-U clears the line
+    assert ui.ask(q("n")) == "4.5k"
+
+
+def test_date_reasks_until_it_is_a_date(keys: Keys) -> None:
+    keys("soon", ENTER, "\x15", "Jan 7", ENTER)
+    assert ui.ask(q("when")) == "Jan 7"
+
+
+def test_text_and_cloze(keys: Keys) -> None:
+    keys("Tokaev", ENTER)
+    assert ui.ask(q("txt")) == "Tokaev"
+
+
+def test_ctrl_c_raises_keyboard_interrupt(keys: Keys) -> None:
+    keys(CTRL_C)
+    with pytest.raises(KeyboardInterrupt):
+        ui.ask(q("cloze"))
+
+
+def test_escape_sequences_rendered_inert() -> None:
+    assert ui.safe("\x1b]52;c;aGk=\x07[link=http://x]y[/link]") == (
+        "␛]52;c;aGk=␇\\[link=http://x]y\\[/link]")
+
+
+def test_start_answers_then_ctrl_c_keeps_answers(keys: Keys, tmp_path: Path) -> None:
+    deck = tmp_path / "deck.yaml"
+    deck.write_text("id: mini\ntitle: Mini\ncards:\n"
+                    "  - {id: a, question: 'Capital?', answer: Astana}\n"
+                    "  - {id: b, question: 'Two plus two?', answer: 4}\n"
+                    "  - {id: c, question: 'Sky?', answer: blue}\n")
+    db = tmp_path / "h.sqlite3"
+    keys("Astana", ENTER, "5", ENTER, CTRL_C)
+    result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db)])
+    assert result.exit_code == 130
+    out = result.stdout
+    assert "Card 1 of 3 · Mini" in out and "✓ Right." in out
+    assert "Stopped. Every answer so far is saved." in out
+    assert "2 asked, 1 correct (0 partly), score 50%" in out
+    rows = sqlite3.connect(db).execute(
+        "SELECT card_id, answer, outcome FROM reviews ORDER BY reviewed_at").fetchall()
+    assert rows == [("a", "Astana", "right"), ("b", "5", "wrong")]
+
+
+def test_nothing_due_offers_cram(keys: Keys, tmp_path: Path) -> None:
+    deck = tmp_path / "deck.yaml"
+    deck.write_text("id: mini\ntitle: Mini\ncards:\n  - {id: a, question: Q?, answer: x}\n")
+    db = tmp_path / "h.sqlite3"
+    keys("x", ENTER)
+    assert CliRunner().invoke(app, ["start", str(deck), "--db", str(db)]).exit_code == 0
+    result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db)])
+    assert result.exit_code == 0
+    assert "Nothing to study now: the next card is due" in result.stdout
+    assert "quiz start mini --mode cram" in result.stdout
+
+
+def test_unknown_deck_and_mode_are_one_line(tmp_path: Path) -> None:
+    r = CliRunner().invoke(app, ["start", "csto-datez", "--db", str(tmp_path / "h.db")])
+    assert (r.exit_code, r.stderr) == (
+        1, "quiz: no deck with id 'csto-datez' (did you mean 'csto-dates'?); "
+           "'quiz decks' lists them\n")
+    r = CliRunner().invoke(app, ["start", "csto-dates", "--mode", "quick"])
+    assert (r.exit_code, r.stderr) == (
+        1, "quiz: unknown mode 'quick'; modes are review, cram and exam\n")
+
+
+def test_exam_mode_scores(keys: Keys, tmp_path: Path) -> None:
+    deck = tmp_path / "deck.yaml"
+    deck.write_text("id: mini\ntitle: Mini\ncards:\n"
+                    "  - {id: a, question: 'Q?', answer: x}\n"
+                    "  - {id: b, question: 'Q?', answer: x}\n")
+    keys("x", ENTER, "y", ENTER)
+    r = CliRunner().invoke(app, ["start", str(deck), "--mode", "exam", "--db",
+                                 str(tmp_path / "h.db")])
+    assert r.exit_code == 0 and "Exam: 1 of 2" in r.stdout
