@@ -235,9 +235,6 @@ def start_command(
     Asks what is due, then new cards; missed cards come back. Every answer is
     saved at once: press Ctrl-C at any prompt to stop and see your summary.
     """
-    import datetime as dt
-    import random
-
     from quiz.errors import UsageError
     from quiz.models import Mode
 
@@ -249,7 +246,7 @@ def start_command(
         chosen = _choose_decks(decks, store)
         if not chosen:
             return
-        _run_session(store, chosen, chosen_mode, tag or [], new, limit, dt, random)
+        _run_session(store, chosen, chosen_mode, tag or [], new, limit)
 
 
 def _choose_decks(names: list[str] | None, store: Any) -> list[Any]:
@@ -279,7 +276,9 @@ def _choose_decks(names: list[str] | None, store: Any) -> list[Any]:
 
 
 def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: int | None,
-                 limit: int | None, dt: Any, random: Any) -> None:
+                 limit: int | None) -> None:
+    import datetime as dt
+    import random
     import time
 
     from quiz import ui
