@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -194,8 +195,6 @@ def answer_pool(deck: Deck, card: Card) -> list[str]:
 
 def numeric_answer(text: str) -> float | None:
     """'225' or '4,500' -> a number; anything else -> None."""
-    import re
-
     t = text.strip()
     if re.fullmatch(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?", t):
         return float(t.replace(",", ""))

@@ -113,13 +113,14 @@ class Session:
     def __post_init__(self) -> None:
         self._states: dict[tuple[str, str], CardState] = {}
         self._queue: list[tuple[Deck, Card]] = self._build_queue()
+        self._planned = len(self._queue)
         self._pending: list[_Pending] = []
         self._asked = 0
         self._right = self._partly = self._wrong = 0
         self._by_tag: dict[str, TagScore] = {}
         self._last: tuple[str, str] | None = None
         self.session_id = self.store.begin_session(
-            [d.id for d in self.decks], self.mode, self.now, planned=len(self._queue))
+            [d.id for d in self.decks], self.mode, self.now, planned=self._planned)
         self.started = self.now
 
     # -- the queue --------------------------------------------------------
@@ -292,7 +293,7 @@ class Session:
             session_id=self.session_id, mode=self.mode, asked=self._asked, right=self._right,
             partly=self._partly, wrong=self._wrong,
             seconds=max(0.0, (now - self.started).total_seconds()),
-            by_tag=dict(self._by_tag), next_due=next_due, planned=len(self._queue),
+            by_tag=dict(self._by_tag), next_due=next_due, planned=self._planned,
         )
 
 

@@ -136,6 +136,7 @@ def test_exam_scores_n_random_cards_once(store: Store, deck: Deck) -> None:
         s.answer(q, "wrong" if len(seen) <= 2 else str(q.card.answer), now)
         now += dt.timedelta(seconds=30)
     summary = s.finish(now)
+    assert summary.planned == 5
     assert len(seen) == len(set(seen)) == 5
     assert (summary.asked, summary.right, summary.wrong, summary.score) == (5, 3, 2, 60.0)
     assert summary.seconds == 150
