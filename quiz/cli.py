@@ -34,6 +34,13 @@ class QuizGroup(TyperGroup):
         except KeyboardInterrupt:
             typer.echo("", err=True)
             raise typer.Exit(130) from None
+        except BrokenPipeError:
+            # The reader went away (`quiz decks | head`): stop quietly.
+            import os
+
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise typer.Exit(0) from None
         except Exception:
             log = _write_crash_report()
             typer.echo(f"quiz: unexpected internal error; the details are in {log}. "

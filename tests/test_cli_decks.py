@@ -121,3 +121,12 @@ def test_installed_command_lists_bundled_decks_from_elsewhere(tmp_path: Path) ->
     if ROOT not in package.parents:  # a real (non-editable) install
         assert sorted(p.name for p in (package / "bundled_decks").glob("*.yaml")) == [
             "csto-dates.yaml", "csto-figures.yaml", "csto-members.yaml", "csto-quotes.yaml"]
+
+
+@pytest.mark.slow
+def test_output_piped_into_head_is_not_an_error(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run(f"'{sys.executable}' -m quiz decks | head -1", shell=True, cwd=tmp_path,
+                         capture_output=True, text=True, env=env, timeout=60)
+    assert out.stdout.startswith("csto-dates")
+    assert out.stderr == ""
