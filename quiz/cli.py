@@ -372,5 +372,143 @@ def optimize_command(
             typer.echo("saved: your next sessions use the fitted parameters")
 
 
+def _history_decks(names: list[str] | None, store: Any) -> list[str]:
+    """Deck ids from ids or deck file paths; each must have history."""
+    from quiz.errors import UsageError
+
+    ids: list[str] = []
+    known = store.deck_ids()
+    for name in names or []:
+        if name.endswith((".yaml", ".yml")) and Path(name).exists():
+            from quiz.catalog import find
+
+            ids += [d.id for d in find([name])]
+        elif name in known:
+            ids.append(name)
+        else:
+            from quiz.textsafe import one_line
+
+            have = ", ".join(known) if known else "none yet"
+            raise UsageError(one_line(f"no history for deck '{name}' (decks with history: "
+                                      f"{have})"))
+    return ids
+
+
+def _plain_output() -> bool:
+    import os
+
+    return (bool(os.environ.get("NO_COLOR")) or os.environ.get("TERM") == "dumb"
+            or not sys.stdout.isatty())
+
+
+def _open_history(db: Path | None) -> Any:
+    """The history database; an explicit --db must exist, the default is created."""
+    return _open_store(db, create=db is None)
+
+
+@app.command("stats")
+def stats_command(
+    decks: Annotated[
+        list[str] | None,
+        typer.Argument(help="Deck ids or deck files (default: every deck).", show_default=False),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as one JSON "
+                       "document (layout: stats.schema.json in the package).")] = False,
+    html: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained "
+                    "report page with the charts to this file.", show_default=False,
+                    dir_okay=False)] = None,
+    db: DbOption = None,
+) -> None:
+    """Show your progress: scores over sessions, by tag, retention, what is due.
+
+    Charts fit an 80-column terminal and turn into plain ASCII when the output
+    is piped, NO_COLOR is set or TERM is dumb.
+    """
+    import datetime as dt
+    import json
+    import shutil
+
+    from quiz.scheduling import Settings, parameters_from_json
+    from quiz.stats import compute
+
+    now = dt.datetime.now(dt.UTC)
+    tz = now.astimezone().tzinfo
+    assert tz is not None
+    with _open_history(db) as store:
+        ids = _history_decks(decks, store)
+        desired = float(store.setting("desired_retention") or Settings().desired_retention)
+        figures = compute(store, now, tz, ids, desired,
+                          parameters_from_json(store.setting("fsrs_parameters")))
+    if html is not None:
+        from quiz.report import write_report
+
+        write_report(figures, tz, html)
+    if as_json:
+        typer.echo(json.dumps(figures.to_json(), indent=2, ensure_ascii=False))
+        return
+    from quiz.render import stats_lines
+
+    width = shutil.get_terminal_size((80, 24)).columns
+    for line in stats_lines(figures, tz, _plain_output(), width):
+        typer.echo(line)
+    if html is not None:
+        typer.echo(f"\nReport written to {html}")
+
+
+@app.command("history")
+def history_command(
+    decks: Annotated[
+        list[str] | None,
+        typer.Argument(help="Deck ids or deck files (default: every deck).", show_default=False),
+    ] = None,
+    csv_out: Annotated[bool, typer.Option("--csv", help="Export every answer as CSV (one row "
+                       "per answer, oldest first) instead of showing the latest.")] = False,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file "
+                      "instead of standard output.", show_default=False, dir_okay=False)] = None,
+    last: Annotated[int, typer.Option("--last", "-n", min=1, help="How many of the latest "
+                    "answers to show (without --csv).")] = 20,
+    db: DbOption = None,
+) -> None:
+    """Your answers: the latest ones, or all of them as CSV to take elsewhere.
+
+    CSV columns: id, session_id, deck_id, card_id, reviewed_at (UTC), answer,
+    outcome (right/partly/wrong), correct (0/1), rating (1-4), response_ms, mode.
+    """
+    import csv
+    import io
+
+    with _open_history(db) as store:
+        ids = _history_decks(decks, store)
+        if csv_out:
+            target = output.open("w", newline="", encoding="utf-8") if output else None
+            try:
+                writer = csv.writer(target or sys.stdout, lineterminator="\n")
+                writer.writerow(store.EXPORT_COLUMNS)
+                writer.writerows(store.iter_reviews(ids))
+            finally:
+                if target is not None:
+                    target.close()
+            return
+        from quiz.store import from_ts
+        from quiz.textsafe import one_line
+
+        rows = list(store.iter_reviews(ids, newest_first=True, limit=last))
+        if not rows:
+            typer.echo("No answers yet. Run 'quiz start' to begin.")
+            return
+        buffer = io.StringIO()
+        for r in reversed(rows):
+            when = from_ts(r[4]).astimezone()
+            answer = one_line(r[5])
+            answer = answer if len(answer) <= 28 else answer[:27] + "…"
+            buffer.write(f"{when:%d %b %H:%M}  {r[6]:<6}  {one_line(r[2])}/{one_line(r[3])}  "
+                         f"{answer}\n")
+        text = buffer.getvalue()
+        if output:
+            output.write_text(text, encoding="utf-8")
+        else:
+            typer.echo(text, nl=False)
+
+
 def main() -> None:
     app(prog_name="quiz")

@@ -70,6 +70,7 @@ class Review:
     mode: Mode
     state_before: str | None
     state_after: str | None
+    phase_before: int | None = None  # the card's phase when asked (None: new or unscheduled)
 
 
 @dataclass(frozen=True, slots=True)

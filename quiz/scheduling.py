@@ -130,3 +130,14 @@ def default_parameters() -> Sequence[float]:
     import fsrs.scheduler
 
     return tuple(fsrs.scheduler.DEFAULT_PARAMETERS)
+
+
+def recall_probability(stability: float, elapsed: dt.timedelta,
+                       parameters: Sequence[float] | None = None) -> float:
+    """FSRS's predicted recall after `elapsed` since the last review, from the
+    stored stability alone (no card object): used to rank many cards at once.
+    Counts whole days, as the library does."""
+    decay = -(parameters or default_parameters())[20]
+    factor = 0.9 ** (1 / decay) - 1
+    days = max(0, elapsed.days)
+    return float((1 + factor * days / stability) ** decay)

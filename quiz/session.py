@@ -119,6 +119,9 @@ class Session:
         self._right = self._partly = self._wrong = 0
         self._by_tag: dict[str, TagScore] = {}
         self._last: tuple[str, str] | None = None
+        for deck in self.decks:
+            self.store.sync_deck(deck.id, deck.title,
+                                 ((c.id, c.question, c.tags) for c in deck.cards), self.now)
         self.session_id = self.store.begin_session(
             [d.id for d in self.decks], self.mode, self.now, planned=self._planned)
         self.started = self.now
@@ -242,7 +245,7 @@ class Session:
             after = self.scheduler.review(before, rating, now)
             lapsed = before is not None and before.phase is Phase.REVIEW and rating is Rating.AGAIN
             update = StateUpdate(q.deck.id, q.card.id, int(after.phase), after.due, after.data,
-                                 lapsed)
+                                 lapsed, after.stability, after.difficulty)
         text = given if isinstance(given, str) else "\n".join(given)
         review = Review(
             id=self.new_id(), session_id=self.session_id, deck_id=q.deck.id, card_id=q.card.id,
@@ -250,6 +253,7 @@ class Session:
             response_ms=max(0, int(response_ms)), mode=self.mode,
             state_before=before.data if before else None,
             state_after=after.data if after else None,
+            phase_before=int(before.phase) if before else None,
         )
         self.store.record(review, update)
         # Only once it is saved does the session move on.

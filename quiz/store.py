@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from quiz.errors import StoreError
 from quiz.models import Mode, Outcome, Review
@@ -104,7 +105,73 @@ def _m1_initial(db: sqlite3.Connection) -> None:
     """)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_initial]
+def _m2_stats(db: sqlite3.Connection) -> None:
+    """What `quiz stats` reads, kept where the data lives so it stays fast:
+    per-card counters written with each answer, the phase a card was in when
+    it was reviewed (for true retention), the deck's cards and tags as last
+    studied, and the session's time so far (a killed session keeps it)."""
+    _run(db, """
+        ALTER TABLE reviews ADD COLUMN phase_before INTEGER;  -- NULL: a new card or not scheduled
+        CREATE TABLE card_stats (
+            deck_id  TEXT NOT NULL,
+            card_id  TEXT NOT NULL,
+            asked    INTEGER NOT NULL DEFAULT 0,
+            correct  INTEGER NOT NULL DEFAULT 0,  -- right or partly right
+            partly   INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (deck_id, card_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE decks (
+            id         TEXT PRIMARY KEY,
+            title      TEXT NOT NULL,
+            digest     TEXT NOT NULL,           -- of the cards below, to skip unchanged decks
+            synced_at  TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE cards (
+            deck_id   TEXT NOT NULL,
+            card_id   TEXT NOT NULL,
+            question  TEXT NOT NULL,
+            PRIMARY KEY (deck_id, card_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE card_tags (
+            deck_id  TEXT NOT NULL,
+            card_id  TEXT NOT NULL,
+            tag      TEXT NOT NULL,
+            PRIMARY KEY (deck_id, card_id, tag)
+        ) WITHOUT ROWID;
+        CREATE INDEX sessions_started ON sessions(started_at);
+        CREATE INDEX reviews_retention ON reviews(phase_before, deck_id, reviewed_at, correct)
+            WHERE mode = 'review';
+        INSERT INTO card_stats (deck_id, card_id, asked, correct, partly)
+            SELECT deck_id, card_id, count(*), sum(correct), sum(outcome = 'partly')
+            FROM reviews GROUP BY deck_id, card_id
+    """)
+    # Older rows carry the scheduler's JSON; read the phase and memory figures
+    # out of it here (in Python, so no SQLite JSON support is needed).
+    rows = db.execute("SELECT id, state_before FROM reviews WHERE state_before IS NOT NULL")
+    phases = [(_json_field(data, "state"), rid) for rid, data in rows.fetchall()]
+    db.executemany("UPDATE reviews SET phase_before = ? WHERE id = ?", phases)
+    rows = db.execute("SELECT deck_id, card_id, data FROM card_state")
+    memory = [(_json_field(data, "stability"), _json_field(data, "difficulty"), d, c)
+              for d, c, data in rows.fetchall()]
+    db.executemany("UPDATE card_state SET stability = ?, difficulty = ? "
+                   "WHERE deck_id = ? AND card_id = ?", memory)
+    db.execute("UPDATE sessions SET seconds = max(0, (julianday(replace((SELECT max(reviewed_at) "
+               "FROM reviews r WHERE r.session_id = sessions.id), 'Z', '')) - "
+               "julianday(replace(started_at, 'Z', ''))) * 86400.0) "
+               "WHERE ended_at IS NULL AND asked > 0")
+
+
+def _json_field(data: str, key: str) -> Any:
+    import json
+
+    try:
+        value = json.loads(data)
+    except ValueError:
+        return None
+    return value.get(key) if isinstance(value, dict) else None
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_initial, _m2_stats]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -222,6 +289,8 @@ class StateUpdate:
     due: dt.datetime
     data: str
     lapsed: bool
+    stability: float | None = None
+    difficulty: float | None = None
 
 
 class Store:
@@ -290,29 +359,41 @@ class Store:
                 cur = db.execute(
                     "INSERT OR IGNORE INTO reviews (id, session_id, deck_id, card_id, "
                     "reviewed_at, answer, outcome, correct, rating, response_ms, mode, "
-                    "state_before, state_after) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "state_before, state_after, phase_before) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (review.id, review.session_id, review.deck_id, review.card_id,
                      ts(review.reviewed_at), review.answer, review.outcome.value, int(correct),
                      review.rating, review.response_ms, review.mode.value,
-                     review.state_before, review.state_after),
+                     review.state_before, review.state_after, review.phase_before),
                 )
                 if cur.rowcount == 0:
                     return False
+                partly = int(review.outcome is Outcome.PARTLY)
+                when = ts(review.reviewed_at)
                 db.execute(
                     "UPDATE sessions SET asked = asked + 1, correct = correct + ?, "
-                    "partly = partly + ? WHERE id = ?",
-                    (int(correct), int(review.outcome is Outcome.PARTLY), review.session_id),
+                    "partly = partly + ?, seconds = max(seconds, (julianday(?) - "
+                    "julianday(replace(started_at, 'Z', ''))) * 86400.0) WHERE id = ?",
+                    (int(correct), partly, when.rstrip("Z"), review.session_id),
+                )
+                db.execute(
+                    "INSERT INTO card_stats (deck_id, card_id, asked, correct, partly) "
+                    "VALUES (?, ?, 1, ?, ?) ON CONFLICT (deck_id, card_id) DO UPDATE SET "
+                    "asked = asked + 1, correct = correct + excluded.correct, "
+                    "partly = partly + excluded.partly",
+                    (review.deck_id, review.card_id, int(correct), partly),
                 )
                 if state is not None:
                     db.execute(
                         "INSERT INTO card_state (deck_id, card_id, phase, due, data, "
-                        "introduced, reps, lapses, last_review) "
-                        "VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?) "
+                        "introduced, reps, lapses, last_review, stability, difficulty) "
+                        "VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) "
                         "ON CONFLICT (deck_id, card_id) DO UPDATE SET phase = excluded.phase, "
                         "due = excluded.due, data = excluded.data, reps = reps + 1, "
-                        "lapses = lapses + excluded.lapses, last_review = excluded.last_review",
+                        "lapses = lapses + excluded.lapses, last_review = excluded.last_review, "
+                        "stability = excluded.stability, difficulty = excluded.difficulty",
                         (state.deck_id, state.card_id, state.phase, ts(state.due), state.data,
-                         ts(review.reviewed_at), int(state.lapsed), ts(review.reviewed_at)),
+                         when, int(state.lapsed), when, state.stability, state.difficulty),
                     )
                 return True
         except sqlite3.Error as e:
@@ -371,6 +452,54 @@ class Store:
             "SELECT deck_id, card_id, reviewed_at, rating FROM reviews WHERE mode = 'review' "
             "ORDER BY reviewed_at")
         return [(r[0], r[1], from_ts(r[2]), r[3]) for r in rows]
+
+    def sync_deck(self, deck_id: str, title: str,
+                  cards: Iterable[tuple[str, str, Iterable[str]]], now: dt.datetime) -> bool:
+        """Remember a deck's cards and tags as studied, for `quiz stats`.
+
+        `cards` is (card_id, question, tags). Skipped when nothing changed;
+        returns whether the stored copy was rewritten. Cards that left the
+        deck keep their rows, so their history still has a question to show."""
+        import hashlib
+
+        rows = [(c, q, tuple(tags)) for c, q, tags in cards]
+        digest = hashlib.blake2b(repr((title, rows)).encode(), digest_size=16).hexdigest()
+        known = self.db.execute("SELECT digest FROM decks WHERE id = ?", (deck_id,)).fetchone()
+        if known is not None and known[0] == digest:
+            return False
+        with self.write() as db:
+            db.execute("INSERT INTO decks (id, title, digest, synced_at) VALUES (?, ?, ?, ?) "
+                       "ON CONFLICT (id) DO UPDATE SET title = excluded.title, "
+                       "digest = excluded.digest, synced_at = excluded.synced_at",
+                       (deck_id, title, digest, ts(now)))
+            db.executemany("INSERT INTO cards (deck_id, card_id, question) VALUES (?, ?, ?) "
+                           "ON CONFLICT (deck_id, card_id) DO UPDATE SET "
+                           "question = excluded.question",
+                           ((deck_id, c, q) for c, q, _ in rows))
+            db.execute("DELETE FROM card_tags WHERE deck_id = ?", (deck_id,))
+            db.executemany("INSERT OR IGNORE INTO card_tags (deck_id, card_id, tag) "
+                           "VALUES (?, ?, ?)",
+                           ((deck_id, c, t) for c, _, tags in rows for t in tags))
+        return True
+
+    EXPORT_COLUMNS = ("id", "session_id", "deck_id", "card_id", "reviewed_at", "answer",
+                      "outcome", "correct", "rating", "response_ms", "mode")
+
+    def iter_reviews(self, deck_ids: Iterable[str] = (), newest_first: bool = False,
+                     limit: int | None = None) -> Iterator[tuple[Any, ...]]:
+        """Every stored answer (EXPORT_COLUMNS), streamed in time order."""
+        ids = list(deck_ids)
+        where = f"WHERE deck_id IN ({','.join('?' * len(ids))})" if ids else ""
+        order = "DESC" if newest_first else ""
+        tail = f" LIMIT {int(limit)}" if limit is not None else ""
+        yield from self.db.execute(
+            f"SELECT {', '.join(self.EXPORT_COLUMNS)} FROM reviews {where} "
+            f"ORDER BY reviewed_at {order}, id{tail}", ids)
+
+    def deck_ids(self) -> list[str]:
+        """Decks with any history."""
+        rows = self.db.execute("SELECT DISTINCT deck_id FROM card_stats ORDER BY 1")
+        return [r[0] for r in rows]
 
     def setting(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()

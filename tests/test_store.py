@@ -31,7 +31,8 @@ def review(rid: str, session_id: int, card: str = "c1") -> Review:
 def test_fresh_schema(tmp_path: Path) -> None:
     with open_store(tmp_path / "h.sqlite3") as s:
         tables = {r[0] for r in s.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        assert tables == {"sessions", "reviews", "card_state", "settings"}
+        assert tables == {"sessions", "reviews", "card_state", "settings", "card_stats",
+                          "decks", "cards", "card_tags"}
         assert s.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert s.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         plan = s.db.execute("EXPLAIN QUERY PLAN SELECT count(*) FROM card_state "
@@ -61,15 +62,49 @@ def test_upgrade_keeps_rows_and_makes_a_backup(tmp_path: Path,
         db.execute("ALTER TABLE reviews ADD COLUMN note TEXT")
 
     monkeypatch.setattr(store_mod, "MIGRATIONS", [*store_mod.MIGRATIONS, m2])
-    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
     with open_store(path) as s:
-        assert s.db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert s.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 1
         assert s.db.execute("SELECT id, note FROM reviews").fetchall() == [("r1", None)]
-    backup = tmp_path / "h.sqlite3.v1.bak"
+    backup = tmp_path / f"h.sqlite3.v{SCHEMA_VERSION}.bak"
     old = sqlite3.connect(backup)
-    assert old.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert old.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert old.execute("SELECT id FROM reviews").fetchall() == [("r1",)]
     old.close()
+
+
+def test_version_1_file_with_history_gains_the_stats_tables(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database written by the first release: its rows are kept and the
+    figures `quiz stats` needs are filled in from them."""
+    path = tmp_path / "h.sqlite3"
+    monkeypatch.setattr(store_mod, "MIGRATIONS", store_mod.MIGRATIONS[:1])
+    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", 1)
+    with open_store(path) as s:
+        sid = s.begin_session(["deck"], Mode.REVIEW, NOW)
+        before = '{"state": 2, "stability": 3.5, "difficulty": 5.0}'
+        for rid, outcome, state_before in (("r1", Outcome.RIGHT, None),
+                                           ("r2", Outcome.PARTLY, before),
+                                           ("r3", Outcome.WRONG, before)):
+            s.db.execute("INSERT INTO reviews (id, session_id, deck_id, card_id, reviewed_at, "
+                         "answer, outcome, correct, rating, response_ms, mode, state_before) "
+                         "VALUES (?, ?, 'deck', 'c1', ?, 'x', ?, ?, 3, 10, 'review', ?)",
+                         (rid, sid, store_mod.ts(NOW + dt.timedelta(minutes=len(rid))),
+                          outcome.value, int(outcome is not Outcome.WRONG), state_before))
+        s.db.execute("UPDATE sessions SET asked = 3")
+        s.db.execute("INSERT INTO card_state (deck_id, card_id, phase, due, introduced, data) "
+                     "VALUES ('deck', 'c1', 2, 'x', 'x', ?)", (before,))
+    monkeypatch.undo()
+    with open_store(path) as s:
+        assert s.db.execute("SELECT asked, correct, partly FROM card_stats").fetchall() == [
+            (3, 2, 1)]
+        assert s.db.execute("SELECT id, phase_before FROM reviews ORDER BY id").fetchall() == [
+            ("r1", None), ("r2", 2), ("r3", 2)]
+        assert s.db.execute("SELECT stability, difficulty FROM card_state").fetchall() == [
+            (3.5, 5.0)]
+        # the killed session's time runs to its last answer (2 minutes after the start)
+        assert s.session(sid)["seconds"] == pytest.approx(120, abs=0.01)
+    assert (tmp_path / "h.sqlite3.v1.bak").exists()
 
 
 def test_failed_migration_leaves_the_old_schema(tmp_path: Path,
@@ -83,7 +118,7 @@ def test_failed_migration_leaves_the_old_schema(tmp_path: Path,
         raise sqlite3.OperationalError("boom")
 
     monkeypatch.setattr(store_mod, "MIGRATIONS", [*store_mod.MIGRATIONS, broken])
-    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
     with pytest.raises(StoreError):
         open_store(path)
     monkeypatch.undo()

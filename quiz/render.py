@@ -1,0 +1,164 @@
+"""`quiz stats` as text: figures and charts in at most 80 columns.
+
+Pure functions from `Stats` to lines of text, so the output is tested
+exactly. `plain=True` (NO_COLOR, TERM=dumb, or output not a terminal) draws
+the charts with ASCII characters only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from quiz.stats import FORECAST_DAYS, RECENT_DAYS, Stats
+from quiz.textsafe import one_line
+
+EIGHTHS = " ▁▂▃▄▅▆▇█"
+TREND_HEIGHT = 6
+TREND_SESSIONS = 60
+HARDEST_SHOWN = 5
+
+
+def duration(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes}m {int(seconds % 60):02d}s"
+    return f"{minutes // 60}h {minutes % 60:02d}m"
+
+
+def percent(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.0f}%"
+
+
+def bar(fraction: float, width: int, plain: bool) -> str:
+    """A horizontal bar of `width` cells filled to `fraction` (0..1)."""
+    fraction = min(max(fraction, 0.0), 1.0)
+    if plain:
+        full = round(fraction * width)
+        return "#" * full + "." * (width - full)
+    eighths = round(fraction * width * 8)
+    full, part = divmod(eighths, 8)
+    text = "█" * full + (EIGHTHS[part] if part else "")
+    return text + "·" * (width - len(text))
+
+
+def columns(values: Sequence[float], top: float, height: int, plain: bool,
+            width: int = 1, gap: int = 0) -> list[str]:
+    """A vertical column chart, `height` rows, top row first."""
+    rows = []
+    for level in range(height, 0, -1):
+        cells = []
+        for v in values:
+            filled = 0.0 if top <= 0 else min(v / top, 1.0) * height
+            if filled >= level:
+                ch = "#" if plain else "█"
+            elif filled > level - 1 and not plain:
+                ch = EIGHTHS[round((filled - (level - 1)) * 8)]
+            elif filled > level - 1 and filled - (level - 1) >= 0.5:
+                ch = "#"
+            else:
+                ch = " "
+            cells.append(ch * width + " " * gap)
+        rows.append("".join(cells).rstrip())
+    return rows
+
+
+def stats_lines(s: Stats, tz: dt.tzinfo, plain: bool, width: int = 80) -> list[str]:
+    width = max(60, min(width, 100))
+    scope = ", ".join(s.decks) if s.decks else "all decks"
+    local_now = s.generated_at.astimezone(tz)
+    out = [f"Progress · {one_line(scope)} · {local_now:%a %d %b %Y %H:%M}"]
+    if not s.reviews:
+        out.append("No answers yet. Run 'quiz start' to begin.")
+        return out
+    st = s.streak
+    days = "day" if st.current == 1 else "days"
+    today = "" if st.studied_today or not st.current else " (study today to keep it)"
+    out.append(f"  {s.reviews:,} answers · {s.cards_seen:,} cards · {len(s.sessions):,} "
+               f"sessions · {duration(s.seconds)} studied")
+    out.append(f"  Streak: {st.current} {days}{today} · longest {st.longest} · "
+               f"{st.days_studied} days studied")
+    out += _trend(s, tz, plain, width)
+    out += _tags(s, plain, width)
+    out += _retention(s, plain)
+    out += _forecast(s, plain)
+    out += _hardest(s, width)
+    return out
+
+
+def _trend(s: Stats, tz: dt.tzinfo, plain: bool, width: int) -> list[str]:
+    shown = s.sessions[-min(TREND_SESSIONS, width - 8):]
+    out = ["", f"Score by session (last {len(shown)}, oldest left)"]
+    chart = columns([x.score for x in shown], 100.0, TREND_HEIGHT, plain)
+    labels = {0: "100%", TREND_HEIGHT // 2: " 50%", TREND_HEIGHT - 1: "  0%"}
+    for i, row in enumerate(chart):
+        out.append(f"  {labels.get(i, '    ')} |{row}")
+    first = shown[0].started_at.astimezone(tz)
+    last = shown[-1].started_at.astimezone(tz)
+    span = f"{first:%d %b}" + (f" … {last:%d %b}" if len(shown) > 1 else "")
+    out.append(f"       +{'-' * len(shown)}  {span}")
+    recent = shown[-1]
+    out.append(f"  Last session: {recent.asked} asked, score {recent.score:.0f}%"
+               + ("" if recent.finished else " (stopped early)"))
+    return out
+
+
+def _tags(s: Stats, plain: bool, width: int) -> list[str]:
+    if not s.tags:
+        return []
+    name_w = min(max(len(t.tag) for t in s.tags), 16)
+    bar_w = max(10, min(30, width - name_w - 30))
+    out = ["", "Score by tag"]
+    for t in s.tags:
+        name = one_line(t.tag)
+        name = name if len(name) <= name_w else name[: name_w - 1] + "…"
+        out.append(f"  {name:<{name_w}} {bar(t.score / 100, bar_w, plain)} {t.score:4.0f}%  "
+                   f"({t.asked:,} answers)")
+    return out
+
+
+def _retention(s: Stats, plain: bool) -> list[str]:
+    r = s.retention
+    out = ["", "True retention (learned cards recalled when due)"]
+    if r.rate is None:
+        out.append("  no reviews of learned cards yet")
+        return out
+    out.append(f"  all time {percent(r.rate)} of {r.reviews:,} · last {RECENT_DAYS} days "
+               f"{percent(r.recent_rate)} of {r.recent_reviews:,} · target "
+               f"{percent(r.desired)}")
+    rate = r.recent_rate if r.recent_rate is not None else r.rate
+    gap = rate - r.desired
+    verdict = ("on target" if abs(gap) <= 0.03 else
+               "above target: intervals could be longer" if gap > 0 else
+               "below target: consider 'quiz optimize' or shorter sessions more often")
+    out.append(f"  {verdict}")
+    return out
+
+
+def _forecast(s: Stats, plain: bool) -> list[str]:
+    counts = [n for _, n in s.forecast]
+    out = ["", f"Due in the next {FORECAST_DAYS} days (today includes overdue)"]
+    top = max(counts)
+    if top == 0:
+        out.append("  nothing scheduled")
+        return out
+    for row in columns(counts, top, 4, plain, width=3, gap=1):
+        out.append(f"  {row}")
+    out.append("  " + " ".join(f"{d.day:>3}" for d, _ in s.forecast))
+    out.append("  " + " ".join(f"{n:>3}" if n < 1000 else f"{n // 1000:>2}k"
+                               for n in counts))
+    return out
+
+
+def _hardest(s: Stats, width: int) -> list[str]:
+    if not s.hardest:
+        return []
+    out = ["", "Hardest cards"]
+    for h in s.hardest[:HARDEST_SHOWN]:
+        recall = f"recall {percent(h.recall)}" if h.recall is not None else "learning"
+        head = f"  {h.lapses} lapse{'s' if h.lapses != 1 else ' '} {h.correct}/{h.asked} right " \
+               f"{recall:<11} "
+        text = one_line(h.question or f"{h.deck_id}/{h.card_id}")
+        room = width - len(head) - 1
+        out.append(head + (text if len(text) <= room else text[: room - 1] + "…"))
+    return out

@@ -1,0 +1,115 @@
+"""`quiz stats` and `quiz history` as a user runs them, on a real session's history."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import random
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from quiz.catalog import find
+from quiz.cli import app
+from quiz.models import Mode, answer_text
+from quiz.scheduling import Scheduler, Settings
+from quiz.session import Session
+from quiz.store import open_store
+
+runner = CliRunner()
+
+
+def study(db: Path, answers: int = 6) -> list[str]:
+    """Answer the first cards of the dates deck, alternating right and wrong."""
+    deck = find(["csto-dates"])[0]
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    ids = []
+    with open_store(db) as store:
+        s = Session(store, Scheduler(Settings(fuzz=False)), [deck], Mode.REVIEW, now,
+                    random.Random(3), new_limit=answers)
+        for i in range(answers):
+            q = s.next(now)
+            assert q is not None
+            right = i % 2 == 0
+            given: str | list[str]
+            if isinstance(q.card.answer, tuple):
+                given = list(q.card.answer) if right else []
+            else:
+                given = answer_text(q.card) if right else "no idea"
+            s.answer(q, given, now)
+            ids.append(q.card.id)
+            now += dt.timedelta(seconds=20)
+        s.finish(now)
+    return ids
+
+
+def test_stats_text_json_and_html(tmp_path: Path) -> None:
+    db = tmp_path / "h.sqlite3"
+    study(db)
+    result = runner.invoke(app, ["stats", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "6 answers · 6 cards · 1 sessions" in lines[1]
+    assert "Streak: 1 day" in lines[2]
+    assert any(line.startswith("  dates ") and "50%" in line for line in lines)
+    assert all(len(line) <= 80 for line in lines)
+    assert all(ord(ch) < 128 for line in lines[4:] for ch in line if ch not in "·…–"), \
+        "charts are ASCII when the output is not a terminal"
+
+    out = runner.invoke(app, ["stats", "--db", str(db), "--json", "--html",
+                              str(tmp_path / "r.html")])
+    doc = json.loads(out.output)
+    assert doc["totals"]["reviews"] == 6 and doc["tags"][0]["tag"] == "dates"
+    assert doc["sessions"][0]["score"] == 50.0
+    page = (tmp_path / "r.html").read_text()
+    assert page.count("<svg") >= 3 and "<script" not in page and "src=" not in page
+    assert "href=" not in page and "@import" not in page  # nothing fetched to view it
+
+
+def test_stats_for_one_deck_and_an_unknown_one(tmp_path: Path) -> None:
+    db = tmp_path / "h.sqlite3"
+    study(db, 2)
+    ok = runner.invoke(app, ["stats", "csto-dates", "--db", str(db)])
+    assert ok.exit_code == 0 and "Progress · csto-dates" in ok.output
+    bad = runner.invoke(app, ["stats", "nope", "--db", str(db)])
+    assert bad.exit_code == 1
+    assert bad.output == "quiz: no history for deck 'nope' (decks with history: csto-dates)\n"
+
+
+def test_stats_with_a_missing_explicit_database(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["stats", "--db", str(tmp_path / "typo.sqlite3")])
+    assert result.exit_code == 1
+    assert result.output == f"quiz: {tmp_path / 'typo.sqlite3'}: no history database here yet\n"
+    assert not (tmp_path / "typo.sqlite3").exists()
+
+
+def test_stats_with_no_history_yet() -> None:
+    result = runner.invoke(app, ["stats"])
+    assert result.exit_code == 0
+    assert result.output.splitlines()[1] == "No answers yet. Run 'quiz start' to begin."
+
+
+def test_history_csv_exports_every_answer(tmp_path: Path) -> None:
+    db = tmp_path / "h.sqlite3"
+    cards = study(db)
+    result = runner.invoke(app, ["history", "--csv", "--db", str(db)])
+    assert result.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert [r["card_id"] for r in rows] == cards
+    assert [r["outcome"] for r in rows] == ["right", "wrong"] * 3
+    assert rows[1]["answer"] == "no idea" and rows[0]["deck_id"] == "csto-dates"
+    out = tmp_path / "all.csv"
+    assert runner.invoke(app, ["history", "--csv", "-o", str(out), "--db", str(db)]).exit_code == 0
+    assert out.read_text() == result.output
+
+
+def test_history_shows_the_latest_answers(tmp_path: Path) -> None:
+    db = tmp_path / "h.sqlite3"
+    cards = study(db)
+    result = runner.invoke(app, ["history", "-n", "2", "--db", str(db)])
+    lines = result.output.splitlines()
+    assert len(lines) == 2
+    assert lines[0].split()[3:5] == ["right", f"csto-dates/{cards[4]}"]
+    assert lines[1].split()[3:] == ["wrong", f"csto-dates/{cards[5]}", "no", "idea"]
