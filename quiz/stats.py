@@ -207,13 +207,13 @@ def _hardest(store: Store, f: _Filter, now: dt.datetime,
 
 def _retention(store: Store, f: _Filter, now: dt.datetime, desired: float) -> Retention:
     # Served by the partial covering index reviews_retention.
-    base = f"FROM reviews WHERE mode = 'review' AND phase_before = 2 AND {f.cond('deck_id')}"
-    total, recalled = store.db.execute(
-        f"SELECT count(*), coalesce(sum(correct), 0) {base}", f.args).fetchone()
+    # One pass over the index gives both the all-time and the recent figures.
     since = ts(now - dt.timedelta(days=RECENT_DAYS))
-    recent, recent_recalled = store.db.execute(
-        f"SELECT count(*), coalesce(sum(correct), 0) {base} AND reviewed_at >= ?",
-        [*f.args, since]).fetchone()
+    total, recalled, recent, recent_recalled = store.db.execute(
+        "SELECT count(*), coalesce(sum(correct), 0), coalesce(sum(reviewed_at >= ?1), 0), "
+        "coalesce(sum(correct AND reviewed_at >= ?1), 0) FROM reviews "
+        f"WHERE mode = 'review' AND phase_before = 2 AND {f.cond('deck_id')}",
+        [since, *f.args]).fetchone()
     return Retention(desired, int(total), int(recalled), int(recent), int(recent_recalled))
 
 

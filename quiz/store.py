@@ -38,7 +38,9 @@ def ts(when: dt.datetime) -> str:
 
 
 def from_ts(text: str) -> dt.datetime:
-    return dt.datetime.strptime(text, TIME_FORMAT).replace(tzinfo=dt.UTC)
+    # fromisoformat reads the trailing Z as UTC and is ~20x faster than strptime,
+    # which matters when stats read tens of thousands of sessions.
+    return dt.datetime.fromisoformat(text)
 
 
 # --- migrations ------------------------------------------------------------

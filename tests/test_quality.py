@@ -45,3 +45,14 @@ def test_benchmarks_run_on_a_small_size() -> None:
                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("answers: 50\nper answer (grade + schedule + durable commit)")
+
+
+@pytest.mark.slow
+def test_stats_benchmark_runs_on_a_small_size() -> None:
+    out = subprocess.run([sys.executable, "bench/stats_scale.py", "2000", "200"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120,
+                         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("history: 2,000 reviews over 200 cards")
+    assert "(2,000 reviews, 100 sessions)" in lines[1] and lines[2].startswith("quiz stats")
