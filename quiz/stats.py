@@ -23,6 +23,11 @@ UNTAGGED = "(no tag)"
 RECENT_DAYS = 30
 
 
+def score(asked: int, correct: int, partly: int) -> float:
+    """Percent: right counts 1, partly right 1/2 (`correct` includes partly)."""
+    return 100.0 * (correct - 0.5 * partly) / asked if asked else 0.0
+
+
 @dataclass(frozen=True, slots=True)
 class SessionScore:
     id: int
@@ -37,8 +42,7 @@ class SessionScore:
 
     @property
     def score(self) -> float:
-        """Percent: right counts 1, partly right 1/2."""
-        return 100.0 * (self.correct - 0.5 * self.partly) / self.asked if self.asked else 0.0
+        return score(self.asked, self.correct, self.partly)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +54,7 @@ class TagScore:
 
     @property
     def score(self) -> float:
-        return 100.0 * (self.correct - 0.5 * self.partly) / self.asked if self.asked else 0.0
+        return score(self.asked, self.correct, self.partly)
 
 
 @dataclass(frozen=True, slots=True)
