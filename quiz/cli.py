@@ -31,7 +31,9 @@ class QuizGroup(TyperGroup):
             raise typer.Exit(e.exit_code) from None
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, EOFError):
+            # Ctrl-C, or Ctrl-D / no terminal on stdin, at a prompt outside a
+            # session (the deck picker): nothing to save, stop as asked.
             typer.echo("", err=True)
             raise typer.Exit(130) from None
         except BrokenPipeError:

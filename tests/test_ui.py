@@ -104,6 +104,17 @@ def test_start_answers_then_ctrl_c_keeps_answers(keys: Keys, tmp_path: Path) -> 
     assert rows == [("a", "Astana", "right"), ("b", "5", "wrong")]
 
 
+@pytest.mark.parametrize("pressed", [CTRL_C, ""], ids=["ctrl-c", "end-of-input"])
+def test_stopping_at_the_deck_picker_is_not_an_error(keys: Keys, pressed: str) -> None:
+    keys(pressed)  # "": the input ends (Ctrl-D, or no terminal on stdin)
+    result = CliRunner().invoke(app, ["start"])
+    assert result.exit_code == 130
+    assert "internal error" not in result.stderr
+    from quiz.paths import data_dir
+
+    assert not (data_dir() / "quiz-error.log").exists()
+
+
 def test_nothing_due_offers_cram(keys: Keys, tmp_path: Path) -> None:
     deck = tmp_path / "deck.yaml"
     deck.write_text("id: mini\ntitle: Mini\ncards:\n  - {id: a, question: Q?, answer: x}\n")
