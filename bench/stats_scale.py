@@ -55,8 +55,6 @@ def build(path: Path, reviews: int, cards: int) -> None:
             if len(rows) > 50_000:
                 _flush(db, rows)
         _flush(db, rows)
-        db.executemany("INSERT INTO card_stats VALUES ('big', ?, ?, ?, 0)",
-                       ((f"c{c}", a, k) for c, (a, k) in stats.items()))
         now = start + span
         db.executemany(
             "INSERT INTO card_state (deck_id, card_id, phase, due, stability, difficulty, "
@@ -66,6 +64,7 @@ def build(path: Path, reviews: int, cards: int) -> None:
               rng.uniform(1, 60), ts(now - dt.timedelta(days=rng.randrange(1, 30))), ts(start),
               a, a - k) for c, (a, k) in stats.items()))
         db.execute("COMMIT")
+        store.rebuild_summaries()  # card_stats and retention_daily, as answers would keep them
         db.execute("ANALYZE")
 
 

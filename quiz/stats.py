@@ -1,10 +1,11 @@
 """Progress figures from the history database, computed where the data lives.
 
 Each figure is one SQL query over a small table or an index: per-card
-counters (`card_stats`), the schedule (`card_state`), sessions, and a
-covering index for true retention, so a history of a million reviews is
-summed up in well under a second. No clock is read here: `now` and the
-learner's time zone are parameters.
+counters (`card_stats`), per-day retention counters (`retention_daily`), the
+schedule (`card_state`), sessions, and a covering index for recent
+retention, so a history of a million reviews is summed up in under a
+second. No clock is read here: `now` and the learner's time zone are
+parameters.
 """
 
 from __future__ import annotations
@@ -210,14 +211,19 @@ def _hardest(store: Store, f: _Filter, now: dt.datetime,
 
 
 def _retention(store: Store, f: _Filter, now: dt.datetime, desired: float) -> Retention:
-    # Served by the partial covering index reviews_retention.
-    # One pass over the index gives both the all-time and the recent figures.
-    since = ts(now - dt.timedelta(days=RECENT_DAYS))
-    total, recalled, recent, recent_recalled = store.db.execute(
-        "SELECT count(*), coalesce(sum(correct), 0), coalesce(sum(reviewed_at >= ?1), 0), "
-        "coalesce(sum(correct AND reviewed_at >= ?1), 0) FROM reviews "
-        f"WHERE mode = 'review' AND phase_before = 2 AND {f.cond('deck_id')}",
-        [since, *f.args]).fetchone()
+    # All time: the per-day counters. The last RECENT_DAYS days, to the second:
+    # a range of the partial covering index reviews_retention, per deck.
+    total, recalled = store.db.execute(
+        "SELECT coalesce(sum(reviews), 0), coalesce(sum(recalled), 0) FROM retention_daily "
+        f"{f.where('deck_id')}", f.args).fetchone()
+    decks = f.args or store.deck_ids()
+    recent = recent_recalled = 0
+    if decks:
+        recent, recent_recalled = store.db.execute(
+            "SELECT count(*), coalesce(sum(correct), 0) FROM reviews "
+            f"WHERE mode = 'review' AND phase_before = 2 "
+            f"AND deck_id IN ({','.join('?' * len(decks))}) AND reviewed_at >= ?",
+            [*decks, ts(now - dt.timedelta(days=RECENT_DAYS))]).fetchone()
     return Retention(desired, int(total), int(recalled), int(recent), int(recent_recalled))
 
 

@@ -143,10 +143,8 @@ def _m2_stats(db: sqlite3.Connection) -> None:
         CREATE INDEX sessions_started ON sessions(started_at);
         CREATE INDEX reviews_retention ON reviews(phase_before, deck_id, reviewed_at, correct)
             WHERE mode = 'review';
-        INSERT INTO card_stats (deck_id, card_id, asked, correct, partly)
-            SELECT deck_id, card_id, count(*), sum(correct), sum(outcome = 'partly')
-            FROM reviews GROUP BY deck_id, card_id
     """)
+    db.execute(CARD_STATS_BACKFILL)
     # Older rows carry the scheduler's JSON; read the phase and memory figures
     # out of it here (in Python, so no SQLite JSON support is needed).
     rows = db.execute("SELECT id, state_before FROM reviews WHERE state_before IS NOT NULL")
@@ -173,7 +171,35 @@ def _json_field(data: str, key: str) -> Any:
     return value.get(key) if isinstance(value, dict) else None
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_initial, _m2_stats]
+def _m3_retention_days(db: sqlite3.Connection) -> None:
+    """True retention per deck and UTC day, kept with each answer, so the
+    all-time figure is a sum over days instead of a scan of every review."""
+    _run(db, """
+        CREATE TABLE retention_daily (
+            deck_id   TEXT NOT NULL,
+            day       TEXT NOT NULL,              -- UTC date, YYYY-MM-DD
+            reviews   INTEGER NOT NULL,           -- scheduled reviews of learned cards
+            recalled  INTEGER NOT NULL,           -- of which not forgotten
+            PRIMARY KEY (deck_id, day)
+        ) WITHOUT ROWID
+    """)
+    db.execute(RETENTION_BACKFILL)
+
+
+CARD_STATS_BACKFILL = (
+    "INSERT INTO card_stats (deck_id, card_id, asked, correct, partly) "
+    "SELECT deck_id, card_id, count(*), sum(correct), sum(outcome = 'partly') "
+    "FROM reviews GROUP BY deck_id, card_id")
+
+# A review counts towards true retention when it was scheduled (mode review)
+# and the card was already learned (phase 2, "review") when it was asked.
+RETENTION_BACKFILL = (
+    "INSERT INTO retention_daily (deck_id, day, reviews, recalled) "
+    "SELECT deck_id, substr(reviewed_at, 1, 10), count(*), sum(correct) FROM reviews "
+    "WHERE mode = 'review' AND phase_before = 2 GROUP BY 1, 2")
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _m1_initial, _m2_stats, _m3_retention_days]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -385,6 +411,12 @@ class Store:
                     "partly = partly + excluded.partly",
                     (review.deck_id, review.card_id, int(correct), partly),
                 )
+                if review.mode is Mode.REVIEW and review.phase_before == 2:
+                    db.execute(
+                        "INSERT INTO retention_daily (deck_id, day, reviews, recalled) "
+                        "VALUES (?, ?, 1, ?) ON CONFLICT (deck_id, day) DO UPDATE SET "
+                        "reviews = reviews + 1, recalled = recalled + excluded.recalled",
+                        (review.deck_id, when[:10], int(correct)))
                 if state is not None:
                     db.execute(
                         "INSERT INTO card_state (deck_id, card_id, phase, due, data, "
@@ -497,6 +529,15 @@ class Store:
         yield from self.db.execute(
             f"SELECT {', '.join(self.EXPORT_COLUMNS)} FROM reviews {where} "
             f"ORDER BY reviewed_at {order}, id{tail}", ids)
+
+    def rebuild_summaries(self) -> None:
+        """Recompute the per-card and per-day counters from the reviews (used by
+        tools that write reviews directly, such as the benchmarks)."""
+        with self.write() as db:
+            db.execute("DELETE FROM card_stats")
+            db.execute(CARD_STATS_BACKFILL)
+            db.execute("DELETE FROM retention_daily")
+            db.execute(RETENTION_BACKFILL)
 
     def deck_ids(self) -> list[str]:
         """Decks with any history."""

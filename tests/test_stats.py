@@ -111,6 +111,19 @@ def test_true_retention_counts_scheduled_reviews_of_learned_cards(history: Histo
     assert r.desired == 0.85
 
 
+def test_recent_retention_window_is_exact_to_the_second(history: History) -> None:
+    sid = history.session(NOW - dt.timedelta(days=31))
+    inside = NOW - dt.timedelta(days=30) + dt.timedelta(seconds=1)
+    outside = NOW - dt.timedelta(days=30) - dt.timedelta(seconds=1)
+    history.answer(sid, "c1", outside, Outcome.WRONG)
+    history.answer(sid, "c1", inside, Outcome.RIGHT)
+    history.answer(sid, "c2", inside, Outcome.WRONG, deck="e")
+    r = compute(history.store, NOW, UTC).retention
+    assert (r.reviews, r.recalled, r.recent_reviews, r.recent_recalled) == (3, 1, 2, 1)
+    only_d = compute(history.store, NOW, UTC, ["d"]).retention
+    assert (only_d.reviews, only_d.recent_reviews, only_d.recent_recalled) == (2, 1, 1)
+
+
 def state(card: str, due: dt.datetime, *, deck: str = "d", lapsed: bool = False,
           stability: float | None = 10.0, phase: int = 2) -> StateUpdate:
     return StateUpdate(deck, card, phase, due, "{}", lapsed, stability, 5.0)

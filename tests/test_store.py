@@ -32,7 +32,7 @@ def test_fresh_schema(tmp_path: Path) -> None:
     with open_store(tmp_path / "h.sqlite3") as s:
         tables = {r[0] for r in s.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         assert tables == {"sessions", "reviews", "card_state", "settings", "card_stats",
-                          "decks", "cards", "card_tags"}
+                          "decks", "cards", "card_tags", "retention_daily"}
         assert s.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert s.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         plan = s.db.execute("EXPLAIN QUERY PLAN SELECT count(*) FROM card_state "
@@ -105,6 +105,51 @@ def test_version_1_file_with_history_gains_the_stats_tables(
         # the killed session's time runs to its last answer (2 minutes after the start)
         assert s.session(sid)["seconds"] == pytest.approx(120, abs=0.01)
     assert (tmp_path / "h.sqlite3.v1.bak").exists()
+    with open_store(path) as s:  # the version-3 counters, from the same rows
+        assert s.db.execute("SELECT deck_id, day, reviews, recalled FROM retention_daily"
+                            ).fetchall() == [("deck", "2022-03-01", 2, 1)]
+
+
+def test_version_2_file_gains_retention_per_day(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "h.sqlite3"
+    monkeypatch.setattr(store_mod, "MIGRATIONS", store_mod.MIGRATIONS[:2])
+    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", 2)
+    with open_store(path) as s:
+        sid = s.begin_session(["deck"], Mode.REVIEW, NOW)
+        for i, (outcome, phase, mode, day) in enumerate([
+                (Outcome.RIGHT, 2, Mode.REVIEW, 0), (Outcome.WRONG, 2, Mode.REVIEW, 0),
+                (Outcome.PARTLY, 2, Mode.REVIEW, 1), (Outcome.RIGHT, 1, Mode.REVIEW, 1),
+                (Outcome.WRONG, None, Mode.CRAM, 1)]):
+            s.db.execute("INSERT INTO reviews (id, session_id, deck_id, card_id, reviewed_at, "
+                         "answer, outcome, correct, rating, response_ms, mode, phase_before) "
+                         "VALUES (?, ?, 'deck', 'c1', ?, 'x', ?, ?, 3, 10, ?, ?)",
+                         (f"r{i}", sid, store_mod.ts(NOW + dt.timedelta(days=day)),
+                          outcome.value, int(outcome is not Outcome.WRONG), mode.value, phase))
+    monkeypatch.undo()
+    with open_store(path) as s:
+        assert s.db.execute("SELECT day, reviews, recalled FROM retention_daily ORDER BY day"
+                            ).fetchall() == [("2022-03-01", 2, 1), ("2022-03-02", 1, 1)]
+    assert (tmp_path / "h.sqlite3.v2.bak").exists()
+
+
+def test_counters_kept_by_answers_match_a_rebuild_from_the_reviews(tmp_path: Path) -> None:
+    import random
+
+    rng = random.Random(3)
+    with open_store(tmp_path / "h.sqlite3") as s:
+        sid = s.begin_session(["deck"], Mode.REVIEW, NOW)
+        for i in range(300):
+            s.record(Review(f"r{i}", sid, rng.choice(["deck", "other"]), f"c{rng.randrange(9)}",
+                            NOW + dt.timedelta(hours=rng.randrange(200)), "x",
+                            rng.choice(list(Outcome)), 3, 10, rng.choice(list(Mode)), None,
+                            None, rng.choice([None, 1, 2, 3])), None)
+        tables = ("SELECT * FROM card_stats ORDER BY 1, 2",
+                  "SELECT * FROM retention_daily ORDER BY 1, 2")
+        kept = [s.db.execute(q).fetchall() for q in tables]
+        s.rebuild_summaries()
+        assert [s.db.execute(q).fetchall() for q in tables] == kept
+        assert len(kept[1]) >= 5  # several decks and days
 
 
 def test_failed_migration_leaves_the_old_schema(tmp_path: Path,
