@@ -57,14 +57,23 @@ def did_you_mean(word: str, options: tuple[str, ...] | list[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def load_deck(path: Path) -> Deck:
-    """Read and validate one deck file; raise DeckError listing every problem."""
+def load_deck(path: Path, *, cache: bool = True) -> Deck:
+    """Read and validate one deck file; raise DeckError listing every problem.
+
+    Big decks that validated clean before are read from the parsed-deck
+    cache (see `deckcache`), keyed by the file's bytes."""
     name = str(path)
     try:
         data = path.read_bytes()
     except OSError as e:
         raise DeckError([Problem(name, 0, 0, f"cannot read the file: {e.strerror}")]) from None
-    deck = read_deck(data, name)
+    from quiz import deckcache
+
+    deck = deckcache.get(data) if cache else None
+    if deck is None:
+        deck = read_deck(data, name)
+        if cache:
+            deckcache.put(data, deck)
     return Deck(
         deck.id, deck.title, deck.cards, deck.sources, deck.description, deck.year, path
     )

@@ -17,6 +17,16 @@ def data_dir() -> Path:
     return Path(user_data_dir("quiz", appauthor=False))
 
 
+def cache_dir() -> Path:
+    """Files quiz can rebuild (parsed decks): under QUIZ_HOME when it is set."""
+    home = os.environ.get("QUIZ_HOME")
+    if home:
+        return Path(home).expanduser() / "cache"
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("quiz", appauthor=False))
+
+
 def user_decks_dir() -> Path:
     return data_dir() / "decks"
 

@@ -1,0 +1,94 @@
+"""A cache of parsed decks, keyed by the file's bytes, for big decks.
+
+Parsing YAML is the cost of loading a deck (about 0.1 ms per card with
+libyaml); a deck of 50,000 cards takes seconds to parse and a fraction of a
+second to unpickle. The cache lives in the user's cache folder:
+
+- the key is a hash of the file's content and of the code that reads it, so
+  an edited deck or a new quiz never sees a stale entry;
+- only decks that validated clean are stored, so `quiz validate` reports the
+  same problems with or without it;
+- it is an accelerator only: a missing, unreadable, corrupt or unwritable
+  cache means the deck is parsed as if there were none;
+- small decks (under `MIN_BYTES`) parse faster than a cache lookup and are
+  not cached.
+
+The entries are pickles written by this user into this user's cache folder;
+whoever can write there can already run code as the user.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from pathlib import Path
+
+from quiz import __version__, paths
+from quiz.models import Deck
+
+MIN_BYTES = 64 * 1024
+MAX_ENTRIES = 32
+FORMAT = 1
+_CODE = ("models.py", "loader.py", "yamltree.py", "deckcache.py")
+
+
+def _code_stamp() -> bytes:
+    """What identifies the reading code: version and the modules' stat data
+    (a development checkout changes these without a version bump)."""
+    parts = [f"{FORMAT}:{__version__}"]
+    for name in _CODE:
+        try:
+            st = (paths.PACKAGE_DIR / name).stat()
+            parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
+        except OSError:
+            parts.append(name)
+    return "|".join(parts).encode()
+
+
+def key(data: bytes) -> str:
+    h = hashlib.blake2b(_code_stamp(), digest_size=20)
+    h.update(data)
+    return h.hexdigest()
+
+
+def get(data: bytes) -> Deck | None:
+    if len(data) < MIN_BYTES:
+        return None
+    path = paths.cache_dir() / "decks" / f"{key(data)}.pickle"
+    try:
+        with path.open("rb") as f:
+            deck = pickle.load(f)
+    except Exception:  # noqa: BLE001 - any damage to an entry means: parse again
+        return None
+    try:
+        os.utime(path)  # recently used entries are kept by _trim
+    except OSError:
+        pass
+    return deck if isinstance(deck, Deck) else None
+
+
+def put(data: bytes, deck: Deck) -> None:
+    if len(data) < MIN_BYTES:
+        return
+    folder = paths.cache_dir() / "decks"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".pickle")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump(deck, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, folder / f"{key(data)}.pickle")
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        _trim(folder)
+    except OSError:
+        return  # read-only or full: the cache is only an accelerator
+
+
+def _trim(folder: Path) -> None:
+    entries = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime)
+    for old in entries[:-MAX_ENTRIES]:
+        old.unlink(missing_ok=True)
