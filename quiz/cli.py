@@ -237,6 +237,9 @@ def start_command(
                    "(default 20).", show_default=False)] = None,
     limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most this "
                      "many cards (exam: how many; default 20).", show_default=False)] = None,
+    self_grade: Annotated[bool, typer.Option("--self-grade", help="After a right answer, "
+                          "say how hard it was to recall (Hard, Good or Easy); the schedule "
+                          "follows.")] = False,
     db: DbOption = None,
 ) -> None:
     """Start a study session.
@@ -255,7 +258,7 @@ def start_command(
         chosen = _choose_decks(decks, store)
         if not chosen:
             return
-        _run_session(store, chosen, chosen_mode, tag or [], new, limit)
+        _run_session(store, chosen, chosen_mode, tag or [], new, limit, self_grade)
 
 
 def _choose_decks(names: list[str] | None, store: Any) -> list[Any]:
@@ -285,14 +288,14 @@ def _choose_decks(names: list[str] | None, store: Any) -> list[Any]:
 
 
 def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: int | None,
-                 limit: int | None) -> None:
+                 limit: int | None, self_grade: bool = False) -> None:
     import datetime as dt
     import random
     import time
 
     from quiz import ui
-    from quiz.models import Mode
-    from quiz.scheduling import Scheduler, Settings, parameters_from_json
+    from quiz.models import Mode, Outcome
+    from quiz.scheduling import Rating, Scheduler, Settings, parameters_from_json
     from quiz.session import Session
 
     settings = Settings(parameters=parameters_from_json(store.setting("fsrs_parameters")))
@@ -301,7 +304,7 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
                                                             microsecond=0)
     session = Session(store, Scheduler(settings), decks, mode, now, random.Random(),
                       day_start=local_midnight.astimezone(dt.UTC), tags=tags, new_limit=new,
-                      limit=limit)
+                      limit=limit, self_grade=self_grade)
     out = ui.console()
     total = session.remaining
     if total == 0:
@@ -317,11 +320,15 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
     try:
         while (q := session.next(dt.datetime.now(dt.UTC))) is not None:
             total = max(total, session.asked + session.remaining + 1)
-            ui.header(out, q, total, session.asked, session.correct)
+            ui.header(out, q, total, session.asked, session.correct,
+                      session.due_left + (not q.new) if mode is Mode.REVIEW else None)
             started = time.monotonic()
             given = ui.ask(q)
             elapsed = int((time.monotonic() - started) * 1000)
-            answered = session.answer(q, given, dt.datetime.now(dt.UTC), elapsed)
+            felt = None
+            if self_grade and session.check(q, given).outcome is Outcome.RIGHT:
+                felt = Rating[ui.ask_self_grade().upper()]
+            answered = session.answer(q, given, dt.datetime.now(dt.UTC), elapsed, felt)
             ui.feedback(out, answered)
     except (KeyboardInterrupt, EOFError):
         interrupted = True

@@ -7,7 +7,9 @@ is graded (`Session.answer`), so an interrupted session loses nothing.
 Queue (review mode): learning/relearning cards that are due, then due reviews
 (lowest predicted recall first), then new cards up to the day's limit. A
 missed card comes back later in the same session, after other cards when
-there are any, never straight away.
+there are any, never straight away, and at most MAX_TRIES times in all: a
+card still missed after that stays due for the next session, so a learner
+who is stuck is not asked the same thing forever.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from quiz.store import StateUpdate, Store
 
 LEARN_AHEAD = dt.timedelta(minutes=20)
 CRAM_GAP = 3  # a missed card in cram comes back after this many others
+MAX_TRIES = 4  # a card is asked at most this often in one session; then it waits
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +49,7 @@ class Question:
     options: tuple[str, ...]  # choice/multi options and order items, as shown
     number: int  # 1-based, in this session
     again: bool  # a missed card coming back
+    new: bool = False  # a card never studied before
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +116,9 @@ class Session:
 
     def __post_init__(self) -> None:
         self._states: dict[tuple[str, str], CardState] = {}
+        self._new_keys: set[tuple[str, str]] = set()
         self._queue: list[tuple[Deck, Card]] = self._build_queue()
+        self._tries: dict[tuple[str, str], int] = {}
         self._planned = len(self._queue)
         self._pending: list[_Pending] = []
         self._asked = 0
@@ -159,7 +165,9 @@ class Session:
         learning.sort(key=lambda x: x[0])
         due.sort(key=lambda x: x[0])
         queue = [(d, c) for _, d, c in learning] + [(d, c) for _, d, c in due]
-        queue += new[: self._new_allowance()]
+        fresh = new[: self._new_allowance()]
+        self._new_keys = {(d.id, c.id) for d, c in fresh}
+        queue += fresh
         return queue[: self.limit] if self.limit else queue
 
     def _new_allowance(self) -> int:
@@ -172,6 +180,13 @@ class Session:
     def remaining(self) -> int:
         """Questions still planned (missed cards coming back included)."""
         return len(self._queue) + len(self._pending)
+
+    @property
+    def due_left(self) -> int:
+        """Of the remaining questions, those that are not new cards: due
+        reviews, learning steps and missed cards coming back."""
+        fresh = sum(1 for d, c in self._queue if (d.id, c.id) in self._new_keys)
+        return self.remaining - fresh
 
     @property
     def asked(self) -> int:
@@ -201,7 +216,8 @@ class Session:
         return self._question(p.deck, p.card, again=True)
 
     def _question(self, deck: Deck, card: Card, again: bool) -> Question:
-        return Question(deck, card, self._options(deck, card), self._asked + 1, again)
+        fresh = not again and (deck.id, card.id) in self._new_keys
+        return Question(deck, card, self._options(deck, card), self._asked + 1, again, fresh)
 
     def _options(self, deck: Deck, card: Card) -> tuple[str, ...]:
         rng = self.rng
@@ -229,10 +245,15 @@ class Session:
 
     # -- answering ------------------------------------------------------
 
+    def check(self, q: Question, given: str | Sequence[str]) -> Verdict:
+        """How `given` would be graded, without saving anything (a front end
+        asks for a self-grade only after a right answer)."""
+        return grade(q.card, given, q.options, implied_year(q.deck))
+
     def answer(self, q: Question, given: str | Sequence[str], now: dt.datetime,
                response_ms: int = 0, self_rating: Rating | None = None) -> Answered:
         """Grade, schedule and save one answer (committed before this returns)."""
-        verdict = grade(q.card, given, q.options, implied_year(q.deck))
+        verdict = self.check(q, given)
         rating = rating_for(verdict.outcome)
         if self.self_grade and verdict.outcome is Outcome.RIGHT and self_rating in (
                 Rating.HARD, Rating.GOOD, Rating.EASY):
@@ -261,7 +282,9 @@ class Session:
             self._states[key] = after
         self._count(q.card, verdict)
         self._last = key
-        self._requeue(q, after, now, verdict)
+        self._tries[key] = self._tries.get(key, 0) + 1
+        if self._tries[key] < MAX_TRIES:
+            self._requeue(q, after, now, verdict)
         return Answered(q, verdict, rating, review, after.due if after else None)
 
     def _count(self, card: Card, verdict: Verdict) -> None:

@@ -77,10 +77,24 @@ def _date_ok(text: str) -> bool | str:
     return parse_date(text) is not None or "Type a date, like 7 January 2022 or Jan 7"
 
 
-def header(out: Console, q: Question, total: int, asked: int, correct: int) -> None:
+def header(out: Console, q: Question, total: int, asked: int, correct: int,
+           due_left: int | None = None) -> None:
+    """`Card 3 of 20 · Deck title · 5 due left · score 2/2`: due left counts due
+    reviews and missed cards still to come (review mode, when there are any)."""
     score = f" · score {correct}/{asked}" if asked else ""
     again = " · again" if q.again else ""
-    out.print(f"\n[bold]Card {q.number} of {total}[/bold] · {safe(q.deck.title)}{again}{score}")
+    due = f" · {due_left} due left" if due_left else ""
+    out.print(f"\n[bold]Card {q.number} of {total}[/bold] · {safe(q.deck.title)}{again}{due}"
+              f"{score}")
+
+
+SELF_GRADES = ("Hard", "Good", "Easy")
+
+
+def ask_self_grade() -> str:
+    """After a right answer: how hard was it to recall? (Good is the default.)"""
+    return str(questionary.select("How was it to recall?", choices=list(SELF_GRADES),
+                                  default="Good").unsafe_ask())
 
 
 def feedback(out: Console, a: Answered) -> None:

@@ -12,7 +12,7 @@ import pytest
 from quiz.loader import read_deck
 from quiz.models import Deck, Mode, Outcome
 from quiz.scheduling import Phase, Rating, Scheduler, Settings
-from quiz.session import Session, near_numbers
+from quiz.session import MAX_TRIES, Session, near_numbers
 from quiz.store import Store, open_store
 
 DAY0 = dt.datetime(2022, 3, 1, 9, 0, tzinfo=dt.UTC)
@@ -76,6 +76,41 @@ def test_missed_card_is_not_asked_twice_in_a_row(store: Store, deck: Deck) -> No
                                step=dt.timedelta(minutes=15))]
     assert order[:2] == ["c2", "c3"] and order.count("c2") == 2
     assert order.index("c2", 1) > 1
+
+
+def test_a_card_always_missed_stops_coming_back_after_max_tries(store: Store,
+                                                                deck: Deck) -> None:
+    stuck = {}
+    for mode in (Mode.REVIEW, Mode.CRAM):
+        s = make(store, deck, DAY0, mode, new_limit=3, limit=3)
+        now, order = DAY0, []
+        while (q := s.next(now)) is not None and len(order) < 50:
+            order.append(q.card.id)
+            s.answer(q, "never right" if q.card.id == order[0] else str(q.card.answer), now)
+            now += dt.timedelta(minutes=15)
+        assert order.count(order[0]) == MAX_TRIES, (mode, order)
+        assert len(order) == MAX_TRIES + 2
+        s.finish(now)
+        stuck[mode] = (order[0], now)
+    # the review-mode card is still in learning, due again soon, for the next session
+    card, when = stuck[Mode.REVIEW]
+    state = store.states("facts")[card]
+    assert state.phase == Phase.LEARNING and state.due <= when
+
+
+def test_due_left_counts_what_is_not_new(store: Store, deck: Deck) -> None:
+    run(make(store, deck, DAY0, new_limit=3), DAY0)  # c0..c2 learned
+    day3 = DAY0 + dt.timedelta(days=3)
+    s = make(store, deck, day3, new_limit=2)
+    assert (s.remaining, s.due_left) == (5, 3)
+    q = s.next(day3)
+    assert q is not None
+    s.answer(q, "wrong", day3)  # a missed due card comes back: still due
+    assert (s.remaining, s.due_left) == (5, 3)
+    q = s.next(day3)
+    assert q is not None
+    s.answer(q, str(q.card.answer), day3)
+    assert (s.remaining, s.due_left) == (4, 2)
 
 
 def test_due_reviews_come_before_new_lowest_recall_first(store: Store, deck: Deck) -> None:

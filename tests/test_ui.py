@@ -96,12 +96,48 @@ def test_start_answers_then_ctrl_c_keeps_answers(keys: Keys, tmp_path: Path) -> 
     result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db)])
     assert result.exit_code == 130
     out = result.stdout
-    assert "Card 1 of 3 · Mini" in out and "✓ Right." in out
+    assert "Card 1 of 3 · Mini\n" in out and "✓ Right." in out
+    assert "Card 3 of 4 · Mini · 1 due left · score 1/2" in out  # b, missed, comes back
     assert "Stopped. Every answer so far is saved." in out
     assert "2 asked, 1 correct (0 partly), score 50%" in out
     rows = sqlite3.connect(db).execute(
         "SELECT card_id, answer, outcome FROM reviews ORDER BY reviewed_at").fetchall()
     assert rows == [("a", "Astana", "right"), ("b", "5", "wrong")]
+
+
+def test_self_grade_after_a_right_answer_sets_the_rating(keys: Keys, tmp_path: Path) -> None:
+    deck = tmp_path / "deck.yaml"
+    deck.write_text("id: mini\ntitle: Mini\ncards:\n"
+                    "  - {id: a, question: 'Capital?', answer: Astana}\n"
+                    "  - {id: b, question: 'Sky?', answer: blue}\n")
+    db = tmp_path / "h.sqlite3"
+    # a: right, then "Easy" (the cursor starts on Good, between Hard and Easy);
+    # b: wrong, so no self-grade question; b again: right, Enter keeps Good
+    keys("Astana", ENTER, DOWN, ENTER, "red", ENTER, "blue", ENTER, ENTER)
+    result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db), "--self-grade"])
+    assert result.exit_code == 0, result.output
+    rows = sqlite3.connect(db).execute(
+        "SELECT card_id, outcome, rating FROM reviews ORDER BY reviewed_at").fetchall()
+    assert rows == [("a", "right", 4), ("b", "wrong", 1), ("b", "right", 3)]
+
+
+def test_a_second_ctrl_c_during_the_summary_exits_at_once(
+        keys: Keys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from quiz import ui
+
+    def impatient(*_: object) -> None:
+        raise KeyboardInterrupt  # pressed again while the summary is being shown
+
+    monkeypatch.setattr(ui, "summary", impatient)
+    deck = tmp_path / "deck.yaml"
+    deck.write_text("id: mini\ntitle: Mini\ncards:\n  - {id: a, question: Q?, answer: x}\n"
+                    "  - {id: b, question: Q2?, answer: y}\n")
+    db = tmp_path / "h.sqlite3"
+    keys("x", ENTER, CTRL_C)
+    result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db)])
+    assert result.exit_code == 130
+    assert "Traceback" not in result.output and "internal error" not in result.stderr
+    assert sqlite3.connect(db).execute("SELECT card_id FROM reviews").fetchall() == [("a",)]
 
 
 @pytest.mark.parametrize("pressed", [CTRL_C, ""], ids=["ctrl-c", "end-of-input"])
