@@ -281,10 +281,9 @@ def _choose_decks(names: list[str] | None, store: Any) -> list[Any]:
         due = sum(1 for st in seen.values() if st.due <= now)
         fresh = sum(1 for c in deck.cards if c.id not in seen)
         labels.append(f"{inert(deck.title)}  ({due} due, {fresh} new, {len(deck.cards)} total)")
-    import questionary
+    from quiz import ui
 
-    picked = questionary.select("Which deck?", choices=labels).unsafe_ask()
-    return [found[labels.index(picked)]]
+    return [found[ui.pick("Which deck?", labels)]]
 
 
 def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: int | None,

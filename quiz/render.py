@@ -63,6 +63,11 @@ def columns(values: Sequence[float], top: float, height: int, plain: bool,
     return rows
 
 
+def count(n: int, noun: str) -> str:
+    """'1 session', '2 sessions', '1,204 answers'."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def stats_lines(s: Stats, tz: dt.tzinfo, plain: bool, width: int = 80) -> list[str]:
     width = max(60, min(width, 100))
     scope = ", ".join(s.decks) if s.decks else "all decks"
@@ -72,12 +77,11 @@ def stats_lines(s: Stats, tz: dt.tzinfo, plain: bool, width: int = 80) -> list[s
         out.append("No answers yet. Run 'quiz start' to begin.")
         return out
     st = s.streak
-    days = "day" if st.current == 1 else "days"
     today = "" if st.studied_today or not st.current else " (study today to keep it)"
-    out.append(f"  {s.reviews:,} answers · {s.cards_seen:,} cards · {len(s.sessions):,} "
-               f"sessions · {duration(s.seconds)} studied")
-    out.append(f"  Streak: {st.current} {days}{today} · longest {st.longest} · "
-               f"{st.days_studied} days studied")
+    out.append(f"  {count(s.reviews, 'answer')} · {count(s.cards_seen, 'card')} · "
+               f"{count(len(s.sessions), 'session')} · {duration(s.seconds)} studied")
+    out.append(f"  Streak: {count(st.current, 'day')}{today} · longest {st.longest} · "
+               f"{count(st.days_studied, 'day')} studied")
     out += _trend(s, tz, plain, width)
     out += _tags(s, plain, width)
     out += _retention(s, plain)
@@ -113,7 +117,7 @@ def _tags(s: Stats, plain: bool, width: int) -> list[str]:
         name = one_line(t.tag)
         name = name if len(name) <= name_w else name[: name_w - 1] + "…"
         out.append(f"  {name:<{name_w}} {bar(t.score / 100, bar_w, plain)} {t.score:4.0f}%  "
-                   f"({t.asked:,} answers)")
+                   f"({count(t.asked, 'answer')})")
     return out
 
 

@@ -36,8 +36,18 @@ def _message(q: Question) -> str:
     return text
 
 
+def plain_prompts() -> bool:
+    """A dumb terminal (TERM=dumb, e.g. an editor's shell buffer) cannot move
+    the cursor: prompts there are numbered lists and plain line input."""
+    import os
+
+    return os.environ.get("TERM", "").lower() in ("dumb", "unknown")
+
+
 def ask(q: Question) -> str | list[str]:
     """Ask one question; returns the learner's answer (a list for multi/order)."""
+    if plain_prompts():
+        return ask_plain(q)
     message = _message(q)
     options = [inert(o) for o in q.options]
     t = q.card.type
@@ -69,6 +79,77 @@ def ask_order(message: str, items: Sequence[str]) -> list[str]:
     return chosen + left
 
 
+# -- plain prompts: one line in, one line out, no cursor movement --------------
+
+def _line(prompt: str) -> str:
+    """One line from the learner; Ctrl-C and Ctrl-D raise as in questionary."""
+    return input(prompt).strip()
+
+
+def _numbered(options: Sequence[str]) -> None:
+    for i, option in enumerate(options, 1):
+        print(f"  {i}. {inert(option)}")
+
+
+def _pick_numbers(text: str, count: int) -> list[int] | None:
+    """'1 3', '1,3' or '1, 3' -> [0, 2]; None unless every number is an option."""
+    parts = text.replace(",", " ").split()
+    if not parts or not all(p.isdigit() and 1 <= int(p) <= count for p in parts):
+        return None
+    return [int(p) - 1 for p in parts]
+
+
+def ask_plain(q: Question) -> str | list[str]:
+    t = q.card.type
+    print(f"? {_message(q)}")
+    if t in (CardType.CHOICE, CardType.TRUEFALSE):
+        _numbered(q.options)
+        while True:
+            picked = _pick_numbers(_line("Number: "), len(q.options))
+            if picked and len(picked) == 1:
+                return q.options[picked[0]]
+            print(f"  Type one number from 1 to {len(q.options)}.")
+    if t is CardType.MULTI:
+        _numbered(q.options)
+        while True:
+            text = _line("Numbers (like 1 3), or - for none: ")
+            if text == "-":
+                return []
+            picked = _pick_numbers(text, len(q.options))
+            if picked is not None:
+                return [q.options[i] for i in sorted(set(picked))]
+            print(f"  Type numbers from 1 to {len(q.options)}, or -.")
+    if t is CardType.ORDER:
+        _numbered(q.options)
+        while True:
+            picked = _pick_numbers(_line("Their order, first to last (like 3 1 2): "),
+                                   len(q.options))
+            if picked is not None and sorted(picked) == list(range(len(q.options))):
+                return [q.options[i] for i in picked]
+            print(f"  Type each number from 1 to {len(q.options)} once, in order.")
+    check = {CardType.NUMBER: _number_ok, CardType.DATE: _date_ok}.get(t)
+    while True:
+        text = _line("> ")
+        problem = check(text) if check else True
+        if problem is True:
+            return text
+        print(f"  {problem}")
+
+
+def pick(message: str, labels: Sequence[str]) -> int:
+    """Index of the chosen label (the deck picker)."""
+    if plain_prompts():
+        print(f"? {message}")
+        _numbered(labels)
+        while True:
+            picked = _pick_numbers(_line("Number: "), len(labels))
+            if picked and len(picked) == 1:
+                return picked[0]
+            print(f"  Type one number from 1 to {len(labels)}.")
+    chosen = questionary.select(message, choices=list(labels)).unsafe_ask()
+    return list(labels).index(chosen)
+
+
 def _number_ok(text: str) -> bool | str:
     return parse_number(text) is not None or "Type a number, like 4,500 or 4.5k"
 
@@ -93,6 +174,13 @@ SELF_GRADES = ("Hard", "Good", "Easy")
 
 def ask_self_grade() -> str:
     """After a right answer: how hard was it to recall? (Good is the default.)"""
+    if plain_prompts():
+        while True:
+            text = _line("How was it to recall? [h]ard, [G]ood, [e]asy: ").lower()
+            for grade in SELF_GRADES:
+                if grade.lower().startswith(text or "g"):
+                    return grade
+            print("  Type h, g or e (Enter: good).")
     return str(questionary.select("How was it to recall?", choices=list(SELF_GRADES),
                                   default="Good").unsafe_ask())
 

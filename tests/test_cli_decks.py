@@ -130,3 +130,24 @@ def test_output_piped_into_head_is_not_an_error(tmp_path: Path) -> None:
                          capture_output=True, text=True, env=env, timeout=60)
     assert out.stdout.startswith("csto-dates")
     assert out.stderr == ""
+
+
+def test_an_unexpected_error_is_one_line_pointing_at_the_log(
+        monkeypatch: pytest.MonkeyPatch, quiz_home: Path) -> None:
+    import quiz.catalog
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(quiz.catalog, "scan", broken)
+    result = CliRunner().invoke(app, ["decks"])
+    log = quiz_home / "quiz-error.log"
+    assert result.exit_code == 70
+    assert result.stderr == (f"quiz: unexpected internal error; the details are in {log}. "
+                             "Please report it.\n")
+    assert "Traceback" not in result.output
+    text = log.read_text()
+    assert text.startswith("--- ") and f"quiz {__version__}" in text.splitlines()[0]
+    assert "RuntimeError: boom" in text and "Traceback" in text
+    CliRunner().invoke(app, ["decks"])  # a second crash is appended, not overwritten
+    assert log.read_text().count("RuntimeError: boom") == 2

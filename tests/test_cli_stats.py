@@ -51,7 +51,7 @@ def test_stats_text_json_and_html(tmp_path: Path) -> None:
     result = runner.invoke(app, ["stats", "--db", str(db)])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert "6 answers · 6 cards · 1 sessions" in lines[1]
+    assert "6 answers · 6 cards · 1 session ·" in lines[1]
     assert "Streak: 1 day" in lines[2]
     assert any(line.startswith("  dates ") and "50%" in line for line in lines)
     assert all(len(line) <= 80 for line in lines)

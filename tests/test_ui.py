@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -182,3 +183,61 @@ def test_exam_mode_scores(keys: Keys, tmp_path: Path) -> None:
     r = CliRunner().invoke(app, ["start", str(deck), "--mode", "exam", "--db",
                                  str(tmp_path / "h.db")])
     assert r.exit_code == 0 and "Exam: 1 of 2" in r.stdout
+
+
+def test_dumb_terminal_session_has_no_escape_sequences(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """TERM=dumb (an editor's shell buffer): numbered lists and plain lines, no
+    cursor movement and no escape sequences at all; unparseable entries are
+    asked again; the end of input stops the session with its summary."""
+    monkeypatch.setenv("TERM", "dumb")
+    monkeypatch.delenv("NO_COLOR")
+    deck = tmp_path / "deck.yaml"
+    deck.write_text("id: mini\ntitle: Mini\ncards:\n"
+                    "  - {id: a, question: 'Is it true?', answer: true}\n"
+                    "  - {id: b, question: 'How many?', answer: 4500}\n"
+                    "  - {id: c, question: 'When?', answer: 2022-01-07}\n"
+                    "  - {id: d, question: 'Who?', answer: Tokayev}\n")
+    db = tmp_path / "h.sqlite3"
+    lines = ["3", "1",  # true/false: out of range, then True
+             "lots", "4,500",  # not a number, then a number
+             "someday", "7 Jan 2022",  # not a date, then a date
+             "Nazarbayev"]  # wrong: it comes back, and then the input ends
+    result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db)],
+                                input="\n".join(lines) + "\n")
+    out = result.stdout
+    assert "\x1b" not in out
+    assert "? Is it true?\n  1. True\n  2. False\n" in out
+    assert "Type one number from 1 to 2." in out
+    assert "Type a number, like 4,500 or 4.5k" in out and "Type a date, like" in out
+    assert result.exit_code == 130 and "Stopped. Every answer so far is saved." in out
+    rows = sqlite3.connect(db).execute(
+        "SELECT card_id, answer, outcome FROM reviews ORDER BY reviewed_at").fetchall()
+    assert rows == [("a", "True", "right"), ("b", "4,500", "right"),
+                    ("c", "7 Jan 2022", "right"), ("d", "Nazarbayev", "wrong")]
+
+
+@pytest.mark.parametrize(("card_id", "options", "typed", "expected"), [
+    ("city", ("Aktau", "Almaty", "Nur-Sultan"), ["2"], "Almaty"),
+    ("members", ("A", "B", "C"), ["1 x", "3, 1"], ["A", "C"]),
+    ("members", ("A", "B", "C"), ["-"], []),
+    ("seq", ("two", "three", "one"), ["3 1", "3 1 1", "3 1 2"], ["one", "two", "three"]),
+    ("txt", (), ["  Tokayev "], "Tokayev"),
+])
+def test_plain_prompts_read_numbers_and_lines(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], card_id: str,
+        options: tuple[str, ...], typed: list[str], expected: object) -> None:
+    monkeypatch.setenv("TERM", "dumb")
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(typed) + "\n"))
+    assert ui.ask(q(card_id, options)) == expected
+    printed = capsys.readouterr().out
+    assert printed.count("Type ") == len(typed) - 1  # one hint per entry asked again
+
+
+def test_plain_self_grade_and_deck_picker(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TERM", "dumb")
+    monkeypatch.setattr("sys.stdin", io.StringIO("e\n\nwhat\nh\n0\n2\n"))
+    assert [ui.ask_self_grade() for _ in range(3)] == ["Easy", "Good", "Hard"]
+    assert ui.pick("Which deck?", ["one", "two"]) == 1
+    with pytest.raises(EOFError):
+        ui.ask(q("txt"))

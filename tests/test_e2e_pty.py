@@ -1,0 +1,95 @@
+"""The installed `quiz` in a real pseudo-terminal (pexpect), end to end:
+answer a few questions, press Ctrl-C, then check the database and
+`quiz stats`."""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+
+QUIZ = Path(sys.executable).parent / "quiz"
+COLOR = re.compile(r"\x1b\[[0-9;]*(3[0-9]|4[0-9]|9[0-7])[0-9;]*m")  # any colour SGR
+
+
+@pytest.fixture
+def env(quiz_home: Path) -> dict[str, str]:
+    assert QUIZ.exists(), f"the quiz command is not installed beside {sys.executable}"
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "COLUMNS")}
+    # pexpect does not answer the cursor-position requests a real terminal
+    # answers; without this, prompt_toolkit waits up to 2 s for each reply.
+    return {**env, "QUIZ_HOME": str(quiz_home), "TERM": "xterm-256color",
+            "PROMPT_TOOLKIT_NO_CPR": "1"}
+
+
+def session(env: dict[str, str], db: Path) -> str:
+    child = pexpect.spawn(str(QUIZ), ["start", "csto-dates", "--db", str(db), "--new", "5"],
+                          env=env, dimensions=(24, 80), encoding="utf-8", timeout=20)
+    seen: list[str] = []
+
+    def expect(pattern: str) -> None:
+        child.expect(pattern)
+        seen.append(str(child.before) + str(child.after))
+
+    # New cards come in deck order: the first two are 2 and 6 January 2022.
+    # (styles split lines into pieces: each pattern stays inside one piece)
+    expect(r"Card 1 of 5")
+    expect(r"CSTO in Kazakhstan, 2022: dates")
+    expect(r"protests break out")
+    child.send("2 January 2022\r")
+    expect(r"Right\.")
+    expect(r"Card 2 of 5")
+    expect(r"peacekeeping forces")
+    child.send("1 Jan\r")  # the deck's year fills in 2022: wrong by five days
+    expect(r"Wrong\.")
+    expect(r"The answer: 6 January 2022")
+    expect(r"Card 3 of 6")
+    expect(r"\?")
+    child.send("not a date\r")  # re-asked inline, not graded
+    expect(r"Type a date")
+    child.sendintr()  # Ctrl-C at a prompt
+    expect(r"Stopped\.")
+    expect(r"Every answer so far is saved\.")
+    expect(r"2 asked, 1 correct \(0 partly\), score 50%")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    return "".join(seen)
+
+
+def test_a_session_in_a_terminal_then_ctrl_c_then_stats(env: dict[str, str],
+                                                        tmp_path: Path) -> None:
+    db = tmp_path / "h.sqlite3"
+    shown = session(env, db)
+    assert "Traceback" not in shown
+    with sqlite3.connect(db) as con:
+        rows = con.execute("SELECT card_id, answer, outcome FROM reviews "
+                           "ORDER BY reviewed_at").fetchall()
+        assert rows == [("protests-began", "2 January 2022", "right"),
+                        ("council-decision", "1 Jan", "wrong")]
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert con.execute("SELECT asked, correct, ended_at IS NOT NULL FROM sessions"
+                           ).fetchall() == [(2, 1, 1)]
+    out = subprocess.run([str(QUIZ), "stats", "--db", str(db)], env=env, capture_output=True,
+                         text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("Progress · all decks · ")
+    assert re.fullmatch(r"  2 answers · 2 cards · 1 session · 0m 0\ds studied", lines[1]), lines
+    assert lines[2] == "  Streak: 1 day · longest 1 · 1 day studied"
+    assert "  Last session: 2 asked, score 50%" in lines
+    assert re.search(r"^  dates +#+\.+ +50%  \(2 answers\)$", out.stdout, re.M), out.stdout
+
+
+def test_no_color_means_no_colour_codes_in_a_terminal(env: dict[str, str],
+                                                      tmp_path: Path) -> None:
+    coloured = session(env, tmp_path / "a.sqlite3")
+    assert COLOR.search(coloured), "expected colour without NO_COLOR"
+    plain = session({**env, "NO_COLOR": "1"}, tmp_path / "b.sqlite3")
+    assert not COLOR.search(plain), COLOR.findall(plain)[:5]
