@@ -21,10 +21,13 @@ from pathlib import Path
 from quiz.stats import compute
 from quiz.store import open_store, ts
 
+END = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
 
-def build(path: Path, reviews: int, cards: int) -> None:
+
+def build(path: Path, reviews: int, cards: int, end: dt.datetime = END) -> None:
+    """A year of history ending at `end`."""
     rng = random.Random(7)
-    start = dt.datetime(2022, 1, 1, tzinfo=dt.UTC)
+    start = end - dt.timedelta(days=365)
     per_session = 20
     with open_store(path) as store:
         db = store.db
@@ -55,7 +58,7 @@ def build(path: Path, reviews: int, cards: int) -> None:
             if len(rows) > 50_000:
                 _flush(db, rows)
         _flush(db, rows)
-        now = start + span
+        now = end
         db.executemany(
             "INSERT INTO card_state (deck_id, card_id, phase, due, stability, difficulty, "
             "last_review, introduced, reps, lapses, data) VALUES ('big', ?, 2, ?, ?, 5, ?, ?, ?, "
@@ -85,7 +88,7 @@ def main() -> None:
         build(path, reviews, cards)
         print(f"history: {reviews:,} reviews over {cards:,} cards "
               f"({path.stat().st_size / 1e6:.0f} MB, built in {time.perf_counter() - t0:.1f} s)")
-        now = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
+        now = END
         with open_store(path) as store:
             best = min(_timed(lambda: compute(store, now, dt.UTC)) for _ in range(3))
             figures = compute(store, now, dt.UTC)

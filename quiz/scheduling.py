@@ -101,7 +101,7 @@ def _require_utc(now: dt.datetime) -> None:
         raise ValueError("scheduling needs a timezone-aware UTC datetime")
 
 
-def _state_of(card: Any) -> CardState:
+def _state_of(card: Any, data: str | None = None) -> CardState:
     return CardState(
         phase=Phase(int(card.state)),
         due=card.due,
@@ -109,14 +109,14 @@ def _state_of(card: Any) -> CardState:
         difficulty=card.difficulty,
         last_review=card.last_review,
         step=card.step,
-        data=card.to_json(),
+        data=card.to_json() if data is None else data,
     )
 
 
 def state_from_json(data: str) -> CardState:
     import fsrs
 
-    return _state_of(fsrs.Card.from_json(data))
+    return _state_of(fsrs.Card.from_json(data), data)
 
 
 def parameters_from_json(text: str | None) -> tuple[float, ...] | None:

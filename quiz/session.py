@@ -34,8 +34,16 @@ from quiz.models import (
     implied_year,
     numeric_answer,
 )
-from quiz.scheduling import CardState, Phase, Rating, Scheduler, rating_for, state_from_json
-from quiz.store import StateUpdate, Store
+from quiz.scheduling import (
+    CardState,
+    Phase,
+    Rating,
+    Scheduler,
+    rating_for,
+    recall_probability,
+    state_from_json,
+)
+from quiz.store import StateUpdate, Store, StoredState
 
 LEARN_AHEAD = dt.timedelta(minutes=20)
 CRAM_GAP = 3  # a missed card in cram comes back after this many others
@@ -115,7 +123,8 @@ class Session:
     new_id: Callable[[], str] = field(default=lambda: uuid.uuid4().hex)
 
     def __post_init__(self) -> None:
-        self._states: dict[tuple[str, str], CardState] = {}
+        self._states: dict[tuple[str, str], CardState] = {}  # parsed when first needed
+        self._stored: dict[tuple[str, str], StoredState] = {}
         self._new_keys: set[tuple[str, str]] = set()
         self._queue: list[tuple[Deck, Card]] = self._build_queue()
         self._tries: dict[tuple[str, str], int] = {}
@@ -147,21 +156,27 @@ class Session:
         if self.mode is Mode.EXAM:
             size = min(self.limit or self.exam_size, len(cards))
             return self.rng.sample(cards, size)
+        # The queue is built from the stored columns of the due cards only
+        # (phase, due, stability, last review) and the ids of the others: with
+        # 50,000 cards, reading every card's scheduler JSON would take seconds.
+        # A card's JSON is parsed when it is answered.
+        scheduled: set[tuple[str, str]] = set()
         for deck in self.decks:
-            for card_id, stored in self.store.states(deck.id).items():
-                self._states[(deck.id, card_id)] = state_from_json(stored.data)
+            scheduled.update((deck.id, c) for c in self.store.scheduled_ids(deck.id))
+            self._stored.update(((deck.id, card_id), st) for card_id, st
+                                in self.store.due_states(deck.id, self.now).items())
         learning: list[tuple[dt.datetime, Deck, Card]] = []
         due: list[tuple[float, Deck, Card]] = []
         new: list[tuple[Deck, Card]] = []
         for deck, card in cards:
-            state = self._states.get((deck.id, card.id))
-            if state is None:
+            key = (deck.id, card.id)
+            if key not in scheduled:
                 new.append((deck, card))
-            elif state.due <= self.now:
-                if state.phase is Phase.REVIEW:
-                    due.append((self.scheduler.retrievability(state, self.now), deck, card))
+            elif (stored := self._stored.get(key)) is not None:
+                if stored.phase == Phase.REVIEW:
+                    due.append((self._recall(deck.id, card.id, stored), deck, card))
                 else:
-                    learning.append((state.due, deck, card))
+                    learning.append((stored.due, deck, card))
         learning.sort(key=lambda x: x[0])
         due.sort(key=lambda x: x[0])
         queue = [(d, c) for _, d, c in learning] + [(d, c) for _, d, c in due]
@@ -169,6 +184,23 @@ class Session:
         self._new_keys = {(d.id, c.id) for d, c in fresh}
         queue += fresh
         return queue[: self.limit] if self.limit else queue
+
+    def _recall(self, deck_id: str, card_id: str, stored: StoredState) -> float:
+        if stored.stability and stored.last_review:
+            return recall_probability(stored.stability, self.now - stored.last_review,
+                                      self.scheduler.settings.parameters)
+        state = self._state((deck_id, card_id))
+        assert state is not None
+        return self.scheduler.retrievability(state, self.now)
+
+    def _state(self, key: tuple[str, str]) -> CardState | None:
+        """The card's scheduler state, parsed from its stored JSON on first use."""
+        state = self._states.get(key)
+        if state is None:
+            stored = self._stored.get(key) or self.store.state(*key)
+            if stored is not None:
+                state = self._states[key] = state_from_json(stored.data)
+        return state
 
     def _new_allowance(self) -> int:
         limit = self.scheduler.settings.new_per_day if self.new_limit is None else self.new_limit
@@ -259,7 +291,7 @@ class Session:
                 Rating.HARD, Rating.GOOD, Rating.EASY):
             rating = self_rating
         key = (q.deck.id, q.card.id)
-        before = self._states.get(key) if self.mode is Mode.REVIEW else None
+        before = self._state(key) if self.mode is Mode.REVIEW else None
         after: CardState | None = None
         update: StateUpdate | None = None
         if self.mode is Mode.REVIEW:

@@ -305,6 +305,8 @@ class StoredState:
     data: str
     reps: int
     lapses: int
+    stability: float | None = None
+    last_review: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -435,12 +437,30 @@ class Store:
 
     # reading
 
+    _STATE = ("SELECT deck_id, card_id, phase, due, data, reps, lapses, stability, "
+              "last_review FROM card_state WHERE deck_id = ?")
+
+    @staticmethod
+    def _stored(r: tuple[Any, ...]) -> StoredState:
+        return StoredState(r[0], r[1], r[2], from_ts(r[3]), r[4], r[5], r[6], r[7],
+                           from_ts(r[8]) if r[8] else None)
+
     def states(self, deck_id: str) -> dict[str, StoredState]:
-        rows = self.db.execute(
-            "SELECT deck_id, card_id, phase, due, data, reps, lapses FROM card_state "
-            "WHERE deck_id = ?", (deck_id,))
-        return {r[1]: StoredState(r[0], r[1], r[2], from_ts(r[3]), r[4], r[5], r[6])
-                for r in rows}
+        return {r[1]: self._stored(r) for r in self.db.execute(self._STATE, (deck_id,))}
+
+    def due_states(self, deck_id: str, now: dt.datetime) -> dict[str, StoredState]:
+        """The deck's cards due at `now` (served by the (deck_id, due) index)."""
+        rows = self.db.execute(self._STATE + " AND due <= ?", (deck_id, ts(now)))
+        return {r[1]: self._stored(r) for r in rows}
+
+    def state(self, deck_id: str, card_id: str) -> StoredState | None:
+        row = self.db.execute(self._STATE + " AND card_id = ?", (deck_id, card_id)).fetchone()
+        return None if row is None else self._stored(row)
+
+    def scheduled_ids(self, deck_id: str) -> set[str]:
+        """Cards of this deck with a schedule (studied at least once in review)."""
+        rows = self.db.execute("SELECT card_id FROM card_state WHERE deck_id = ?", (deck_id,))
+        return {r[0] for r in rows}
 
     def introduced_since(self, deck_ids: Iterable[str], since: dt.datetime) -> int:
         """How many cards of these decks had their first review at or after `since`."""

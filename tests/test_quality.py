@@ -56,3 +56,28 @@ def test_stats_benchmark_runs_on_a_small_size() -> None:
     lines = out.stdout.splitlines()
     assert lines[0].startswith("history: 2,000 reviews over 200 cards")
     assert "(2,000 reviews, 100 sessions)" in lines[1] and lines[2].startswith("quiz stats")
+
+
+@pytest.mark.slow
+def test_deck_load_benchmark_runs_on_a_small_size() -> None:
+    out = subprocess.run([sys.executable, "bench/deck_load.py", "50", "300"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120,
+                         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].split() == ["cards", "MB", "floor", "s", "quiz", "s", "ratio", "cached",
+                                "s", "floor", "MB", "quiz", "MB", "cached", "MB"]
+    assert [line.split()[0] for line in lines[1:]] == ["50", "300"]
+
+
+@pytest.mark.slow
+def test_startup_benchmark_runs_on_a_small_size() -> None:
+    out = subprocess.run([sys.executable, "bench/startup.py", "200", "2000"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=300,
+                         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert out.returncode == 0, out.stdout + out.stderr
+    lines = out.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        "python -c pass", "quiz --version", "quiz --help",
+        "first question, bundled deck (16 cards), empty history",
+        "first question, 200 cards (0 MB) and 2,000 reviews"]
