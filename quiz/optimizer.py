@@ -36,36 +36,42 @@ class NotEnoughHistory(Exception):
         self.items = items
 
 
-def build_items(
+def day_histories(
     reviews: Iterable[tuple[object, dt.datetime, int]],
-) -> list[tuple[dt.datetime, Any]]:
-    """(card key, time, rating 1-4) oldest first -> [(time predicted, FSRSItem)].
-
-    Several reviews of a card on one day count as the first of them, as
-    fsrs-rs expects day-level histories."""
-    import fsrs_rs_python as fr
-
+) -> list[tuple[dt.datetime, list[tuple[int, int]]]]:
+    """(card key, time, rating 1-4) -> [(time predicted, [(rating, days since
+    the previous review), ...])], one per review after a card's first, oldest
+    first. Several reviews of a card on one day count as the first of them,
+    as fsrs-rs expects day-level histories."""
     by_card: dict[object, list[tuple[dt.datetime, int]]] = {}
     for key, when, rating in reviews:
         by_card.setdefault(key, []).append((when, rating))
-    items: list[tuple[dt.datetime, Any]] = []
+    out: list[tuple[dt.datetime, list[tuple[int, int]]]] = []
     for history in by_card.values():
         history.sort(key=lambda r: r[0])
-        day_reviews: list[Any] = []
+        days: list[tuple[int, int]] = []
         last_day: dt.date | None = None
         for when, rating in history:
             day = when.date()
             delta = 0 if last_day is None else (day - last_day).days
             if last_day is not None and delta == 0:
                 continue
-            day_reviews.append(fr.FSRSReview(int(rating), delta))
+            days.append((int(rating), delta))
             last_day = day
-            if len(day_reviews) >= 2:
-                item = fr.FSRSItem(list(day_reviews))
-                if item.long_term_review_cnt() > 0:
-                    items.append((when, item))
-    items.sort(key=lambda x: x[0])
-    return items
+            if len(days) >= 2:
+                out.append((when, list(days)))
+    out.sort(key=lambda x: x[0])
+    return out
+
+
+def build_items(
+    reviews: Iterable[tuple[object, dt.datetime, int]],
+) -> list[tuple[dt.datetime, Any]]:
+    """The same as `day_histories`, as fsrs-rs items."""
+    import fsrs_rs_python as fr
+
+    return [(when, fr.FSRSItem([fr.FSRSReview(r, d) for r, d in days]))
+            for when, days in day_histories(reviews)]
 
 
 def fit(reviews: Sequence[tuple[object, dt.datetime, int]], holdout: float = 0.2) -> Fit:
