@@ -346,8 +346,16 @@ class Store:
             raise StoreError(_explain(self.path, e)) from None
         try:
             yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
+        except BaseException as e:
+            # SQLite may have rolled back already (a full disk does that);
+            # the error to report is the one that got us here.
+            if self.db.in_transaction:
+                try:
+                    self.db.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+            if isinstance(e, sqlite3.Error):
+                raise StoreError(_explain(self.path, e)) from None
             raise
         try:
             self.db.execute("COMMIT")

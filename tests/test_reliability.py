@@ -1,0 +1,234 @@
+"""Hostile decks and damaged state: a clear message, never a traceback, nothing lost.
+
+(Kill safety and two sessions at once are in test_store.py, beside the
+child process they share.)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import random
+import re
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from quiz.cli import app
+from quiz.errors import DeckError, StoreError
+from quiz.loader import read_deck
+from quiz.models import Deck, Mode
+from quiz.scheduling import Scheduler, Settings
+from quiz.session import Session
+from quiz.store import open_store
+
+VALID = """\
+id: fuzz
+title: "Fuzz: a deck"
+year: 2022
+sources:
+  s1: {outlet: TASS, date: 2022-01-19, title: A report}
+cards:
+  - id: when
+    question: When?
+    answer: 2022-01-07
+    source: s1
+    tags: [dates]
+  - id: many
+    question: How many?
+    answer: 4500
+    tolerance: 10
+  - {id: who, question: Who?, answer: Tokayev, accept: [President Tokayev]}
+  - id: which
+    question: Which?
+    type: multi
+    answer: [Armenia, Russia]
+    choices: [Armenia, Georgia, Russia]
+  - {id: cl, question: "The ___ city.", answer: big}
+"""
+LOCATED = re.compile(r"^fuzz\.yaml:[1-9]\d*:[1-9]\d*: \S")
+WHOLE_FILE = re.compile(r"^fuzz\.yaml: (the file is empty|file is \d+ MiB)")  # no line to name
+
+
+def outcome(text: str | bytes) -> Deck | DeckError:
+    """Either a deck or a DeckError whose every problem is FILE:LINE:COL (or
+    names the file, for an empty or oversized one)."""
+    try:
+        return read_deck(text, "fuzz.yaml")
+    except DeckError as e:
+        assert e.problems, "an error without problems"
+        for p in e.problems:
+            assert (WHOLE_FILE if p.line == 0 else LOCATED).match(str(p)), str(p)
+            assert "\x1b" not in str(p)  # a problem never echoes raw escapes
+        return e
+
+
+def mutate(data: random.Random, text: str) -> str:
+    pieces = [":", "- ", "\n", "  ", "{", "}", "[", "]", "&a ", "*a", "!!python/object ",
+              '"', "'", "#", "|", ">", "\t", "\\e", "\x1b", "\u202e", "~", "?", "%", "@",
+              "0x", "1e9", "no", "2022-13-45", ",", "\x00"]
+    chars = list(text)
+    for _ in range(data.randint(1, 8)):
+        i = data.randrange(len(chars) + 1)
+        if data.random() < 0.5 and chars:
+            del chars[i:i + data.randint(1, 5)]
+        else:
+            chars.insert(i, data.choice(pieces))
+    return "".join(chars)
+
+
+FUZZ = settings(max_examples=300, deadline=2000,
+                suppress_health_check=[HealthCheck.too_slow])
+
+
+@FUZZ
+@given(st.randoms(use_true_random=False))
+def test_a_mutated_deck_gives_a_deck_or_located_errors(rng: random.Random) -> None:
+    outcome(mutate(rng, VALID))
+
+
+@FUZZ
+@given(st.text(max_size=400))
+def test_any_text_gives_a_deck_or_located_errors(text: str) -> None:
+    outcome(text)
+
+
+@FUZZ
+@given(st.binary(max_size=400))
+def test_any_bytes_give_a_deck_or_located_errors(data: bytes) -> None:
+    outcome(data)
+
+
+@pytest.mark.parametrize("levels", [10, 100, 1000, 100_000])
+def test_deep_nesting_is_refused_quickly(levels: int) -> None:
+    for text in ("[" * levels + "]" * levels, "{a: " * levels + "1" + "}" * levels,
+                 "".join("  " * i + "- \n" for i in range(min(levels, 2000)))):
+        start = time.perf_counter()
+        result = outcome("id: d\ntitle: t\ncards: " + text)
+        assert isinstance(result, DeckError)
+        assert time.perf_counter() - start < 2
+
+
+def test_alias_bomb_is_refused_quickly() -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]
+    start = time.perf_counter()
+    result = outcome("\n".join(lines))
+    assert isinstance(result, DeckError)
+    assert time.perf_counter() - start < 1
+
+
+FIELDS = {  # (YAML line to change, field) -> the same line with an escape in it
+    "title": ('title: "Fuzz: a deck"', 'title: "Fuzz\\e[2J: a deck"'),
+    "outlet": ("s1: {outlet: TASS,", 's1: {outlet: "TA\\e]52;c;eA==\\aSS",'),
+    "source title": ("title: A report}", 'title: "A \\e[8mreport"}'),
+    "question": ("question: When?", 'question: "When\\e[1A?"'),
+    "answer": ("answer: Tokayev,", 'answer: "Toka\\e[31myev",'),
+    "accept": ("accept: [President Tokayev]", 'accept: ["President \\u009b31mTokayev"]'),
+    "tag": ("tags: [dates]", 'tags: ["dat\\u202ees"]'),
+    "choice": ("choices: [Armenia, Georgia, Russia]",
+               'choices: [Armenia, "Geor\\egia", Russia]'),
+    "key": ("    tolerance: 10", '    "tole\\e[0mrance": 10'),
+}
+
+
+@pytest.mark.parametrize("field", FIELDS)
+def test_escape_sequences_in_any_field_are_refused_with_the_line(field: str) -> None:
+    plain, hostile = FIELDS[field]
+    assert plain in VALID
+    text = VALID.replace(plain, hostile, 1)
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if hostile in row)
+    result = outcome(text)
+    assert isinstance(result, DeckError), field
+    assert any(p.line == line for p in result.problems), [str(p) for p in result.problems]
+
+
+def test_validate_shows_hostile_text_inert(tmp_path: Path) -> None:
+    path = tmp_path / "evil\x1b[31m.yaml"
+    path.write_text(VALID.replace("title: \"Fuzz: a deck\"", 'title: "x\\e]8;;http://a\\e\\\\"'))
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert "\x1b" not in result.output
+    assert "␛" in result.output  # the escape is shown, as a visible symbol
+
+
+# -- damaged state ------------------------------------------------------------------
+
+def session(db: Path) -> Session:
+    deck = read_deck(VALID, "fuzz.yaml")
+    return Session(open_store(db), Scheduler(Settings()), [deck], Mode.REVIEW,
+                   dt.datetime(2022, 3, 1, tzinfo=dt.UTC), random.Random(1))
+
+
+def test_a_full_disk_is_a_clear_error_and_keeps_what_was_saved(tmp_path: Path) -> None:
+    """SQLite's page limit stands in for a full disk: the same SQLITE_FULL error."""
+    db = tmp_path / "h.sqlite3"
+    s = session(db)
+    now = dt.datetime(2022, 3, 1, tzinfo=dt.UTC)
+    q = s.next(now)
+    assert q is not None
+    s.answer(q, "x", now)
+    pages = s.store.db.execute("PRAGMA page_count").fetchone()[0]
+    s.store.db.execute(f"PRAGMA max_page_count = {pages}")
+    with pytest.raises(StoreError, match=r"could not write the history database "
+                                         r"\(database or disk is full\); is the disk full\?"):
+        for _ in range(50):  # the next new page does not fit
+            q = s.next(now)
+            assert q is not None
+            s.answer(q, "x", now)
+    s.store.close()
+    with sqlite3.connect(db) as con:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert con.execute("SELECT count(*) FROM reviews").fetchone()[0] >= 1
+
+
+def test_a_full_disk_during_quiz_start_is_one_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, keys: Callable[..., None]) -> None:
+    import quiz.store
+
+    real = quiz.store.open_store
+
+    def tiny(path: Path, **kw: bool) -> quiz.store.Store:
+        """The store, on a 'disk' that is full but for the slack in its pages."""
+        store = real(path, **kw)
+        pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+        store.db.execute(f"PRAGMA max_page_count = {pages + 2}")
+        store.db.execute("CREATE TABLE IF NOT EXISTS filler (b BLOB)")
+        with contextlib.suppress(sqlite3.OperationalError):  # fill up the free room
+            for _ in range(100):
+                store.db.execute("INSERT INTO filler VALUES (zeroblob(1000))")
+        pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+        store.db.execute(f"PRAGMA max_page_count = {pages}")  # not one page more
+        return store
+
+    db = tmp_path / "h.sqlite3"
+    real(db).close()
+    monkeypatch.setattr(quiz.store, "open_store", tiny)
+    deck = tmp_path / "d.yaml"  # 300 cards: remembering them at the start needs new pages
+    deck.write_text(VALID + "".join(f"  - {{id: c{i}, question: Q{i}?, answer: a{i}}}\n"
+                                    for i in range(300)))
+    keys("7 Jan 2022\r")
+    result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db)])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.count("\n") == 1 and "is the disk full?" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_read_only_database_file_is_a_clear_error(tmp_path: Path) -> None:
+    db = tmp_path / "h.sqlite3"
+    open_store(db).close()
+    before = db.read_bytes()
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)  # read-only, even for root
+    from quiz.store import Store
+
+    store = Store(con, db)
+    with pytest.raises(StoreError, match="read-only; answers cannot be saved"):
+        store.set_setting("k", "v")
+    con.close()
+    assert db.read_bytes() == before
