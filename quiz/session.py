@@ -128,6 +128,7 @@ class Session:
         self._new_keys: set[tuple[str, str]] = set()
         self._queue: list[tuple[Deck, Card]] = self._build_queue()
         self._tries: dict[tuple[str, str], int] = {}
+        self._years: dict[str, int | None] = {}
         self._planned = len(self._queue)
         self._pending: list[_Pending] = []
         self._asked = 0
@@ -280,7 +281,12 @@ class Session:
     def check(self, q: Question, given: str | Sequence[str]) -> Verdict:
         """How `given` would be graded, without saving anything (a front end
         asks for a self-grade only after a right answer)."""
-        return grade(q.card, given, q.options, implied_year(q.deck))
+        year = None
+        if q.card.type is CardType.DATE:  # the deck's year: found once, not per answer
+            if q.deck.id not in self._years:
+                self._years[q.deck.id] = implied_year(q.deck)
+            year = self._years[q.deck.id]
+        return grade(q.card, given, q.options, year)
 
     def answer(self, q: Question, given: str | Sequence[str], now: dt.datetime,
                response_ms: int = 0, self_rating: Rating | None = None) -> Answered:
