@@ -2,9 +2,12 @@
 
     python bench/answer_latency.py [ANSWERS]
 
-Prints the median and p99 over ANSWERS answers (default 2,000) to a fresh
+Prints the median and p99 over ANSWERS answers (default 10,000) to a fresh
 database in a temporary folder, each answer a separate BEGIN IMMEDIATE
-transaction as in a real session.
+transaction as in a real session. For scale, it also times the floor on the
+same disk: a bare durable commit of one small row (WAL, synchronous=FULL),
+which is an fsync, and the same commit with synchronous=NORMAL (no fsync:
+safe against a killed process, not against a power cut).
 """
 
 from __future__ import annotations
@@ -48,7 +51,29 @@ def main(n: int) -> None:
     median = statistics.median(times)
     print(f"per answer (grade + schedule + durable commit): median {median:.3f} ms, "
           f"p99 {p99:.3f} ms")
+    for sync in ("FULL", "NORMAL"):
+        floor = commit_floor(min(n, 2000), sync)
+        print(f"floor, one-row commit with synchronous={sync}: median {floor:.3f} ms")
+
+
+def commit_floor(n: int, sync: str) -> float:
+    import sqlite3
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = sqlite3.connect(Path(tmp) / "f.sqlite3", isolation_level=None)
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute(f"PRAGMA synchronous = {sync}")
+        db.execute("CREATE TABLE t (id TEXT PRIMARY KEY, v TEXT) WITHOUT ROWID")
+        times = []
+        for i in range(n):
+            start = time.perf_counter()
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("INSERT INTO t VALUES (?, 'x')", (f"r{i}",))
+            db.execute("COMMIT")
+            times.append((time.perf_counter() - start) * 1000)
+        db.close()
+    return statistics.median(times)
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 2000)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000)

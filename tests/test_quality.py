@@ -46,6 +46,7 @@ def test_benchmarks_run_on_a_small_size() -> None:
                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("answers: 50\nper answer (grade + schedule + durable commit)")
+    assert "floor, one-row commit with synchronous=FULL: median" in out.stdout
 
 
 @pytest.mark.slow
@@ -90,6 +91,7 @@ def _bench(name: str) -> object:
     spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
@@ -127,3 +129,41 @@ def test_revlog_benchmark_runs_on_a_small_log(tmp_path: Path) -> None:
     assert lines[0].startswith("log: 900 reviews of 150 cards; 750 day-level items, 600 to fit")
     assert [line.split(":")[0].strip() for line in lines[2:]] == ["default", "fitted"]
     assert all("log loss 0." in line and "AUC 0." in line for line in lines[2:])
+
+
+@pytest.mark.slow
+def test_scheduling_simulation_runs_on_a_small_size() -> None:
+    out = subprocess.run([sys.executable, "bench/simulate.py", "--cards", "40", "--days", "40",
+                          "--learners", "1", "--bisect", "1"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120,
+                         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("1 simulated learners, 40 cards, 40 days")
+    names = ["quiz (FSRS-6), desired 90%", "  same, optimized on day 60", "SM-2 (Anki)",
+             "Leitner (7 boxes)"]
+    assert all(line.startswith(name) for line, name in zip(lines[2:6], names, strict=True))
+    assert lines[-2].startswith("  vs SM-2 (Anki)") and lines[-1].startswith("  vs Leitner")
+
+
+def test_simulated_memory_forgets_and_grows_as_documented() -> None:
+    import datetime as dt
+    import random
+
+    sim = _bench("simulate")
+    m = sim.Memory(h0=4.0, growth=2.5)  # type: ignore[attr-defined]
+    start = sim.START  # type: ignore[attr-defined]
+    rng = random.Random(1)
+    assert m.review(start, rng) is False and m.h == 4.0  # first study: not a test
+    assert m.recall(start + dt.timedelta(days=4)) == pytest.approx(0.5)
+    assert m.recall(start + dt.timedelta(days=8)) == pytest.approx(0.25)
+    # a success at 90% recall multiplies the half-life by G
+    at90 = start + dt.timedelta(days=4 * 0.152003)  # 2 ** -0.152 = 0.9
+    rng_ok = random.Random(0)  # first draw 0.84 < 0.9: recalled
+    assert m.review(at90, rng_ok) is True
+    assert m.h == pytest.approx(10.0, rel=1e-3)
+    leitner = sim.Leitner()  # type: ignore[attr-defined]
+    due = leitner.first(1, False, start)
+    assert (due - start).days == 1
+    assert [(leitner.review(1, ok, start) - start).days for ok in (True, True, False)] == [
+        2, 4, 1]
