@@ -173,12 +173,26 @@ def validate_command(
         typer.Option("--db", help="Also report history in this database (or the default one "
                      "with --db '') for cards no longer in their deck.", show_default=False),
     ] = None,
+    watch: Annotated[bool, typer.Option("--watch", "-w", help="Check again each time a file "
+                     "is saved, until Ctrl-C.")] = False,
 ) -> None:
     """Check decks and explain every mistake.
 
     Each problem is printed as FILE:LINE:COL: message. Exits 0 when every
     deck is clean and 1 otherwise.
     """
+    if watch:
+        _watch(paths)
+        return
+    entries, ok = _validate(paths)
+    if not ok:
+        raise typer.Exit(1)
+    if db is not None:
+        _report_orphans(entries, None if str(db) == "" else db)
+
+
+def _validate(paths: list[Path] | None) -> tuple[list[Any], bool]:
+    """Print every problem (or an ok line); returns the entries and whether all is clean."""
     from quiz.catalog import scan
     from quiz.textsafe import one_line
 
@@ -197,13 +211,47 @@ def validate_command(
     if problems:
         noun = "problem" if problems == 1 else "problems"
         typer.echo(f"{problems} {noun} in {files} file{'s' if files != 1 else ''}", err=True)
-        raise typer.Exit(1)
+        return entries, False
     if not files:
         typer.echo("no deck files found", err=True)
-        raise typer.Exit(1)
+        return entries, False
     typer.echo(f"ok: {files} deck{'s' if files != 1 else ''}, {cards} cards")
-    if db is not None:
-        _report_orphans(entries, None if str(db) == "" else db)
+    return entries, True
+
+
+def _watch(paths: list[Path] | None) -> None:
+    """Validate, then again after every save (editors often save in several
+    steps; watchfiles groups them), until Ctrl-C."""
+    import datetime as dt
+
+    from watchfiles import watch
+
+    from quiz.catalog import DECK_SUFFIXES, known_roots
+
+    targets = list(paths) if paths else [root for root, _ in known_roots() if root.exists()]
+    if not targets:
+        from quiz.errors import UsageError
+
+        raise UsageError("nothing to watch: name a deck file or folder")
+    _validate(paths)
+
+    def is_deck(_: object, path: str) -> bool:
+        return path.endswith(DECK_SUFFIXES)
+
+    announced = False
+    try:
+        # The first yield (a change, or an empty set after 0.4 s) comes once the
+        # watcher is running: only then is "Watching" true.
+        for changes in watch(*targets, watch_filter=is_deck, debounce=300, rust_timeout=400,
+                             yield_on_timeout=True, raise_interrupt=True):
+            if not announced:
+                typer.echo("Watching for changes; Ctrl-C stops.", err=True)
+                announced = True
+            if changes:
+                typer.echo(f"\n--- {dt.datetime.now():%H:%M:%S} ---")
+                _validate(paths)
+    except KeyboardInterrupt:
+        return
 
 
 def _report_orphans(entries: list[Any], db: Path | None) -> None:
@@ -337,6 +385,157 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
         out.print(f"Exam: {summary.correct} of {summary.asked}")
     if interrupted:
         raise typer.Exit(130)
+
+
+@app.command("new")
+def new_command(
+    name: Annotated[str, typer.Argument(help="A name for the deck (it becomes the file name and "
+                                        "the id), or a path ending in .yaml.")],
+    title: Annotated[str | None, typer.Option("--title", help="The deck's title (default: "
+                                              "from the name).", show_default=False)] = None,
+) -> None:
+    """Start a deck: a file with one commented example of each card type.
+
+    It goes in your deck folder (see 'quiz decks') unless NAME is a path. It
+    validates clean; edit it, then 'quiz validate' it.
+    """
+    import datetime as dt
+
+    from quiz.authoring import new_deck
+    from quiz.paths import user_decks_dir
+
+    path = new_deck(name, user_decks_dir(), dt.date.today(), title)
+    typer.echo(f"Wrote {path}")
+    typer.echo(f"Edit it, check it with 'quiz validate {path}', add cards with "
+               f"'quiz add {path}'.")
+
+
+def _deck_file(name: str) -> Path:
+    """A deck's file, by path or id; bundled decks are not edited in place."""
+    from quiz.catalog import DECK_SUFFIXES, scan
+    from quiz.errors import UsageError
+    from quiz.loader import did_you_mean
+
+    p = Path(name).expanduser()
+    if p.suffix in DECK_SUFFIXES or p.exists():
+        if not p.is_file():
+            raise UsageError(f"{name}: no such deck file")
+        return p
+    entries = scan()
+    for e in entries:
+        if e.deck is not None and e.deck.id == name:
+            if e.origin == "bundled":
+                raise UsageError(f"'{name}' is a bundled deck, part of quiz itself; copy "
+                                 f"{e.path} to your deck folder and edit the copy")
+            return Path(e.path)
+    ids = sorted(e.deck.id for e in entries if e.deck is not None)
+    raise UsageError(f"no deck with id '{name}'{did_you_mean(name, ids)}; "
+                     "'quiz decks' lists them")
+
+
+@app.command("add")
+def add_command(
+    deck: Annotated[str, typer.Argument(help="The deck's file, or its id.")],
+) -> None:
+    """Add a card to a deck by answering a few questions.
+
+    The card is appended to the file; its comments, order and formatting are
+    kept. The deck is checked afterwards and left as it was if the card
+    would break it.
+    """
+    from quiz import ui
+    from quiz.authoring import append_card, write_atomic
+    from quiz.errors import DeckError
+    from quiz.loader import load_deck
+    from quiz.textsafe import one_line
+
+    path = _deck_file(deck)
+    before = path.read_text(encoding="utf-8")
+    current = load_deck(path, cache=False)  # a broken deck is reported, not appended to
+    fields = ui.ask_card(current)
+    append_card(path, fields)
+    try:
+        load_deck(path, cache=False)
+    except DeckError as e:
+        write_atomic(path, before)
+        for problem in e.problems:
+            typer.echo(one_line(str(problem)), err=True)
+        typer.echo(f"quiz: the card was not added; {path} is as it was", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"Added '{fields['id']}' to {path} ({len(current.cards) + 1} cards).")
+
+
+@app.command("export")
+def export_command(
+    deck: Annotated[str, typer.Argument(help="A deck id or deck file.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv, tsv or apkg "
+                      "(an Anki package).")] = "csv",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (csv "
+                      "and tsv: default standard output; apkg: default DECK-ID.apkg).",
+                      show_default=False, dir_okay=False)] = None,
+) -> None:
+    """Write a deck as CSV/TSV (one row per card) or as an Anki package."""
+    from quiz.authoring import write_apkg, write_atomic, write_csv
+    from quiz.catalog import find
+    from quiz.errors import UsageError
+
+    if fmt not in ("csv", "tsv", "apkg"):
+        raise UsageError(f"unknown format '{fmt}'; formats are csv, tsv and apkg")
+    [chosen] = find([deck])
+    if fmt == "apkg":
+        target = output or Path(f"{chosen.id}.apkg")
+        write_apkg(chosen, target)
+        typer.echo(f"Wrote {target} ({len(chosen.cards)} notes)", err=True)
+        return
+    import io
+
+    buffer = io.StringIO()
+    write_csv(chosen, buffer, "\t" if fmt == "tsv" else ",")
+    if output is None:
+        sys.stdout.write(buffer.getvalue())
+    else:
+        write_atomic(output, buffer.getvalue())
+        typer.echo(f"Wrote {output} ({len(chosen.cards)} cards)", err=True)
+
+
+@app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help="A CSV or TSV file: quiz's own (from 'quiz "
+                    "export') or Anki's plain-text export.", dir_okay=False)],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="The deck file to "
+                      "write (default: FILE's name, in your deck folder).",
+                      show_default=False, dir_okay=False)] = None,
+    deck_id: Annotated[str | None, typer.Option("--id", help="The new deck's id (default: "
+                       "from the file name).", show_default=False)] = None,
+    title: Annotated[str | None, typer.Option("--title", help="The new deck's title.",
+                     show_default=False)] = None,
+) -> None:
+    """Make a new YAML deck from a CSV or TSV file of cards."""
+    from quiz.authoring import deck_yaml, read_table, slug, write_atomic
+    from quiz.errors import DeckError, UsageError
+    from quiz.loader import read_deck
+    from quiz.paths import user_decks_dir
+    from quiz.textsafe import one_line
+
+    if not file.is_file():
+        raise UsageError(f"{file}: no such file")
+    cards, sources = read_table(file)
+    new_id = deck_id or slug(file.stem)
+    target = output or user_decks_dir() / f"{new_id}.yaml"
+    if target.exists():
+        raise UsageError(f"{target}: already exists; choose another with -o")
+    text = deck_yaml(new_id, title or file.stem.replace("-", " ").replace("_", " "), cards,
+                     sources, description=f"Imported from {file.name}.")
+    try:
+        deck = read_deck(text, str(target))
+    except DeckError as e:
+        for problem in e.problems[:20]:
+            typer.echo(one_line(str(problem)), err=True)
+        raise UsageError(f"{file}: these cards do not make a valid deck; nothing was "
+                         "written") from None
+    write_atomic(target, text)
+    typer.echo(f"Wrote {target} ({len(deck.cards)} cards). Check it with "
+               f"'quiz validate {target}'.")
 
 
 @app.command("optimize")

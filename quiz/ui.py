@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from quiz.grading import parse_date, parse_number
-from quiz.models import BLANK, CardType, Outcome
+from quiz.models import BLANK, CardType, Deck, Outcome
 from quiz.session import Answered, Question, Summary
 from quiz.textsafe import inert
 
@@ -217,3 +217,105 @@ def summary(out: Console, s: Summary, interrupted: bool) -> None:
     if s.next_due is not None:
         local = s.next_due.astimezone()
         out.print(f"Next card due: {local:%a %d %b %H:%M}")
+
+
+# -- quiz add: one card, field by field --------------------------------------------
+
+TYPE_HELP = {
+    "text": "text: a typed answer",
+    "choice": "choice: pick one of several",
+    "multi": "multi: pick every right one",
+    "number": "number: a figure",
+    "date": "date: a day",
+    "truefalse": "truefalse: true or false",
+    "order": "order: put items in order",
+    "cloze": "cloze: fill in the ___ blank",
+}
+
+
+def _items(text: str) -> list[str]:
+    return [i.strip() for i in text.split(",") if i.strip()]
+
+
+def ask_card(deck: Deck) -> dict[str, object]:
+    """Ask for a new card's fields; returns them as a dict for the deck file."""
+    import datetime as dt
+
+    from quiz.authoring import slug
+    from quiz.grading import parse_date, parse_number
+    from quiz.loader import ID_PATTERN
+
+    taken = {c.id for c in deck.cards}
+    labels = list(TYPE_HELP.values())
+    picked = questionary.select("Card type?", choices=labels).unsafe_ask()
+    ctype = list(TYPE_HELP)[labels.index(picked)]
+
+    def question_ok(text: str) -> bool | str:
+        if not text.strip():
+            return "Type the question"
+        if ctype == "cloze" and BLANK not in text:
+            return f"Mark the blank with {BLANK}"
+        return True
+
+    question = str(questionary.text("Question:", validate=question_ok).unsafe_ask()).strip()
+    fields: dict[str, object] = {"question": question, "type": ctype}
+    if ctype in ("choice", "multi"):
+        def choices_ok(text: str) -> bool | str:
+            items = _items(text)
+            return len(items) >= 2 and len(set(items)) == len(items) or \
+                "At least two different choices, separated by commas"
+
+        choices = _items(str(questionary.text("Choices (separated by commas):",
+                                              validate=choices_ok).unsafe_ask()))
+        fields["choices"] = choices
+        if ctype == "choice":
+            fields["answer"] = questionary.select("The right one:", choices=choices).unsafe_ask()
+        else:
+            fields["answer"] = questionary.checkbox(
+                "The right ones:", choices=choices,
+                validate=lambda xs: bool(xs) or "Pick at least one").unsafe_ask()
+    elif ctype == "truefalse":
+        fields["answer"] = questionary.select("The answer:", choices=["true", "false"]
+                                              ).unsafe_ask() == "true"
+    elif ctype == "order":
+        fields["answer"] = _items(str(questionary.text(
+            "The items in their right order, separated by commas:",
+            validate=lambda t: len(_items(t)) >= 2 or "At least two items").unsafe_ask()))
+    elif ctype == "number":
+        text = str(questionary.text("The answer:", validate=_number_ok).unsafe_ask())
+        value = parse_number(text)
+        assert value is not None
+        fields["answer"] = int(value) if float(value).is_integer() else value
+    elif ctype == "date":
+        text = str(questionary.text("The answer:", validate=_date_ok).unsafe_ask())
+        parsed = parse_date(text)
+        assert parsed is not None
+        day = parsed.readings[0]  # an ambiguous 7/1 is read month first, as dateutil does
+        if not parsed.has_year:
+            day = day.replace(year=deck.year or dt.date.today().year)
+        fields["answer"] = day
+    else:
+        fields["answer"] = str(questionary.text(
+            "The answer:", validate=lambda t: bool(t.strip()) or "Type the answer").unsafe_ask()
+        ).strip()
+    if ctype in ("text", "choice", "cloze"):
+        fields["accept"] = _items(str(questionary.text(
+            "Other answers that count as right (commas; Enter for none):").unsafe_ask()))
+    fields["tags"] = _items(str(questionary.text("Tags (commas; Enter for none):").unsafe_ask()))
+    if deck.sources:
+        none = "(no source)"
+        keys = [none, *deck.sources]
+        source = questionary.select("Source:", choices=keys).unsafe_ask()
+        fields["source"] = None if source == none else source
+    fields["explain"] = str(questionary.text("Explanation shown after the answer (Enter for "
+                                             "none):").unsafe_ask()).strip() or None
+    import re
+
+    def id_ok(text: str) -> bool | str:
+        if not re.fullmatch(ID_PATTERN, text):
+            return "Letters, digits and . _ : - only"
+        return text not in taken or f"'{text}' is already a card of this deck"
+
+    fields["id"] = str(questionary.text("Card id:", default=slug(question, taken),
+                                        validate=id_ok).unsafe_ask()).strip()
+    return fields

@@ -1,0 +1,487 @@
+"""Writing decks: a commented scaffold, appending a card without disturbing
+the file, and moving cards in and out of CSV/TSV and Anki packages.
+
+No terminal I/O here: the prompts for `quiz add` live in the front end,
+which hands over a plain dict of fields.
+
+Edits go through ruamel.yaml's round-trip mode, which keeps the author's
+comments, key order, quoting and block scalars (a bundled deck loads and
+dumps back byte for byte), and every file is written atomically.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from quiz.errors import QuizError, UsageError
+from quiz.models import Card, CardType, Deck, Source
+
+# Field order in written cards, as in the bundled decks and the format doc.
+CARD_ORDER = ("id", "question", "type", "answer", "accept", "choices", "tolerance", "qualifier",
+              "unit", "source", "tags", "kind", "explain", "context", "draft")
+
+# CSV columns: the card's fields, then its source written out, so a CSV file
+# alone can rebuild the deck.
+CSV_COLUMNS = ("id", "type", "question", "answer", "accept", "choices", "tags", "source",
+               "source_outlet", "source_date", "source_title", "explain", "kind", "tolerance",
+               "qualifier", "unit")
+LIST_FIELDS = ("accept", "choices", "tags")
+LIST_SEPARATOR = " | "
+
+
+def schema_line() -> str:
+    from quiz.paths import schema_path
+
+    return f"# yaml-language-server: $schema={schema_path().as_uri()}\n"
+
+
+def slug(text: str, taken: Iterable[str] = ()) -> str:
+    """A card or deck id from free text: 'Who said it?' -> 'who-said-it'."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = re.findall(r"[A-Za-z0-9]+", plain.lower())
+    base = "-".join(words[:6]) or "card"
+    base = base[:60].strip("-") or "card"
+    used = set(taken)
+    candidate, n = base, 2
+    while candidate in used:
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+# -- a new deck ----------------------------------------------------------------
+
+SCAFFOLD = """\
+{schema}# A quiz deck. 'quiz validate {name}' checks it, 'quiz add {name}' adds a
+# card; the format is described in quiz's docs/deck-format.md. Lines starting
+# with # are comments.
+id: {deck_id}            # keep it once you have studied: history is kept under it
+title: {title}
+description: What this deck is about, in a sentence or two.
+year: {year}               # lets an answer of "7 Jan" mean 7 January {year}
+sources:
+  my-source:            # a short key, used by each card's `source`
+    outlet: Example News
+    date: {today}
+    title: The headline of the article
+cards:
+  # text: typed answers; case, accents and small typos are forgiven
+  - id: capital
+    question: What is the capital of Kazakhstan?
+    answer: Astana
+    accept: [Nur-Sultan]          # other answers that count as right
+    source: my-source
+    tags: [places]
+    explain: Shown after the answer, right or wrong.
+
+  # choice: pick one of the choices
+  - id: largest-city
+    question: Which is the largest city of Kazakhstan?
+    answer: Almaty
+    choices: [Almaty, Shymkent, Karaganda, Aktobe]
+
+  # multi: pick every right one (the answer is a list)
+  - id: neighbours
+    question: Which of these countries border Kazakhstan?
+    type: multi
+    answer: [China, Russia]
+    choices: [China, Russia, Mongolia, Tajikistan]
+
+  # number: right within `tolerance`; "more than" and the like go in `qualifier`
+  - id: regions
+    question: How many regions did Kazakhstan have at the start of 2022?
+    answer: 14
+    tolerance: 0
+
+  # date: any common way of writing a date is understood
+  - id: independence
+    question: When did Kazakhstan declare independence?
+    answer: 1991-12-16
+
+  # truefalse
+  - id: landlocked
+    question: Kazakhstan is the largest landlocked country in the world.
+    answer: true
+
+  # order: the answer lists the items in their right order
+  - id: capitals-in-order
+    question: Put the capitals of Kazakhstan in order, oldest first.
+    type: order
+    answer: [Almaty, Astana]
+
+  # cloze: ___ marks the blank in the question
+  - id: currency
+    question: The currency of Kazakhstan is the ___.
+    answer: tenge
+"""
+
+
+def scaffold(deck_id: str, title: str, name: str, today: dt.date) -> str:
+    return SCAFFOLD.format(schema=schema_line(), deck_id=deck_id, title=_plain(title),
+                           name=name, year=today.year, today=today.isoformat())
+
+
+def _plain(text: str) -> str:
+    """A scalar safe to put after `key: ` in hand-written YAML."""
+    return json.dumps(text, ensure_ascii=False) if re.search(r"[:#\[\]{},&*!|>'\"%@`]|^\s|\s$",
+                                                             text) else text
+
+
+def new_deck(name: str, folder: Path, today: dt.date, title: str | None = None) -> Path:
+    """Write a scaffold deck: NAME is a file name or a path ending in .yaml."""
+    given = Path(name).expanduser()
+    path = given if given.suffix in (".yaml", ".yml") else folder / f"{slug(given.name)}.yaml"
+    if path.exists():
+        raise UsageError(f"{path}: already exists; choose another name")
+    deck_id = slug(path.stem)
+    text = scaffold(deck_id, title or given.stem.replace("-", " ").replace("_", " ").title(),
+                    path.name, today)
+    write_atomic(path, text)
+    return path
+
+
+def write_atomic(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+                f.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as e:
+        raise QuizError(f"{path}: cannot write ({e.strerror})") from None
+
+
+# -- appending a card, keeping the file as it is --------------------------------
+
+def _yaml() -> Any:
+    from ruamel.yaml import YAML
+
+    y = YAML()  # round-trip
+    y.preserve_quotes = True
+    y.width = 4096  # never re-wrap the author's lines
+    y.indent(mapping=2, sequence=4, offset=2)
+    return y
+
+
+def card_map(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The card's fields in the usual order, empty ones left out."""
+    return {k: fields[k] for k in CARD_ORDER if fields.get(k) not in (None, "", [], ())}
+
+
+def _card_node(fields: Mapping[str, Any]) -> Any:
+    """A card as a ruamel mapping; lists in flow style ([a, b]), as in the bundled decks."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    card = CommentedMap()
+    for key, value in card_map(fields).items():
+        if isinstance(value, list | tuple):
+            seq = CommentedSeq(value)
+            seq.fa.set_flow_style()
+            card[key] = seq
+        else:
+            card[key] = value
+    return card
+
+
+def append_card(path: Path, fields: Mapping[str, Any]) -> None:
+    """Append one card to the deck file, keeping everything else as written."""
+    y = _yaml()
+    text = path.read_text(encoding="utf-8")
+    data = y.load(text)
+    if not isinstance(data, dict) or not isinstance(data.get("cards"), list):
+        raise UsageError(f"{path}: no 'cards' list to add to; run 'quiz validate {path}'")
+    card = _card_node(fields)
+    cards = data["cards"]
+    cards.append(card)
+    out = io.StringIO()
+    y.dump(data, out)
+    result = out.getvalue()
+    if len(cards) > 1 and not result.endswith("\n\n"):
+        # a blank line between cards, when the file uses them
+        lines = result.splitlines(keepends=True)
+        marker = f"  - id: {card['id']}\n"
+        if "\n\n  - id:" in text and marker in lines:
+            i = len(lines) - 1 - lines[::-1].index(marker)
+            lines.insert(i, "\n")
+            result = "".join(lines)
+    write_atomic(path, result)
+
+
+# -- CSV / TSV ---------------------------------------------------------------------
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, tuple | list):
+        items = [str(v) for v in value]
+        if any("|" in i for i in items) or any(i != i.strip() for i in items):
+            return json.dumps(items, ensure_ascii=False)
+        return LIST_SEPARATOR.join(items)
+    return str(value)
+
+
+def deck_rows(deck: Deck) -> list[dict[str, str]]:
+    rows = []
+    for c in deck.cards:
+        src = deck.sources.get(c.source or "")
+        row = {
+            "id": c.id, "type": c.type.value, "question": c.question,
+            "answer": _cell(c.answer), "accept": _cell(c.accept), "choices": _cell(c.choices),
+            "tags": _cell(c.tags), "source": c.source or "",
+            "source_outlet": src.outlet if src else "", "source_date": src.date if src else "",
+            "source_title": src.title if src else "", "explain": (c.explain or "").strip(),
+            "kind": c.kind or "",
+            "tolerance": _cell(c.tolerance) if c.type is CardType.NUMBER else "",
+            "qualifier": c.qualifier or "", "unit": c.unit or "",
+        }
+        rows.append(row)
+    return rows
+
+
+def write_csv(deck: Deck, out: io.TextIOBase | Any, delimiter: str = ",") -> None:
+    w = csv.DictWriter(out, fieldnames=CSV_COLUMNS, delimiter=delimiter, lineterminator="\n")
+    w.writeheader()
+    w.writerows(deck_rows(deck))
+
+
+def _split_list(cell: str) -> list[str]:
+    cell = cell.strip()
+    if cell.startswith("["):
+        try:
+            items = json.loads(cell)
+        except ValueError:
+            items = None
+        if isinstance(items, list):
+            return [str(i) for i in items]
+    return [p.strip() for p in cell.split("|") if p.strip()]
+
+
+_HTML_BREAK = re.compile(r"<br\s*/?>|</div>|</p>", re.I)
+_HTML_TAG = re.compile(r"<[^>]+>")
+
+
+def _from_html(text: str) -> str:
+    """Anki exports fields as HTML: line breaks become spaces, tags go."""
+    import html
+
+    text = _HTML_BREAK.sub(" ", text)
+    text = _HTML_TAG.sub("", text)
+    return re.sub(r"\s+", " ", html.unescape(text)).strip()
+
+
+def read_table(path: Path) -> tuple[list[dict[str, Any]], dict[str, dict[str, str]]]:
+    """Cards (field dicts) and sources from a CSV or TSV file.
+
+    Two layouts are read: quiz's own (a header row naming CSV_COLUMNS, at
+    least id or question and answer), and Anki's plain-text export (no
+    header; '#separator:tab'-style lines; front, back and optionally tags).
+    """
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not UTF-8 text; save it as UTF-8 and try again") from None
+    except OSError as e:
+        raise UsageError(f"{path}: cannot read ({e.strerror})") from None
+    settings: dict[str, str] = {}
+    body: list[str] = []
+    for line in text.splitlines(keepends=True):
+        if not body and line.startswith("#") and ":" in line:
+            key, _, value = line[1:].partition(":")
+            settings[key.strip().lower()] = value.strip()
+        else:
+            body.append(line)
+    sep = {"tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|", "space": " "}.get(
+        settings.get("separator", ""))
+    sample = "".join(body[:5])
+    if sep is None:
+        sep = "\t" if sample.count("\t") >= sample.count(",") and "\t" in sample else ","
+    rows = list(csv.reader(io.StringIO("".join(body)), delimiter=sep))
+    rows = [r for r in rows if any(c.strip() for c in r)]
+    if not rows:
+        raise UsageError(f"{path}: no cards in this file")
+    header = [h.strip().lower() for h in rows[0]]
+    if "question" in header and "answer" in header:
+        return _quiz_rows(path, header, rows[1:])
+    html_fields = settings.get("html", "false").lower() == "true"
+    tags_col = int(settings["tags column"]) - 1 if settings.get("tags column", "").isdigit() \
+        else None
+    return _anki_rows(path, rows, html_fields, tags_col), {}
+
+
+def _quiz_rows(path: Path, header: list[str], rows: Sequence[list[str]],
+               ) -> tuple[list[dict[str, Any]], dict[str, dict[str, str]]]:
+    unknown = [h for h in header if h not in CSV_COLUMNS]
+    if unknown:
+        raise UsageError(f"{path}:1: unknown column(s) {', '.join(unknown)}; "
+                         f"columns are {', '.join(CSV_COLUMNS)}")
+    cards: list[dict[str, Any]] = []
+    sources: dict[str, dict[str, str]] = {}
+    taken: set[str] = set()
+    for n, raw in enumerate(rows, start=2):
+        row = {h: (raw[i].strip() if i < len(raw) else "") for i, h in enumerate(header)}
+        if not row.get("question") or not row.get("answer"):
+            raise UsageError(f"{path}:{n}: a card needs a question and an answer")
+        card: dict[str, Any] = {"id": row.get("id") or slug(row["question"], taken)}
+        taken.add(card["id"])
+        for key in ("question", "type", "explain", "kind", "qualifier", "unit", "source"):
+            if row.get(key):
+                card[key] = row[key]
+        card["answer"] = _typed_answer(row["answer"], row.get("type", ""))
+        for key in LIST_FIELDS:
+            if row.get(key):
+                card[key] = _split_list(row[key])
+        if row.get("tolerance"):
+            card["tolerance"] = _number(row["tolerance"])
+        if row.get("source") and row.get("source_outlet"):
+            sources[row["source"]] = {"outlet": row["source_outlet"],
+                                      "date": row.get("source_date", ""),
+                                      "title": row.get("source_title", "")}
+        cards.append(card)
+    return cards, sources
+
+
+def _anki_rows(path: Path, rows: Sequence[list[str]], html_fields: bool,
+               tags_col: int | None) -> list[dict[str, Any]]:
+    cards: list[dict[str, Any]] = []
+    taken: set[str] = set()
+    for n, raw in enumerate(rows, start=1):
+        fields = [_from_html(f) if html_fields or "<" in f else f.strip() for f in raw]
+        tags = fields[tags_col].split() if tags_col is not None and tags_col < len(fields) \
+            else (fields[2].split() if tags_col is None and len(fields) > 2 else [])
+        if len(fields) < 2 or not fields[0] or not fields[1]:
+            raise UsageError(f"{path}:{n}: expected a front and a back, separated by the "
+                             "file's separator")
+        card: dict[str, Any] = {"id": slug(fields[0], taken), "question": fields[0],
+                                "type": "text", "answer": fields[1]}
+        taken.add(card["id"])
+        if tags:
+            card["tags"] = tags
+        cards.append(card)
+    return cards
+
+
+def _number(text: str) -> int | float:
+    value = float(text.replace(",", ""))
+    return int(value) if value.is_integer() else value
+
+
+def _typed_answer(text: str, ctype: str) -> Any:
+    if ctype in ("multi", "order"):
+        return _split_list(text)
+    if ctype == "number":
+        try:
+            return _number(text)
+        except ValueError:
+            return text
+    if ctype == "truefalse":
+        return text.lower() in ("true", "yes", "1")
+    if ctype == "date":
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            return text
+    return text
+
+
+def deck_yaml(deck_id: str, title: str, cards: Sequence[Mapping[str, Any]],
+              sources: Mapping[str, Mapping[str, str]] | None = None,
+              description: str | None = None) -> str:
+    """A whole deck file, from plain field dicts."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    y = _yaml()
+    doc = CommentedMap()
+    doc["id"] = deck_id
+    doc["title"] = title
+    if description:
+        doc["description"] = description
+    if sources:
+        src = CommentedMap()
+        for key, value in sources.items():
+            src[key] = CommentedMap((k, value[k]) for k in ("outlet", "date", "title", "url")
+                                    if value.get(k))
+        doc["sources"] = src
+    doc["cards"] = CommentedSeq(_card_node(fields) for fields in cards)
+    out = io.StringIO()
+    y.dump(doc, out)
+    return schema_line() + out.getvalue()
+
+
+def card_fields(card: Card) -> dict[str, Any]:
+    """A loaded card back to the fields one would write."""
+    fields: dict[str, Any] = {
+        "id": card.id, "question": card.question, "type": card.type.value,
+        "answer": list(card.answer) if isinstance(card.answer, tuple) else card.answer,
+        "accept": list(card.accept), "choices": list(card.choices or ()),
+        "tags": list(card.tags), "source": card.source, "kind": card.kind,
+        "explain": card.explain.strip() if card.explain else None, "context": card.context,
+    }
+    if card.type is CardType.NUMBER:
+        fields.update(tolerance=_number(str(card.tolerance)), qualifier=card.qualifier,
+                      unit=card.unit)
+    if card.draft:
+        fields["draft"] = True
+    return fields
+
+
+def sources_fields(sources: Mapping[str, Source]) -> dict[str, dict[str, str]]:
+    return {k: {"outlet": s.outlet, "date": s.date, "title": s.title, "url": s.url or ""}
+            for k, s in sources.items()}
+
+
+# -- Anki package -------------------------------------------------------------------
+
+def write_apkg(deck: Deck, path: Path) -> None:
+    """An Anki package: one note per card (Front, Back, Source), with stable
+    ids derived from the deck and card ids, so re-importing updates notes."""
+    import html
+    import zlib
+
+    import genanki
+
+    model = genanki.Model(
+        1607392319, "quiz card",
+        fields=[{"name": "Front"}, {"name": "Back"}, {"name": "Source"}, {"name": "QuizId"}],
+        templates=[{"name": "Card 1", "qfmt": "{{Front}}",
+                    "afmt": "{{FrontSide}}<hr id=answer>{{Back}}<br><small>{{Source}}</small>"}],
+        sort_field_index=0)
+    anki_deck = genanki.Deck(zlib.crc32(deck.id.encode()) & 0x7FFFFFFF or 1, deck.title)
+    for row, card in zip(deck_rows(deck), deck.cards, strict=True):
+        front = html.escape(card.question)
+        if card.type in (CardType.CHOICE, CardType.MULTI) and card.choices:
+            front += "<br>" + " · ".join(html.escape(c) for c in card.choices)
+        back = html.escape(row["answer"])
+        if row["explain"]:
+            back += f"<br>{html.escape(row['explain'])}"
+        source = deck.sources.get(card.source or "")
+        note = genanki.Note(model=model, fields=[
+            front, back, html.escape(source.cite()) if source else "", f"{deck.id}/{card.id}"],
+            guid=genanki.guid_for(deck.id, card.id),
+            tags=[t.replace(" ", "_") for t in card.tags])
+        anki_deck.add_note(note)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        genanki.Package(anki_deck).write_to_file(str(tmp))
+        os.replace(tmp, path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise QuizError(f"{path}: cannot write ({e.strerror})") from None

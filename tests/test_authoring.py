@@ -1,0 +1,221 @@
+"""Authoring: quiz new, quiz add, validate --watch, export and import."""
+
+from __future__ import annotations
+
+import sqlite3
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pexpect
+import pytest
+from typer.testing import CliRunner
+
+from quiz.authoring import deck_rows
+from quiz.catalog import find
+from quiz.cli import app
+from quiz.loader import load_deck
+from quiz.models import CardType
+
+from .conftest import ROOT
+
+ENTER, DOWN, SPACE = "\r", "\x1b[B", " "
+Keys = Callable[..., None]
+BUNDLED = sorted((ROOT / "decks").glob("*.yaml"))
+
+
+def run(*args: str) -> object:
+    return CliRunner().invoke(app, list(args))
+
+
+def test_new_writes_a_deck_with_every_type_that_validates(quiz_home: Path) -> None:
+    r = run("new", "Capitals: of Asia")
+    path = quiz_home / "decks" / "capitals-of-asia.yaml"
+    assert r.exit_code == 0 and f"Wrote {path}" in r.stdout  # type: ignore[attr-defined]
+    text = path.read_text()
+    assert text.startswith("# yaml-language-server: $schema=file://")
+    assert Path(text.split("$schema=file://")[1].split("\n")[0]).is_file()
+    deck = load_deck(path)
+    assert deck.id == "capitals-of-asia" and deck.title == "Capitals: Of Asia"
+    assert {c.type for c in deck.cards} == set(CardType)
+    assert deck.sources and all(c.source in (None, "my-source") for c in deck.cards)
+    assert run("validate", str(path)).exit_code == 0  # type: ignore[attr-defined]
+    again = run("new", "Capitals: of Asia")
+    assert again.exit_code == 1 and "already exists" in again.stderr  # type: ignore[attr-defined]
+
+
+def test_new_at_a_path(tmp_path: Path) -> None:
+    r = run("new", str(tmp_path / "sub" / "mine.yaml"), "--title", "Mine")
+    assert r.exit_code == 0  # type: ignore[attr-defined]
+    assert load_deck(tmp_path / "sub" / "mine.yaml").title == "Mine"
+
+
+@pytest.fixture
+def deck_copy(tmp_path: Path) -> Path:
+    path = tmp_path / "figures.yaml"
+    path.write_text((ROOT / "decks" / "csto-figures.yaml").read_text())
+    return path
+
+
+def test_add_appends_a_card_and_keeps_the_file_as_it_was(keys: Keys, deck_copy: Path) -> None:
+    before = deck_copy.read_text()
+    # type: text (first); question; answer; accept; tags; source: the second key;
+    # explanation; id: the suggested one
+    keys(ENTER, "Who chaired the meeting?", ENTER, "Tokayev", ENTER, "Kassym-Jomart Tokayev", ENTER,
+         "quotes, people", ENTER, DOWN, DOWN, ENTER, "He chaired it.", ENTER, ENTER)
+    r = CliRunner().invoke(app, ["add", str(deck_copy)])
+    assert r.exit_code == 0, r.output
+    after = deck_copy.read_text()
+    assert after.startswith(before.rstrip("\n"))  # comments, order and layout untouched
+    added = after[len(before.rstrip("\n")):]
+    assert added == (
+        "\n\n  - id: who-chaired-the-meeting\n"
+        "    question: Who chaired the meeting?\n"
+        "    type: text\n"
+        "    answer: Tokayev\n"
+        "    accept: [Kassym-Jomart Tokayev]\n"
+        "    source: tass-jan10-karin\n"
+        "    tags: [quotes, people]\n"
+        "    explain: He chaired it.\n")
+    card = load_deck(deck_copy, cache=False).card("who-chaired-the-meeting")
+    assert card is not None and card.accept == ("Kassym-Jomart Tokayev",)
+    assert "Added 'who-chaired-the-meeting'" in r.stdout
+
+
+def test_add_a_multi_card_and_a_date_card(keys: Keys, deck_copy: Path) -> None:
+    # multi is the third type; choices; the checkbox: first and third; no tags;
+    # no source; no explanation; id typed over the suggestion
+    keys(DOWN, DOWN, ENTER, "Which are members?", ENTER, "Armenia, Georgia, Russia", ENTER,
+         SPACE, DOWN, DOWN, SPACE, ENTER, ENTER, ENTER, ENTER, "\x15members-2", ENTER)
+    r = CliRunner().invoke(app, ["add", str(deck_copy)])
+    assert r.exit_code == 0, r.output
+    card = load_deck(deck_copy, cache=False).card("members-2")
+    assert card is not None and card.type is CardType.MULTI
+    assert card.answer == ("Armenia", "Russia") and card.choices == ("Armenia", "Georgia",
+                                                                      "Russia")
+
+
+def test_add_a_date_card_uses_the_decks_year(keys: Keys, tmp_path: Path) -> None:
+    path = tmp_path / "d.yaml"
+    path.write_text("id: d\ntitle: D\nyear: 2022\ncards:\n  - {id: a, question: Q?, answer: x}\n")
+    # date is the fifth type; "not a date" is refused inline, then 7 Jan
+    keys(DOWN * 4, ENTER, "When?", ENTER, "not a date", ENTER, "\x15", "7 Jan", ENTER,
+         ENTER, ENTER, ENTER)
+    r = CliRunner().invoke(app, ["add", str(path)])
+    assert r.exit_code == 0, r.output
+    assert path.read_text().endswith("  - id: when\n    question: When?\n    type: date\n"
+                                     "    answer: 2022-01-07\n")
+
+
+def test_add_refuses_a_bundled_deck_and_a_broken_one(tmp_path: Path) -> None:
+    r = run("add", "csto-dates")
+    assert r.exit_code == 1 and "bundled deck" in r.stderr  # type: ignore[attr-defined]
+    broken = tmp_path / "b.yaml"
+    broken.write_text("id: b\ntitle: B\ncards:\n  - {id: a, question: Q?}\n")
+    r = run("add", str(broken))
+    assert r.exit_code == 1 and "b.yaml:4:5" in r.stdout + r.stderr  # type: ignore[attr-defined]
+
+
+def test_a_card_that_would_break_the_deck_is_not_added(
+        keys: Keys, deck_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import quiz.authoring
+
+    real = quiz.authoring.card_map
+    monkeypatch.setattr(quiz.authoring, "card_map",
+                        lambda fields: {**real(fields), "type": "number"})  # a wrong type
+    before = deck_copy.read_text()
+    keys(ENTER, "Q?", ENTER, "not a number", ENTER, ENTER, ENTER, ENTER, ENTER, ENTER)
+    r = CliRunner().invoke(app, ["add", str(deck_copy)])
+    assert r.exit_code == 1
+    assert "the card was not added" in r.stderr and "figures.yaml:" in r.stderr
+    assert deck_copy.read_text() == before
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.name)
+@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+def test_export_then_import_keeps_every_card_and_id(path: Path, fmt: str,
+                                                     tmp_path: Path) -> None:
+    original = load_deck(path)
+    table = tmp_path / f"cards.{fmt}"
+    assert run("export", str(path), "-f", fmt, "-o", str(table)).exit_code == 0  # type: ignore
+    out = tmp_path / "back.yaml"
+    r = run("import", str(table), "-o", str(out), "--id", original.id, "--title",
+            original.title)
+    assert r.exit_code == 0, r.output  # type: ignore[attr-defined]
+    back = load_deck(out)
+    assert [c.id for c in back.cards] == [c.id for c in original.cards]
+    fields = ("type", "question", "answer", "accept", "choices", "tags", "source", "kind",
+              "tolerance", "qualifier", "unit")
+    for a, b in zip(original.cards, back.cards, strict=True):
+        assert [getattr(a, f) for f in fields] == [getattr(b, f) for f in fields], a.id
+        assert (a.explain or "").strip() == (b.explain or "").strip()
+    assert deck_rows(back) == deck_rows(original)
+    assert {k: (s.outlet, s.date, s.title) for k, s in back.sources.items()} == {
+        k: (s.outlet, s.date, s.title) for k, s in original.sources.items()
+        if any(c.source == k for c in original.cards)}
+
+
+def test_import_anki_plain_text_export(tmp_path: Path) -> None:
+    notes = tmp_path / "anki.txt"
+    notes.write_text("#separator:tab\n#html:true\n#tags column:3\n"
+                     "Capital of <b>Kazakhstan</b>?\tAstana<br>(Nur-Sultan in 2022)\tgeo places\n"
+                     "Two &amp; two?\t4\t\n")
+    out = tmp_path / "anki.yaml"
+    r = run("import", str(notes), "-o", str(out))
+    assert r.exit_code == 0, r.output  # type: ignore[attr-defined]
+    deck = load_deck(out)
+    assert [(c.id, c.question, c.answer, c.tags) for c in deck.cards] == [
+        ("capital-of-kazakhstan", "Capital of Kazakhstan?", "Astana (Nur-Sultan in 2022)",
+         ("geo", "places")),
+        ("two-two", "Two & two?", "4", ())]
+
+
+def test_import_errors_are_one_line_with_the_row(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,question,answer\nc1,Q?,\n")
+    r = run("import", str(bad), "-o", str(tmp_path / "x.yaml"))
+    assert r.exit_code == 1  # type: ignore[attr-defined]
+    assert r.stderr == f"{bad}:2: a card needs a question and an answer\n"  # type: ignore
+    dup = tmp_path / "dup.csv"
+    dup.write_text("id,question,answer\nc1,Q?,a\nc1,Q2?,b\n")
+    r = run("import", str(dup), "-o", str(tmp_path / "y.yaml"))
+    assert r.exit_code == 1 and "duplicate card id 'c1'" in r.stderr  # type: ignore
+    assert not (tmp_path / "y.yaml").exists()
+
+
+def test_export_apkg_is_an_anki_package_with_stable_ids(tmp_path: Path) -> None:
+    import genanki
+
+    out = tmp_path / "m.apkg"
+    assert run("export", "csto-members", "-f", "apkg", "-o", str(out)).exit_code == 0  # type: ignore
+    deck = find(["csto-members"])[0]
+    with zipfile.ZipFile(out) as z:
+        z.extract("collection.anki2", tmp_path)
+    con = sqlite3.connect(tmp_path / "collection.anki2")
+    rows = con.execute("SELECT guid, flds FROM notes").fetchall()
+    assert sorted(g for g, _ in rows) == sorted(genanki.guid_for(deck.id, c.id)
+                                                for c in deck.cards)
+    fields = {f.split("\x1f")[3]: f.split("\x1f") for _, f in rows}
+    first = deck.cards[0]
+    assert first.question.replace("'", "&#x27;") in fields[f"{deck.id}/{first.id}"][0]
+
+
+def test_validate_watch_checks_again_on_save(tmp_path: Path, quiz_home: Path) -> None:
+    import os
+    import sys
+
+    path = tmp_path / "w.yaml"
+    path.write_text("id: w\ntitle: W\ncards:\n  - {id: a, question: Q?, answer: x}\n")
+    quiz = str(Path(sys.executable).parent / "quiz")
+    child = pexpect.spawn(quiz, ["validate", "--watch", str(path)], encoding="utf-8",
+                          timeout=20, env={**os.environ, "QUIZ_HOME": str(quiz_home)})
+    child.expect("ok: 1 deck, 1 cards")
+    child.expect("Watching for changes")
+    path.write_text("id: w\ntitle: W\ncards:\n  - {id: a, question: Q?}\n")
+    child.expect(r"w\.yaml:4:5: card 'a' has no 'answer'")
+    path.write_text("id: w\ntitle: W\ncards:\n  - {id: a, question: Q?, answer: y}\n")
+    child.expect("ok: 1 deck, 1 cards")
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
