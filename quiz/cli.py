@@ -538,6 +538,78 @@ def import_command(
                f"'quiz validate {target}'.")
 
 
+@app.command("generate")
+def generate_command(
+    article: Annotated[Path, typer.Argument(help="A news article as plain text.",
+                                            dir_okay=False)],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="The deck file to "
+                      "write (default: the article's name, in your deck folder).",
+                      show_default=False, dir_okay=False)] = None,
+    source_title: Annotated[str | None, typer.Option("--source-title", help="The article's "
+                            "headline (default: its first line).", show_default=False)] = None,
+    outlet: Annotated[str | None, typer.Option("--outlet", help="Who published it (default: "
+                      "from the dateline, like /TASS/).", show_default=False)] = None,
+    date: Annotated[str | None, typer.Option("--date", help="When it was published, "
+                    "YYYY-MM-DD (default: from the dateline). Relative dates ('on Monday') "
+                    "and dates without a year are read against it.",
+                    show_default=False)] = None,
+    deck_id: Annotated[str | None, typer.Option("--id", help="The deck's id (default: from "
+                       "the file name).", show_default=False)] = None,
+) -> None:
+    """Draft a deck from a news article: dates, figures, quotes, member states.
+
+    Every card records the sentence it came from (context) and is marked as
+    a draft: check each one, edit or delete it, and remove 'draft: true'.
+    Nothing leaves your machine: the drafting is rules, not a model.
+    """
+    import datetime as dt
+
+    from quiz.authoring import deck_yaml, slug, write_atomic
+    from quiz.errors import UsageError
+    from quiz.generate import draft, read_meta, to_cards
+    from quiz.loader import read_deck
+    from quiz.paths import user_decks_dir
+
+    try:
+        text = article.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"{article}: no such file") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{article}: not UTF-8 text") from None
+    published = None
+    if date:
+        try:
+            published = dt.date.fromisoformat(date)
+        except ValueError:
+            raise UsageError(f"--date {date}: use YYYY-MM-DD") from None
+    meta = read_meta(text, published, outlet, source_title)
+    if meta.year is None:
+        raise UsageError(f"{article}: no year in its dateline or text, so its dates cannot "
+                         "be read; give the publication date with --date YYYY-MM-DD")
+    drafts = draft(text, meta)
+    if not drafts:
+        raise UsageError(f"{article}: found no dates, figures, quotes or country lists")
+    new_id = deck_id or slug(article.stem)
+    source = {"outlet": meta.outlet or "unknown outlet",
+              "date": meta.date.isoformat() if meta.date else str(meta.year),
+              "title": meta.title or article.stem}
+    cards = to_cards(drafts, "article")
+    body = deck_yaml(new_id, f"Draft: {meta.title or article.stem}", cards,
+                     {"article": source},
+                     description=f"Drafted by quiz generate from {article.name}; every card "
+                                 "needs checking.")
+    target = output or user_decks_dir() / f"{new_id}.yaml"
+    if target.exists():
+        raise UsageError(f"{target}: already exists; choose another with -o")
+    read_deck(body, str(target))  # a draft that does not validate is a bug, not a file
+    write_atomic(target, body)
+    counts = {k: sum(1 for d in drafts if d.kind == k)
+              for k in ("dates", "figures", "quotes", "members")}
+    summary = ", ".join(f"{n} {k}" for k, n in counts.items())
+    typer.echo(f"Wrote {target}: {len(cards)} draft cards ({summary}).")
+    typer.echo(f"Check them, then 'quiz validate {target}'.")
+
+
 @app.command("optimize")
 def optimize_command(
     db: DbOption = None,

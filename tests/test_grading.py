@@ -91,6 +91,8 @@ def test_date(given: str, year: int | None, outcome: Outcome) -> None:
 
 def test_parse_helpers_used_for_reasking() -> None:
     assert parse_number("4 500") == 4500 and parse_number("soon") is None
+    assert parse_number("40%") == 40 and parse_number("40 percent") == 40
+    assert parse_number("1.2 billion") == 1_200_000_000
     parsed = parse_date("7 Jan")
     assert parsed is not None and not parsed.has_year
     assert parse_date("a week later") is None

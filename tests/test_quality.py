@@ -29,7 +29,7 @@ def test_core_modules_do_no_terminal_io() -> None:
     """The core is driven from Python: no prompts, no rich, no printing."""
     for name in ["models", "errors", "loader", "yamltree", "catalog", "schema", "textsafe",
                  "grading", "scheduling", "session", "store", "optimizer", "paths", "stats",
-                 "render", "report"]:
+                 "render", "report", "deckcache", "authoring", "generate"]:
         path = ROOT / "quiz" / f"{name}.py"
         if not path.exists():
             continue
@@ -167,3 +167,18 @@ def test_simulated_memory_forgets_and_grows_as_documented() -> None:
     assert (due - start).days == 1
     assert [(leitner.review(1, ok, start) - start).days for ok in (True, True, False)] == [
         2, 4, 1]
+
+
+@pytest.mark.slow
+def test_generate_benchmark_runs() -> None:
+    from .conftest import ARTICLES
+
+    if not ARTICLES.is_dir():
+        pytest.skip("the shared articles are not beside the project (they are in CI)")
+    out = subprocess.run([sys.executable, "bench/generate_eval.py"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120,
+                         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert len(lines) == 1 + 5 + 4
+    assert [line.split()[0] for line in lines[-4:]] == ["dates", "figures", "quotes", "members"]

@@ -1,0 +1,168 @@
+"""quiz generate: draft cards from news text.
+
+The five shared articles are scored against a hand-written answer key
+(tests/fixtures/generate/answer_key.yaml); the other tests use news-style
+text written for them, so the rules are checked on more than those five.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from quiz.cli import app
+from quiz.generate import draft, read_meta
+from quiz.loader import load_deck
+
+from .conftest import ARTICLES, ROOT
+from .test_quality import _bench
+
+KEY = ROOT / "tests" / "fixtures" / "generate" / "answer_key.yaml"
+
+HARBOUR = """\
+All news
+Harbour authority approves new port expansion after long dispute
+LISBON, March 3 (Reuters) - The harbour authority approved the expansion of the container \
+port on Tuesday, ending a dispute that began in 2019, Transport Minister Ana Costa said.
+"This decision gives the city the port it has needed for a generation," Costa told \
+reporters. She added that "the first berths will open before the summer of 2024."
+The project will cost nearly 1.2 billion euros and create about 3,500 jobs, according to \
+the authority. Some 40 percent of the money comes from the European Union.
+Union leader Pedro Alves said the deal was fair. "We fought for guarantees and we got them \
+in writing," he said.
+Shipping lines from Spain, France and Morocco have already booked slots, the authority said.
+The first phase is due on June 30, 2025, and work will start on 12 April.
+"""
+
+
+def by_kind(text: str, date: dt.date | None = None) -> dict[str, list[dict[str, object]]]:
+    out: dict[str, list[dict[str, object]]] = {}
+    for d in draft(text, read_meta(text, date=date)):
+        out.setdefault(d.kind, []).append({**d.fields, "context": d.context})
+    return out
+
+
+@pytest.mark.skipif(not ARTICLES.is_dir(), reason="the shared articles are not beside the "
+                    "project (they are in CI)")
+def test_drafts_of_the_five_articles_meet_the_precision_and_recall_targets() -> None:
+    ev = _bench("generate_eval")
+    results = ev.evaluate(ARTICLES, KEY)  # type: ignore[attr-defined]
+    assert len(results) == 5
+    for kind, (precision, recall) in ev.totals(results).items():  # type: ignore[attr-defined]
+        assert precision >= 0.8 and recall >= 0.8, (kind, precision, recall)
+
+
+@pytest.mark.skipif(not ARTICLES.is_dir(), reason="the shared articles are not beside the "
+                    "project (they are in CI)")
+@pytest.mark.parametrize("name", sorted(yaml.safe_load(KEY.read_text())))
+def test_quiz_generate_writes_a_deck_that_validates(name: str, tmp_path: Path) -> None:
+    date = yaml.safe_load(KEY.read_text())[name]["date"]
+    out = tmp_path / "draft.yaml"
+    r = CliRunner().invoke(app, ["generate", str(ARTICLES / name), "-o", str(out), "--date",
+                                 date.isoformat()])
+    assert r.exit_code == 0, r.output
+    deck = load_deck(out)
+    assert deck.cards and all(c.draft and c.context for c in deck.cards)
+    assert {t for c in deck.cards for t in c.tags} <= {"dates", "figures", "quotes", "members"}
+    assert deck.sources["article"].date == date.isoformat()
+    assert CliRunner().invoke(app, ["validate", str(out)]).exit_code == 0
+
+
+def test_dateline_outlet_and_relative_days() -> None:
+    meta = read_meta(HARBOUR)
+    assert (meta.title, meta.outlet) == (
+        "Harbour authority approves new port expansion after long dispute", "Reuters")
+    assert meta.year is None  # 2019, 2024, 2025 each once: no year stands out
+    dates = by_kind(HARBOUR, dt.date(2023, 3, 3))["dates"]
+    assert [d["answer"] for d in dates] == [dt.date(2023, 2, 28),  # "on Tuesday"
+                                            dt.date(2025, 6, 30), dt.date(2023, 4, 12)]
+    assert dates[0]["question"] == ("On what date: The harbour authority approved the "
+                                    "expansion of the container port?")
+
+
+def test_quotes_speakers_roles_and_pronouns() -> None:
+    quotes = by_kind(HARBOUR, dt.date(2023, 3, 3))["quotes"]
+    assert [(q["answer"], str(q["quote"])[:20]) for q in quotes] == [
+        ("Ana Costa", "This decision gives "), ("Ana Costa", "the first berths wil"),
+        ("Pedro Alves", "We fought for guaran")]  # "he said": the person named last
+    assert quotes[0]["explain"] == "Ana Costa, Transport Minister."
+    assert quotes[2]["explain"] == "Pedro Alves, Union leader."
+    assert quotes[0]["accept"] == ["Costa"]
+
+
+def test_figures_keep_qualifiers_and_what_they_count() -> None:
+    figures = by_kind(HARBOUR, dt.date(2023, 3, 3))["figures"]
+    assert [(f["answer"], f.get("qualifier"), f["counts"]) for f in figures] == [
+        (1_200_000_000, "nearly", "euros"), (3500, "about", "jobs"),
+        (40, "some", "percent of the money comes from the European Union")]
+    assert figures[2]["question"] == ("According to the report, what percentage of the money "
+                                      "comes from the European Union?")
+    assert figures[2]["unit"] == "%"
+
+
+def test_country_lists_get_neighbouring_distractors() -> None:
+    [members] = by_kind(HARBOUR, dt.date(2023, 3, 3))["members"]
+    assert members["answer"] == ["Spain", "France", "Morocco"]
+    wrong = set(members["choices"]) - {"Spain", "France", "Morocco"}  # type: ignore[arg-type]
+    assert len(wrong) == 3 and "Andorra" in wrong  # borders both Spain and France
+
+
+def test_titles_unattributed_quotes_years_and_page_numbers_are_not_cards() -> None:
+    text = """\
+Forum opens in the capital with talk of cooperation
+BERLIN, May 4. /DPA/. Delegates met on Friday at a forum dubbed "Peace and Security in a New \
+Era", the organisers said.
+Crowds were "hijacked by groups with other aims", in the view of some observers.
+1234
+The forum was founded in 2021 and is broadcast on Channel 24 in 3 languages.
+"""
+    kinds = by_kind(text, dt.date(2023, 5, 4))
+    assert "quotes" not in kinds
+    assert [f["answer"] for f in kinds.get("figures", [])] == [3]  # "3 languages" only
+    assert [d["answer"] for d in kinds["dates"]] == [dt.date(2023, 4, 28)]  # "on Friday"
+
+
+def test_the_letter_reads_means_its_author() -> None:
+    text = """\
+Minister sends greetings to the summit in a letter
+PARIS, June 2. /AFP/. Foreign Minister Claire Martin said in a letter to the summit that \
+the talks mattered. The letter was read out by her deputy Paul Renard on Thursday.
+"We welcome every step that brings the parties closer together," the letter reads.
+"""
+    [quote] = by_kind(text, dt.date(2023, 6, 2))["quotes"]
+    assert quote["answer"] == "Claire Martin"
+
+
+def test_generate_errors_are_one_line(tmp_path: Path) -> None:
+    article = tmp_path / "a.txt"
+    article.write_text(HARBOUR)
+    r = CliRunner().invoke(app, ["generate", str(article), "-o", str(tmp_path / "d.yaml")])
+    assert r.exit_code == 1
+    assert r.stderr == (f"quiz: {article}: no year in its dateline or text, so its dates "
+                        "cannot be read; give the publication date with --date YYYY-MM-DD\n")
+    r = CliRunner().invoke(app, ["generate", str(article), "--date", "3 March"])
+    assert (r.exit_code, r.stderr) == (1, "quiz: --date 3 March: use YYYY-MM-DD\n")
+    empty = tmp_path / "e.txt"
+    empty.write_text("Nothing much happened in the town, residents said.\n")
+    r = CliRunner().invoke(app, ["generate", str(empty), "--date", "2023-01-01"])
+    assert r.exit_code == 1 and "found no dates, figures, quotes" in r.stderr
+
+
+def test_generate_writes_a_valid_draft_and_does_not_overwrite(tmp_path: Path) -> None:
+    article = tmp_path / "harbour.txt"
+    article.write_text(HARBOUR)
+    out = tmp_path / "harbour.yaml"
+    r = CliRunner().invoke(app, ["generate", str(article), "-o", str(out), "--date",
+                                 "2023-03-03"])
+    assert r.exit_code == 0, r.output
+    assert "3 dates, 3 figures, 3 quotes, 1 members" in r.stdout
+    deck = load_deck(out)
+    assert deck.sources["article"].outlet == "Reuters"
+    assert all(c.draft and c.context and c.source == "article" for c in deck.cards)
+    again = CliRunner().invoke(app, ["generate", str(article), "-o", str(out), "--date",
+                                     "2023-03-03"])
+    assert again.exit_code == 1 and "already exists" in again.stderr
