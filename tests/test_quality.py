@@ -128,7 +128,8 @@ def test_revlog_benchmark_runs_on_a_small_log(tmp_path: Path) -> None:
     lines = out.stdout.splitlines()
     assert lines[0].startswith("log: 900 reviews of 150 cards; 750 day-level items, 600 to fit")
     assert [line.split(":")[0].strip() for line in lines[2:]] == ["default", "fitted"]
-    assert all("log loss 0." in line and "AUC 0." in line for line in lines[2:])
+    assert all("log loss 0." in line and "AUC 0." in line and "RMSE(bins) 0." in line
+               for line in lines[2:])
 
 
 @pytest.mark.slow
