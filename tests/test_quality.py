@@ -38,35 +38,35 @@ def test_core_modules_do_no_terminal_io() -> None:
             assert banned not in text, f"{name}: {banned}"
 
 
+def run_bench(script: str, *args: str, timeout: int = 120) -> list[str]:
+    """Run bench/SCRIPT as a user would (the package importable, no shell
+    setup) and return its output lines; it must succeed."""
+    out = subprocess.run([sys.executable, f"bench/{script}", *args], cwd=ROOT,
+                         capture_output=True, text=True, timeout=timeout,
+                         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert out.returncode == 0, out.stdout + out.stderr
+    return out.stdout.splitlines()
+
+
 @pytest.mark.slow
 def test_benchmarks_run_on_a_small_size() -> None:
     """Each bench script runs once, small, so it does not rot."""
-    out = subprocess.run([sys.executable, "bench/answer_latency.py", "50"], cwd=ROOT,
-                         capture_output=True, text=True, timeout=120,
-                         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.startswith("answers: 50\nper answer (grade + schedule + durable commit)")
-    assert "floor, one-row commit with synchronous=FULL: median" in out.stdout
+    lines = run_bench("answer_latency.py", "50")
+    assert lines[0] == "answers: 50"
+    assert lines[1].startswith("per answer (grade + schedule + durable commit)")
+    assert lines[2].startswith("floor, one-row commit with synchronous=FULL: median")
 
 
 @pytest.mark.slow
 def test_stats_benchmark_runs_on_a_small_size() -> None:
-    out = subprocess.run([sys.executable, "bench/stats_scale.py", "2000", "200"], cwd=ROOT,
-                         capture_output=True, text=True, timeout=120,
-                         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
-    assert out.returncode == 0, out.stderr
-    lines = out.stdout.splitlines()
+    lines = run_bench("stats_scale.py", "2000", "200")
     assert lines[0].startswith("history: 2,000 reviews over 200 cards")
     assert "(2,000 reviews, 100 sessions)" in lines[1] and lines[2].startswith("quiz stats")
 
 
 @pytest.mark.slow
 def test_deck_load_benchmark_runs_on_a_small_size() -> None:
-    out = subprocess.run([sys.executable, "bench/deck_load.py", "50", "300"], cwd=ROOT,
-                         capture_output=True, text=True, timeout=120,
-                         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
-    assert out.returncode == 0, out.stderr
-    lines = out.stdout.splitlines()
+    lines = run_bench("deck_load.py", "50", "300")
     assert lines[0].split() == ["cards", "MB", "floor", "s", "quiz", "s", "ratio", "cached",
                                 "s", "floor", "MB", "quiz", "MB", "cached", "MB"]
     assert [line.split()[0] for line in lines[1:]] == ["50", "300"]
@@ -74,11 +74,7 @@ def test_deck_load_benchmark_runs_on_a_small_size() -> None:
 
 @pytest.mark.slow
 def test_startup_benchmark_runs_on_a_small_size() -> None:
-    out = subprocess.run([sys.executable, "bench/startup.py", "200", "2000"], cwd=ROOT,
-                         capture_output=True, text=True, timeout=300,
-                         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
-    assert out.returncode == 0, out.stdout + out.stderr
-    lines = out.stdout.splitlines()
+    lines = run_bench("startup.py", "200", "2000", timeout=300)
     assert [line.split(":")[0] for line in lines] == [
         "python -c pass", "quiz --version", "quiz --help",
         "first question, bundled deck (16 cards), empty history",
@@ -121,11 +117,7 @@ def test_revlog_benchmark_runs_on_a_small_log(tmp_path: Path) -> None:
             when += dt.timedelta(days=gap)
     log = tmp_path / "log.csv"
     log.write_text("\n".join(lines) + "\n")
-    out = subprocess.run([sys.executable, "bench/revlog_eval.py", str(log)], cwd=ROOT,
-                         capture_output=True, text=True, timeout=120,
-                         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
-    assert out.returncode == 0, out.stderr
-    lines = out.stdout.splitlines()
+    lines = run_bench("revlog_eval.py", str(log))
     assert lines[0].startswith("log: 900 reviews of 150 cards; 750 day-level items, 600 to fit")
     assert [line.split(":")[0].strip() for line in lines[2:]] == ["default", "fitted"]
     assert all("log loss 0." in line and "AUC 0." in line and "RMSE(bins) 0." in line
@@ -134,12 +126,8 @@ def test_revlog_benchmark_runs_on_a_small_log(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_scheduling_simulation_runs_on_a_small_size() -> None:
-    out = subprocess.run([sys.executable, "bench/simulate.py", "--cards", "40", "--days", "40",
-                          "--learners", "1", "--bisect", "1"], cwd=ROOT, capture_output=True,
-                         text=True, timeout=120,
-                         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
-    assert out.returncode == 0, out.stderr
-    lines = out.stdout.splitlines()
+    lines = run_bench("simulate.py", "--cards", "40", "--days", "40", "--learners", "1",
+                      "--bisect", "1")
     assert lines[0].startswith("1 simulated learners, 40 cards, 40 days")
     names = ["quiz (FSRS-6), desired 90%", "  same, optimized on day 60", "SM-2 (Anki)",
              "Leitner (7 boxes)"]
@@ -176,10 +164,6 @@ def test_generate_benchmark_runs() -> None:
 
     if not ARTICLES.is_dir():
         pytest.skip("the shared articles are not beside the project (they are in CI)")
-    out = subprocess.run([sys.executable, "bench/generate_eval.py"], cwd=ROOT,
-                         capture_output=True, text=True, timeout=120,
-                         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
-    assert out.returncode == 0, out.stderr
-    lines = out.stdout.splitlines()
+    lines = run_bench("generate_eval.py")
     assert len(lines) == 1 + 5 + 4
     assert [line.split()[0] for line in lines[-4:]] == ["dates", "figures", "quotes", "members"]
