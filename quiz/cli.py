@@ -394,7 +394,10 @@ def new_command(
     title: Annotated[str | None, typer.Option("--title", help="The deck's title (default: "
                                               "from the name).", show_default=False)] = None,
 ) -> None:
-    """Start a deck: a file with one commented example of each card type.
+    """Start a new deck, with one example of each card type.
+
+    The file has a schema line, a source and one commented example of each
+    card type.
 
     It goes in your deck folder (see 'quiz decks') unless NAME is a path. It
     validates clean; edit it, then 'quiz validate' it.
@@ -474,7 +477,11 @@ def export_command(
                       "and tsv: default standard output; apkg: default DECK-ID.apkg).",
                       show_default=False, dir_okay=False)] = None,
 ) -> None:
-    """Write a deck as CSV/TSV (one row per card) or as an Anki package."""
+    """Write a deck as CSV, TSV or an Anki package.
+
+    CSV and TSV have one row per card, with its source written out, so
+    'quiz import' can rebuild the deck from them.
+    """
     from quiz.authoring import write_apkg, write_atomic, write_csv
     from quiz.catalog import find
     from quiz.errors import UsageError
@@ -556,7 +563,10 @@ def generate_command(
     deck_id: Annotated[str | None, typer.Option("--id", help="The deck's id (default: from "
                        "the file name).", show_default=False)] = None,
 ) -> None:
-    """Draft a deck from a news article: dates, figures, quotes, member states.
+    """Draft a deck from a news article.
+
+    Cards are drafted for dates, figures, who said what and lists of
+    countries.
 
     Every card records the sentence it came from (context) and is marked as
     a draft: check each one, edit or delete it, and remove 'draft: true'.
@@ -698,7 +708,10 @@ def stats_command(
                     dir_okay=False)] = None,
     db: DbOption = None,
 ) -> None:
-    """Show your progress: scores over sessions, by tag, retention, what is due.
+    """Show your progress: scores, retention, what is due.
+
+    Scores over sessions, by tag, the hardest cards, true retention, the due
+    forecast, your streak and time studied.
 
     Charts fit an 80-column terminal and turn into plain ASCII when the output
     is piped, NO_COLOR is set or TERM is dumb.
@@ -748,7 +761,7 @@ def history_command(
                     "answers to show (without --csv).")] = 20,
     db: DbOption = None,
 ) -> None:
-    """Your answers: the latest ones, or all of them as CSV to take elsewhere.
+    """List your answers, or export them all as CSV.
 
     CSV columns: id, session_id, deck_id, card_id, reviewed_at (UTC), answer,
     outcome (right/partly/wrong), correct (0/1), rating (1-4), response_ms, mode.
