@@ -309,6 +309,15 @@ def start_command(
         _run_session(store, chosen, chosen_mode, tag or [], new, limit, self_grade)
 
 
+def _today() -> tuple[Any, Any]:
+    """Now, and the start of the learner's local day, both in UTC."""
+    import datetime as dt
+
+    now = dt.datetime.now(dt.UTC)
+    midnight = now.astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+    return now, midnight.astimezone(dt.UTC)
+
+
 def _choose_decks(names: list[str] | None, store: Any) -> list[Any]:
     import datetime as dt
 
@@ -320,13 +329,15 @@ def _choose_decks(names: list[str] | None, store: Any) -> list[Any]:
     found = [e.deck for e in scan() if e.deck is not None]
     if not found:
         raise UsageError("no decks found; 'quiz decks' says where decks are looked for")
-    now = dt.datetime.now(dt.UTC)
+    from quiz.session import is_due
     from quiz.textsafe import inert
 
+    now, midnight = _today()
+    day_end = midnight + dt.timedelta(days=1)
     labels = []
     for deck in found:
         seen = store.states(deck.id)
-        due = sum(1 for st in seen.values() if st.due <= now)
+        due = sum(1 for st in seen.values() if is_due(st.phase, st.due, now, day_end))
         fresh = sum(1 for c in deck.cards if c.id not in seen)
         labels.append(f"{inert(deck.title)}  ({due} due, {fresh} new, {len(deck.cards)} total)")
     from quiz import ui
@@ -346,11 +357,9 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
     from quiz.session import Session
 
     settings = Settings(parameters=parameters_from_json(store.setting("fsrs_parameters")))
-    now = dt.datetime.now(dt.UTC)
-    local_midnight = dt.datetime.now().astimezone().replace(hour=0, minute=0, second=0,
-                                                            microsecond=0)
+    now, midnight = _today()
     session = Session(store, Scheduler(settings), decks, mode, now, random.Random(),
-                      day_start=local_midnight.astimezone(dt.UTC), tags=tags, new_limit=new,
+                      day_start=midnight, tags=tags, new_limit=new,
                       limit=limit, self_grade=self_grade)
     out = ui.console()
     total = session.remaining

@@ -4,8 +4,9 @@ No terminal I/O and no clock: every call takes `now`, randomness comes from
 the `random.Random` passed in. Every answer goes to the store the moment it
 is graded (`Session.answer`), so an interrupted session loses nothing.
 
-Queue (review mode): learning/relearning cards that are due, then due reviews
-(lowest predicted recall first), then new cards up to the day's limit. A
+Queue (review mode): learning/relearning cards that are due, then reviews
+due today (lowest predicted recall first), then new cards up to the day's
+limit. A
 missed card comes back later in the same session, after other cards when
 there are any, never straight away, and at most MAX_TRIES times in all: a
 card still missed after that stays due for the next session, so a learner
@@ -161,11 +162,17 @@ class Session:
         # (phase, due, stability, last review) and the ids of the others: with
         # 50,000 cards, reading every card's scheduler JSON would take seconds.
         # A card's JSON is parsed when it is answered.
+        # A review is due for the whole day it falls on, as in Anki: its
+        # interval is counted in days, so a card due at 09:40 tomorrow is
+        # asked in tomorrow's 09:00 session, not a day late. Learning steps
+        # (minutes) are due at their time.
+        day_end = self.day_start + dt.timedelta(days=1) if self.day_start else self.now
+        day_end = max(day_end, self.now)
         scheduled: set[tuple[str, str]] = set()
         for deck in self.decks:
             scheduled.update((deck.id, c) for c in self.store.scheduled_ids(deck.id))
             self._stored.update(((deck.id, card_id), st) for card_id, st
-                                in self.store.due_states(deck.id, self.now).items())
+                                in self.store.due_states(deck.id, day_end).items())
         learning: list[tuple[dt.datetime, Deck, Card]] = []
         due: list[tuple[float, Deck, Card]] = []
         new: list[tuple[Deck, Card]] = []
@@ -173,7 +180,8 @@ class Session:
             key = (deck.id, card.id)
             if key not in scheduled:
                 new.append((deck, card))
-            elif (stored := self._stored.get(key)) is not None:
+            elif (stored := self._stored.get(key)) is not None and is_due(
+                    stored.phase, stored.due, self.now, day_end):
                 if stored.phase == Phase.REVIEW:
                     due.append((self._recall(deck.id, card.id, stored), deck, card))
                 else:
@@ -360,6 +368,12 @@ class Session:
             seconds=max(0.0, (now - self.started).total_seconds()),
             by_tag=dict(self._by_tag), next_due=next_due, planned=self._planned,
         )
+
+
+def is_due(phase: int, due: dt.datetime, now: dt.datetime, day_end: dt.datetime) -> bool:
+    """A review is due all of the day it falls on (before `day_end`, the
+    learner's next midnight); a learning step at its time."""
+    return due <= now or (phase == Phase.REVIEW and due < day_end)
 
 
 def draw_distractors(deck: Deck, card: Card, rng: random.Random, n: int = 3) -> list[str]:
