@@ -17,8 +17,8 @@ it is exponential forgetting with a half-life, as in half-life regression
 - a lapse cuts h to a fifth (never below h0 / 2).
 
 Three schedulers study the same learners, 20 new cards a day, one session a
-day at 09:00 in which every due card is reviewed (and a card missed in the
-session comes back in it, as in quiz and Anki):
+day at 09:00 in which every card due that day is reviewed (and a card missed
+in the session comes back in it, as in quiz and Anki):
 
 - quiz: this project's scheduler (FSRS-6 with default parameters, one
   10-minute learning and relearning step); right is Good, wrong is Again.
@@ -246,7 +246,9 @@ def run(policy: Policy, memory: list[Memory], days: int, new_per_day: int,
         session_end = now + 6 * 60 * MINUTE  # same-day steps are done in the session
         todays_new = list(range(introduced, min(introduced + new_per_day, len(memory))))
         introduced += len(todays_new)
-        queue = sorted((c for c, d in due.items() if d <= now), key=lambda c: due[c])
+        # a review is due all day, as in Anki and quiz (intervals are in days)
+        day_end = START.replace(hour=0) + (day + 1) * DAY
+        queue = sorted((c for c, d in due.items() if d < day_end), key=lambda c: due[c])
         queue += todays_new
         later: list[tuple[dt.datetime, int]] = []  # learning steps due later today
         while queue or later:
