@@ -219,3 +219,15 @@ def test_validate_watch_checks_again_on_save(tmp_path: Path, quiz_home: Path) ->
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+def test_add_by_deck_id_to_a_deck_made_with_new(keys: Keys, quiz_home: Path) -> None:
+    assert run("new", "my-facts").exit_code == 0  # type: ignore[attr-defined]
+    # truefalse is the sixth type; question; "true"; no tags; no source; no explanation
+    keys(DOWN * 5, ENTER, "Astana is the capital.", ENTER, ENTER, ENTER, ENTER, ENTER, ENTER)
+    r = CliRunner().invoke(app, ["add", "my-facts"])
+    assert r.exit_code == 0, r.output
+    deck = load_deck(quiz_home / "decks" / "my-facts.yaml", cache=False)
+    card = deck.card("astana-is-the-capital")
+    assert card is not None and card.type is CardType.TRUEFALSE and card.answer is True
+    assert len(deck.cards) == 9
