@@ -167,3 +167,17 @@ def test_generate_benchmark_runs() -> None:
     lines = run_bench("generate_eval.py")
     assert len(lines) == 1 + 5 + 4
     assert [line.split()[0] for line in lines[-4:]] == ["dates", "figures", "quotes", "members"]
+
+
+def test_anki_peer_benchmark_says_how_to_run_it_without_anki() -> None:
+    """bench/anki_peer.py needs the AGPL 'anki' package, which quiz never
+    depends on: where it is missing the script says so and exits 2."""
+    import importlib.util
+
+    if importlib.util.find_spec("anki") is not None:
+        pytest.skip("anki is installed here; the script would run the real benchmark")
+    out = subprocess.run([sys.executable, "bench/anki_peer.py", "10"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60,
+                         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert out.returncode == 2 and out.stdout == ""
+    assert "install it in a separate venv" in out.stderr
