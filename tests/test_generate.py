@@ -111,6 +111,14 @@ def test_country_lists_get_neighbouring_distractors() -> None:
     assert len(wrong) == 3 and "Andorra" in wrong  # borders both Spain and France
 
 
+def test_country_names_with_and_in_them() -> None:
+    text = ("Border exercise ends in the Balkans\n"  # the first line is the headline
+            "Troops came from Bosnia and Herzegovina, Serbia and Croatia, officials said.\n")
+    [members] = by_kind(text, dt.date(2023, 1, 1))["members"]
+    assert members["answer"] == ["Bosnia and Herzegovina", "Serbia", "Croatia"]
+    assert "Montenegro" in members["choices"]  # borders all three
+
+
 def test_titles_unattributed_quotes_years_and_page_numbers_are_not_cards() -> None:
     text = """\
 Forum opens in the capital with talk of cooperation
