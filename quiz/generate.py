@@ -8,7 +8,8 @@ Every draft records the sentence it came from (`context`) and is marked
 `draft: true`: these are suggestions for an author to check, not facts.
 
 - Dates: "January 2", "Jan. 19", "May 15, 1992", "6 January 2022", and
-  "on Monday" / "today" / "yesterday" resolved against the dateline. A date
+  "on Monday" / "said Thursday" / "today" / "yesterday" resolved against
+  the dateline. A date
   without a year takes the article's year. The dateline itself is the
   source's date, not a card.
 - Figures: numerals (4,500; 2.5 million) with the words after them as what
@@ -45,8 +46,9 @@ DATE = re.compile(
     rf"|(?P<m2>{_MONTH_RE})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?(?!\d))"
     r"(?:,?\s+(?P<y>(?:19|20)\d\d)\b)?")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-RELATIVE = re.compile(r"\b(?:(?:on|last)\s+(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|"
-                      r"Saturday|Sunday)|(?P<rel>today|yesterday))\b", re.I)
+# "on Monday", "last Monday", or a bare "said Thursday" (AP style); "today", "yesterday"
+RELATIVE = re.compile(r"\b(?:(?:on|last)\s+)?(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|"
+                      r"Saturday|Sunday)\b|\b(?P<rel>today|yesterday)\b", re.I)
 # "MOSCOW, January 19. /TASS/.", "LONDON, March 3 (Reuters) -", "WASHINGTON (AP) —"
 DATELINE = re.compile(
     rf"^\s*(?P<city>[A-Z][A-Z .'\-]+?)(?:,\s+(?P<date>{_MONTH_RE}\s+\d{{1,2}}"
@@ -326,7 +328,7 @@ def _figures(sentence: str) -> Iterator[Draft]:
         q = QUALIFIER_RE.search(before)
         qualifier = q.group(0).strip().lower() if q else None
         answer: int | float = int(value) if value.is_integer() else value
-        question, unit = _figure_question(counted)
+        question, unit = _figure_question(counted, _currency(before))
         fields: dict[str, Any] = {"type": "number", "answer": answer, "counts": counted,
                                   "question": question}
         if unit:
@@ -361,8 +363,16 @@ def _counted(after: str) -> str | None:
     return " ".join(words)
 
 
-def _figure_question(counted: str) -> tuple[str, str | None]:
-    """The question, and the unit ('%' for a percentage)."""
+def _currency(before: str) -> str | None:
+    m = re.search(r"(US\$|\$|€|£|¥|₽)\s*$", before)
+    return m.group(1) if m else None
+
+
+def _figure_question(counted: str, currency: str | None = None) -> tuple[str, str | None]:
+    """The question, and the unit ('%' for a percentage, or the currency)."""
+    if currency:
+        thing = re.sub(r"^(?:in|of|for|worth of)\s+", "", counted)
+        return f"According to the report, how much {thing} (in {currency})?", currency
     first, _, rest = counted.partition(" ")
     if first.lower() in ("percent", "per", "%"):
         rest = rest.removeprefix("cent ").strip()

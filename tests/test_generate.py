@@ -174,3 +174,22 @@ def test_generate_writes_a_valid_draft_and_does_not_overwrite(tmp_path: Path) ->
     again = CliRunner().invoke(app, ["generate", str(article), "-o", str(out), "--date",
                                      "2023-03-03"])
     assert again.exit_code == 1 and "already exists" in again.stderr
+
+
+def test_ap_style_dateline_bare_weekday_and_money() -> None:
+    text = """\
+Storm damage tops estimates as rebuilding begins
+WASHINGTON (AP) — The federal government will send $5 million in aid to the coast, the \
+agency said Thursday. About 12,000 homes lost power, and 3 people died.
+"We will stay until every family is back home," said Governor Maria Lopez, who toured the \
+area on Wednesday.
+"""
+    assert read_meta(text).outlet == "AP"
+    kinds = by_kind(text, dt.date(2023, 9, 8))  # a Friday
+    assert [d["answer"] for d in kinds["dates"]] == [dt.date(2023, 9, 7), dt.date(2023, 9, 6)]
+    money, homes, people = kinds["figures"]
+    assert (money["answer"], money["unit"]) == (5_000_000, "$")
+    assert money["question"] == "According to the report, how much aid to the coast (in $)?"
+    assert (homes["answer"], homes["qualifier"], people["answer"]) == (12000, "about", 3)
+    [quote] = kinds["quotes"]
+    assert (quote["answer"], quote["explain"]) == ("Maria Lopez", "Maria Lopez, Governor.")
