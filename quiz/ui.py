@@ -9,7 +9,7 @@ handle once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import questionary
 from rich.console import Console
@@ -44,42 +44,70 @@ def plain_prompts() -> bool:
     return os.environ.get("TERM", "").lower() in ("dumb", "unknown")
 
 
-def ask(q: Question) -> str | list[str]:
-    """Ask one question; returns the learner's answer (a list for multi/order)."""
+# -- three prompts, each with a plain form for dumb terminals -------------------------
+#
+# Rich terminals get questionary's select, checkbox and text; a dumb one gets a
+# numbered list or a plain line, asked again until it makes sense. Labels are
+# made inert before they are shown; the caller gets back the index chosen.
+
+Check = Callable[[str], "bool | str"]
+
+
+def choose(message: str, labels: Sequence[str], default: int | None = None) -> int:
+    """Index of the one label picked."""
+    shown = [inert(label) for label in labels]
     if plain_prompts():
-        return ask_plain(q)
-    message = _message(q)
-    options = [inert(o) for o in q.options]
-    t = q.card.type
-    if t in (CardType.CHOICE, CardType.TRUEFALSE):
-        picked = questionary.select(message, choices=options).unsafe_ask()
-        return q.options[options.index(picked)]
-    if t is CardType.MULTI:
-        picked_many = questionary.checkbox(message, choices=options).unsafe_ask()
-        return [q.options[options.index(p)] for p in picked_many]
-    if t is CardType.ORDER:
-        return ask_order(message, q.options)
-    if t is CardType.NUMBER:
-        return str(questionary.text(message, validate=_number_ok).unsafe_ask())
-    if t is CardType.DATE:
-        return str(questionary.text(message, validate=_date_ok).unsafe_ask())
-    return str(questionary.text(message).unsafe_ask())
+        print(f"? {message}")
+        _numbered(shown)
+        hint = f" [{default + 1}]" if default is not None else ""
+        while True:
+            text = _line(f"Number{hint}: ")
+            if not text and default is not None:
+                return default
+            picked = _pick_numbers(text, len(shown))
+            if picked and len(picked) == 1:
+                return picked[0]
+            print(f"  Type one number from 1 to {len(shown)}.")
+    keys = [f"{i + 1}. {label}" for i, label in enumerate(shown)] if len(set(shown)) < len(
+        shown) else shown  # questionary needs distinct labels
+    picked_label = questionary.select(
+        message, choices=keys, default=None if default is None else keys[default]).unsafe_ask()
+    return keys.index(picked_label)
 
 
-def ask_order(message: str, items: Sequence[str]) -> list[str]:
-    """Order items by picking them one by one: first, then next, ..."""
-    left = list(items)
-    chosen: list[str] = []
-    while len(left) > 1:
-        label = "first" if not chosen else "next"
-        shown = [inert(i) for i in left]
-        picked = questionary.select(f"{message} Which comes {label}?", choices=shown).unsafe_ask()
-        item = left.pop(shown.index(picked))
-        chosen.append(item)
-    return chosen + left
+def choose_many(message: str, labels: Sequence[str], at_least: int = 0) -> list[int]:
+    """Indexes of the labels picked, in their order."""
+    shown = [inert(label) for label in labels]
+    if plain_prompts():
+        print(f"? {message}")
+        _numbered(shown)
+        while True:
+            text = _line("Numbers (like 1 3)" + (", or - for none: " if not at_least else ": "))
+            if text == "-" and not at_least:
+                return []
+            picked = _pick_numbers(text, len(shown))
+            if picked is not None and len(set(picked)) >= at_least:
+                return sorted(set(picked))
+            print(f"  Type numbers from 1 to {len(shown)}" + (", or -." if not at_least
+                                                               else "."))
+    picked_labels = questionary.checkbox(
+        message, choices=shown,
+        validate=lambda xs: len(xs) >= at_least or f"Pick at least {at_least}").unsafe_ask()
+    return sorted(shown.index(x) for x in picked_labels)
 
 
-# -- plain prompts: one line in, one line out, no cursor movement --------------
+def ask_line(message: str, check: Check | None = None, default: str = "") -> str:
+    """A line typed by the learner, asked again until `check` accepts it."""
+    if plain_prompts():
+        print(f"? {inert(message)}")
+        while True:
+            typed = _line(f"[{inert(default)}] > " if default else "> ") or default
+            problem = check(typed) if check else True
+            if problem is True:
+                return typed
+            print(f"  {problem}")
+    return str(questionary.text(inert(message), validate=check, default=default).unsafe_ask())
+
 
 def _line(prompt: str) -> str:
     """One line from the learner; Ctrl-C and Ctrl-D raise as in questionary."""
@@ -88,7 +116,7 @@ def _line(prompt: str) -> str:
 
 def _numbered(options: Sequence[str]) -> None:
     for i, option in enumerate(options, 1):
-        print(f"  {i}. {inert(option)}")
+        print(f"  {i}. {option}")
 
 
 def _pick_numbers(text: str, count: int) -> list[int] | None:
@@ -99,55 +127,45 @@ def _pick_numbers(text: str, count: int) -> list[int] | None:
     return [int(p) - 1 for p in parts]
 
 
-def ask_plain(q: Question) -> str | list[str]:
+# -- a question of the session -------------------------------------------------------------
+
+def ask(q: Question) -> str | list[str]:
+    """Ask one question; returns the learner's answer (a list for multi/order)."""
+    message = _message(q)
     t = q.card.type
-    print(f"? {_message(q)}")
     if t in (CardType.CHOICE, CardType.TRUEFALSE):
-        _numbered(q.options)
-        while True:
-            picked = _pick_numbers(_line("Number: "), len(q.options))
-            if picked and len(picked) == 1:
-                return q.options[picked[0]]
-            print(f"  Type one number from 1 to {len(q.options)}.")
+        return q.options[choose(message, q.options)]
     if t is CardType.MULTI:
-        _numbered(q.options)
-        while True:
-            text = _line("Numbers (like 1 3), or - for none: ")
-            if text == "-":
-                return []
-            picked = _pick_numbers(text, len(q.options))
-            if picked is not None:
-                return [q.options[i] for i in sorted(set(picked))]
-            print(f"  Type numbers from 1 to {len(q.options)}, or -.")
+        return [q.options[i] for i in choose_many(message, q.options)]
     if t is CardType.ORDER:
-        _numbered(q.options)
+        return ask_order(message, q.options)
+    check = {CardType.NUMBER: _number_ok, CardType.DATE: _date_ok}.get(t)
+    return ask_line(message, check)
+
+
+def ask_order(message: str, items: Sequence[str]) -> list[str]:
+    """Order items: on a dumb terminal as one line of numbers, otherwise by
+    picking them one by one, first, then next, ..."""
+    if plain_prompts():
+        print(f"? {message}")
+        _numbered([inert(i) for i in items])
         while True:
             picked = _pick_numbers(_line("Their order, first to last (like 3 1 2): "),
-                                   len(q.options))
-            if picked is not None and sorted(picked) == list(range(len(q.options))):
-                return [q.options[i] for i in picked]
-            print(f"  Type each number from 1 to {len(q.options)} once, in order.")
-    check = {CardType.NUMBER: _number_ok, CardType.DATE: _date_ok}.get(t)
-    while True:
-        text = _line("> ")
-        problem = check(text) if check else True
-        if problem is True:
-            return text
-        print(f"  {problem}")
+                                   len(items))
+            if picked is not None and sorted(picked) == list(range(len(items))):
+                return [items[i] for i in picked]
+            print(f"  Type each number from 1 to {len(items)} once, in order.")
+    left = list(items)
+    chosen: list[str] = []
+    while len(left) > 1:
+        label = "first" if not chosen else "next"
+        chosen.append(left.pop(choose(f"{message} Which comes {label}?", left)))
+    return chosen + left
 
 
 def pick(message: str, labels: Sequence[str]) -> int:
     """Index of the chosen label (the deck picker)."""
-    if plain_prompts():
-        print(f"? {message}")
-        _numbered(labels)
-        while True:
-            picked = _pick_numbers(_line("Number: "), len(labels))
-            if picked and len(picked) == 1:
-                return picked[0]
-            print(f"  Type one number from 1 to {len(labels)}.")
-    chosen = questionary.select(message, choices=list(labels)).unsafe_ask()
-    return list(labels).index(chosen)
+    return choose(message, labels)
 
 
 def _number_ok(text: str) -> bool | str:
@@ -174,15 +192,7 @@ SELF_GRADES = ("Hard", "Good", "Easy")
 
 def ask_self_grade() -> str:
     """After a right answer: how hard was it to recall? (Good is the default.)"""
-    if plain_prompts():
-        while True:
-            text = _line("How was it to recall? [h]ard, [G]ood, [e]asy: ").lower()
-            for grade in SELF_GRADES:
-                if grade.lower().startswith(text or "g"):
-                    return grade
-            print("  Type h, g or e (Enter: good).")
-    return str(questionary.select("How was it to recall?", choices=list(SELF_GRADES),
-                                  default="Good").unsafe_ask())
+    return SELF_GRADES[choose("How was it to recall?", SELF_GRADES, default=1)]
 
 
 def feedback(out: Console, a: Answered) -> None:
@@ -240,82 +250,71 @@ def _items(text: str) -> list[str]:
 def ask_card(deck: Deck) -> dict[str, object]:
     """Ask for a new card's fields; returns them as a dict for the deck file."""
     import datetime as dt
+    import re
 
     from quiz.authoring import slug
     from quiz.grading import parse_date, parse_number
     from quiz.loader import ID_PATTERN
 
     taken = {c.id for c in deck.cards}
-    labels = list(TYPE_HELP.values())
-    picked = questionary.select("Card type?", choices=labels).unsafe_ask()
-    ctype = list(TYPE_HELP)[labels.index(picked)]
+    ctype = list(TYPE_HELP)[choose("Card type?", list(TYPE_HELP.values()))]
 
-    def question_ok(text: str) -> bool | str:
-        if not text.strip():
+    def question_ok(typed: str) -> bool | str:
+        if not typed.strip():
             return "Type the question"
-        if ctype == "cloze" and BLANK not in text:
+        if ctype == "cloze" and BLANK not in typed:
             return f"Mark the blank with {BLANK}"
         return True
 
-    question = str(questionary.text("Question:", validate=question_ok).unsafe_ask()).strip()
+    question = ask_line("Question:", question_ok).strip()
     fields: dict[str, object] = {"question": question, "type": ctype}
     if ctype in ("choice", "multi"):
-        def choices_ok(text: str) -> bool | str:
-            items = _items(text)
+        def choices_ok(typed: str) -> bool | str:
+            items = _items(typed)
             return len(items) >= 2 and len(set(items)) == len(items) or \
                 "At least two different choices, separated by commas"
 
-        choices = _items(str(questionary.text("Choices (separated by commas):",
-                                              validate=choices_ok).unsafe_ask()))
+        choices = _items(ask_line("Choices (separated by commas):", choices_ok))
         fields["choices"] = choices
         if ctype == "choice":
-            fields["answer"] = questionary.select("The right one:", choices=choices).unsafe_ask()
+            fields["answer"] = choices[choose("The right one:", choices)]
         else:
-            fields["answer"] = questionary.checkbox(
-                "The right ones:", choices=choices,
-                validate=lambda xs: bool(xs) or "Pick at least one").unsafe_ask()
+            fields["answer"] = [choices[i] for i in choose_many("The right ones:", choices, 1)]
     elif ctype == "truefalse":
-        fields["answer"] = questionary.select("The answer:", choices=["true", "false"]
-                                              ).unsafe_ask() == "true"
+        fields["answer"] = choose("The answer:", ["true", "false"]) == 0
     elif ctype == "order":
-        fields["answer"] = _items(str(questionary.text(
+        fields["answer"] = _items(ask_line(
             "The items in their right order, separated by commas:",
-            validate=lambda t: len(_items(t)) >= 2 or "At least two items").unsafe_ask()))
+            lambda typed: len(_items(typed)) >= 2 or "At least two items"))
     elif ctype == "number":
-        text = str(questionary.text("The answer:", validate=_number_ok).unsafe_ask())
-        value = parse_number(text)
+        value = parse_number(ask_line("The answer:", _number_ok))
         assert value is not None
         fields["answer"] = int(value) if float(value).is_integer() else value
     elif ctype == "date":
-        text = str(questionary.text("The answer:", validate=_date_ok).unsafe_ask())
-        parsed = parse_date(text)
+        parsed = parse_date(ask_line("The answer:", _date_ok))
         assert parsed is not None
         day = parsed.readings[0]  # an ambiguous 7/1 is read month first, as dateutil does
         if not parsed.has_year:
             day = day.replace(year=deck.year or dt.date.today().year)
         fields["answer"] = day
     else:
-        fields["answer"] = str(questionary.text(
-            "The answer:", validate=lambda t: bool(t.strip()) or "Type the answer").unsafe_ask()
-        ).strip()
+        fields["answer"] = ask_line(
+            "The answer:", lambda typed: bool(typed.strip()) or "Type the answer").strip()
     if ctype in ("text", "choice", "cloze"):
-        fields["accept"] = _items(str(questionary.text(
-            "Other answers that count as right (commas; Enter for none):").unsafe_ask()))
-    fields["tags"] = _items(str(questionary.text("Tags (commas; Enter for none):").unsafe_ask()))
+        fields["accept"] = _items(ask_line(
+            "Other answers that count as right (commas; Enter for none):"))
+    fields["tags"] = _items(ask_line("Tags (commas; Enter for none):"))
     if deck.sources:
-        none = "(no source)"
-        keys = [none, *deck.sources]
-        source = questionary.select("Source:", choices=keys).unsafe_ask()
-        fields["source"] = None if source == none else source
-    fields["explain"] = str(questionary.text("Explanation shown after the answer (Enter for "
-                                             "none):").unsafe_ask()).strip() or None
-    import re
+        keys = ["(no source)", *deck.sources]
+        picked = choose("Source:", keys)
+        fields["source"] = keys[picked] if picked else None
+    fields["explain"] = ask_line(
+        "Explanation shown after the answer (Enter for none):").strip() or None
 
-    def id_ok(text: str) -> bool | str:
-        if not re.fullmatch(ID_PATTERN, text):
+    def id_ok(typed: str) -> bool | str:
+        if not re.fullmatch(ID_PATTERN, typed):
             return "Letters, digits and . _ : - only"
-        return text not in taken or f"'{text}' is already a card of this deck"
+        return typed not in taken or f"'{typed}' is already a card of this deck"
 
-    fields["id"] = str(questionary.text("Card id:", default=slug(question, taken),
-                                        validate=id_ok).unsafe_ask()).strip()
+    fields["id"] = ask_line("Card id:", id_ok, default=slug(question, taken)).strip()
     return fields

@@ -231,3 +231,20 @@ def test_add_by_deck_id_to_a_deck_made_with_new(keys: Keys, quiz_home: Path) -> 
     card = deck.card("astana-is-the-capital")
     assert card is not None and card.type is CardType.TRUEFALSE and card.answer is True
     assert len(deck.cards) == 9
+
+
+def test_add_on_a_dumb_terminal_uses_numbered_lists(deck_copy: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TERM", "dumb")
+    monkeypatch.delenv("NO_COLOR")
+    # type 4 (number); question; "lots" is refused, then 2,000; no tags; source 1
+    # (none); no explanation; Enter keeps the suggested id
+    lines = ["4", "How many officers?", "lots", "2,000", "", "1", "", ""]
+    r = CliRunner().invoke(app, ["add", str(deck_copy)], input="\n".join(lines) + "\n")
+    assert r.exit_code == 0, r.output
+    assert "\x1b" not in r.output
+    assert "? Card type?\n  1. text: a typed answer\n" in r.output
+    assert "Type a number, like 4,500 or 4.5k" in r.output
+    card = load_deck(deck_copy, cache=False).card("how-many-officers")
+    assert card is not None and card.type is CardType.NUMBER and card.answer == 2000
+    assert card.source is None

@@ -236,7 +236,7 @@ def test_plain_prompts_read_numbers_and_lines(
 
 def test_plain_self_grade_and_deck_picker(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TERM", "dumb")
-    monkeypatch.setattr("sys.stdin", io.StringIO("e\n\nwhat\nh\n0\n2\n"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("3\n\nwhat\n1\n0\n2\n"))  # Enter: Good
     assert [ui.ask_self_grade() for _ in range(3)] == ["Easy", "Good", "Hard"]
     assert ui.pick("Which deck?", ["one", "two"]) == 1
     with pytest.raises(EOFError):
