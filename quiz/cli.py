@@ -464,7 +464,9 @@ def add_command(
     path = _deck_file(deck)
     before = path.read_text(encoding="utf-8")
     current = load_deck(path, cache=False)  # a broken deck is reported, not appended to
-    fields = ui.ask_card(current)
+    import datetime as dt
+
+    fields = ui.ask_card(current, dt.date.today().year)
     append_card(path, fields)
     try:
         load_deck(path, cache=False)

@@ -247,9 +247,9 @@ def _items(text: str) -> list[str]:
     return [i.strip() for i in text.split(",") if i.strip()]
 
 
-def ask_card(deck: Deck) -> dict[str, object]:
-    """Ask for a new card's fields; returns them as a dict for the deck file."""
-    import datetime as dt
+def ask_card(deck: Deck, this_year: int) -> dict[str, object]:
+    """Ask for a new card's fields; returns them as a dict for the deck file.
+    A date typed without a year takes the deck's year, or else `this_year`."""
     import re
 
     from quiz.authoring import slug
@@ -295,7 +295,7 @@ def ask_card(deck: Deck) -> dict[str, object]:
         assert parsed is not None
         day = parsed.readings[0]  # an ambiguous 7/1 is read month first, as dateutil does
         if not parsed.has_year:
-            day = day.replace(year=deck.year or dt.date.today().year)
+            day = day.replace(year=deck.year or this_year)
         fields["answer"] = day
     else:
         fields["answer"] = ask_line(
