@@ -9,6 +9,7 @@ handle once.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 
 import questionary
@@ -37,11 +38,20 @@ def _message(q: Question) -> str:
 
 
 def plain_prompts() -> bool:
-    """A dumb terminal (TERM=dumb, e.g. an editor's shell buffer) cannot move
-    the cursor: prompts there are numbered lists and plain line input."""
+    """Numbered lists and plain line input instead of full-screen prompts:
+    on a dumb terminal (TERM=dumb, e.g. an editor's shell buffer), which
+    cannot move the cursor, and when answers come from a pipe or a file
+    (`quiz start deck < answers.txt`), unless a prompt_toolkit input was set
+    up explicitly (as the tests do)."""
     import os
 
-    return os.environ.get("TERM", "").lower() in ("dumb", "unknown")
+    if os.environ.get("TERM", "").lower() in ("dumb", "unknown"):
+        return True
+    if sys.stdin is not None and sys.stdin.isatty():
+        return False
+    from prompt_toolkit.application.current import get_app_session
+
+    return getattr(get_app_session(), "_input", None) is None
 
 
 # -- three prompts, each with a plain form for dumb terminals -------------------------

@@ -241,3 +241,31 @@ def test_plain_self_grade_and_deck_picker(monkeypatch: pytest.MonkeyPatch) -> No
     assert ui.pick("Which deck?", ["one", "two"]) == 1
     with pytest.raises(EOFError):
         ui.ask(q("txt"))
+
+
+def test_answers_from_a_file_on_stdin(tmp_path: Path, quiz_home: Path) -> None:
+    """`quiz start deck < answers.txt`: plain prompts read the lines, with no
+    'Input is not a terminal' warning; the end of the file stops the session."""
+    import os
+    import subprocess
+    import sys
+
+    deck = tmp_path / "deck.yaml"
+    deck.write_text("id: mini\ntitle: Mini\ncards:\n"
+                    "  - {id: a, question: 'Capital?', answer: Astana}\n"
+                    "  - {id: b, question: 'Sky?', answer: blue}\n")
+    answers = tmp_path / "answers.txt"
+    answers.write_text("Astana\nred\n")
+    db = tmp_path / "h.sqlite3"
+    quiz = Path(sys.executable).parent / "quiz"
+    with answers.open() as stdin:
+        out = subprocess.run([str(quiz), "start", str(deck), "--db", str(db)], stdin=stdin,
+                             capture_output=True, text=True, timeout=60,
+                             env={**os.environ, "QUIZ_HOME": str(quiz_home),
+                                  "TERM": "xterm-256color"})
+    assert out.returncode == 130, out.stderr
+    assert "not a terminal" not in out.stderr and "Traceback" not in out.stderr
+    assert "? Capital?\n> " in out.stdout and "Stopped. Every answer so far is saved." in out.stdout
+    rows = sqlite3.connect(db).execute(
+        "SELECT card_id, answer, outcome FROM reviews ORDER BY reviewed_at").fetchall()
+    assert rows == [("a", "Astana", "right"), ("b", "red", "wrong")]
