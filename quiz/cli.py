@@ -661,7 +661,9 @@ def optimize_command(
                    f"scored on the newest {result.test_items:,})")
         typer.echo(f"log loss: {result.log_loss_before:.4f} -> {result.log_loss_after:.4f} "
                    "(lower is better)")
-        typer.echo(f"RMSE:     {result.rmse_before:.4f} -> {result.rmse_after:.4f}")
+        typer.echo(f"RMSE:     {result.rmse_before:.4f} -> {result.rmse_after:.4f} (bins)")
+        typer.echo(f"AUC:      {result.auc_before:.4f} -> {result.auc_after:.4f} "
+                   "(higher is better)")
         if dry_run:
             typer.echo("dry run: parameters not saved")
         elif result.log_loss_after > result.log_loss_before:

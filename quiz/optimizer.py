@@ -11,6 +11,7 @@ the public srs-benchmark does), so the improvement reported is out of sample.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,10 +25,12 @@ class Fit:
     reviews: int
     train_items: int
     test_items: int
-    log_loss_before: float
+    log_loss_before: float  # unweighted, on the held-back items
     log_loss_after: float
-    rmse_before: float
+    rmse_before: float  # RMSE (bins), from fsrs-rs
     rmse_after: float
+    auc_before: float
+    auc_after: float
 
 
 class NotEnoughHistory(Exception):
@@ -68,25 +71,80 @@ def build_items(
     reviews: Iterable[tuple[object, dt.datetime, int]],
 ) -> list[tuple[dt.datetime, Any]]:
     """The same as `day_histories`, as fsrs-rs items."""
+    return [(when, fsrs_item(days)) for when, days in day_histories(reviews)]
+
+
+def fsrs_item(days: Sequence[tuple[int, int]]) -> Any:
     import fsrs_rs_python as fr
 
-    return [(when, fr.FSRSItem([fr.FSRSReview(r, d) for r, d in days]))
-            for when, days in day_histories(reviews)]
+    return fr.FSRSItem([fr.FSRSReview(r, d) for r, d in days])
+
+
+def predictions(parameters: Sequence[float], histories: Sequence[Sequence[tuple[int, int]]]
+                ) -> tuple[list[float], list[int]]:
+    """FSRS's predicted recall at each history's last review (from the memory
+    state of the reviews before it and the days since), and whether that
+    review was recalled (rating above Again)."""
+    import fsrs_rs_python as fr
+
+    model = fr.FSRS(list(parameters))
+    decay = -parameters[20]
+    factor = 0.9 ** (1 / decay) - 1
+    states = model.memory_state_batch([fsrs_item(h[:-1]) for h in histories],
+                                      [None] * len(histories))
+    scores, labels = [], []
+    for days, state in zip(histories, states, strict=True):
+        rating, elapsed = days[-1]
+        scores.append(float((1 + factor * elapsed / state.stability) ** decay))
+        labels.append(int(rating > 1))
+    return scores, labels
+
+
+def log_loss(scores: Sequence[float], labels: Sequence[int]) -> float:
+    """Mean binary cross-entropy, every prediction weighted the same (as the
+    srs-benchmark reports it; fsrs-rs's evaluate() weights later items more)."""
+    eps = 1e-6
+    return -sum(math.log(min(max(p if y else 1 - p, eps), 1.0))
+                for p, y in zip(scores, labels, strict=True)) / len(scores)
+
+
+def auc(scores: Sequence[float], labels: Sequence[int]) -> float:
+    """Area under the ROC curve (Mann-Whitney, ties counted half); NaN when
+    only one outcome occurs."""
+    pairs = sorted(zip(scores, labels, strict=True))
+    pos = sum(labels)
+    neg = len(labels) - pos
+    if not pos or not neg:
+        return float("nan")
+    rank_sum = 0.0
+    i = 0
+    while i < len(pairs):
+        j = i
+        while j < len(pairs) and pairs[j][0] == pairs[i][0]:
+            j += 1
+        rank_sum += (i + j + 1) / 2 * sum(label for _, label in pairs[i:j])  # mid rank
+        i = j
+    return (rank_sum - pos * (pos + 1) / 2) / (pos * neg)
 
 
 def fit(reviews: Sequence[tuple[object, dt.datetime, int]], holdout: float = 0.2) -> Fit:
     """Fit parameters on the older reviews; score before/after on the newest."""
     import fsrs_rs_python as fr
 
-    items = build_items(reviews)
-    if len(items) < MIN_ITEMS:
-        raise NotEnoughHistory(len(items))
-    cut = int(len(items) * (1 - holdout))
-    train = [i for _, i in items[:cut]]
-    test = [i for _, i in items[cut:]]
-    default = fr.FSRS(list(fr.DEFAULT_PARAMETERS))
-    fitted = tuple(float(p) for p in default.compute_parameters(train))
-    before = default.evaluate(test)
-    after = fr.FSRS(list(fitted)).evaluate(test)
-    return Fit(fitted, len(reviews), len(train), len(test), float(before.log_loss),
-               float(after.log_loss), float(before.rmse_bins), float(after.rmse_bins))
+    histories = [days for _, days in day_histories(reviews)]
+    if len(histories) < MIN_ITEMS:
+        raise NotEnoughHistory(len(histories))
+    cut = int(len(histories) * (1 - holdout))
+    train = [fsrs_item(h) for h in histories[:cut]]
+    test = histories[cut:]
+    default = tuple(float(p) for p in fr.DEFAULT_PARAMETERS)
+    fitted = tuple(float(p) for p in fr.FSRS(list(default)).compute_parameters(train))
+    scored = {}
+    for name, params in (("before", default), ("after", fitted)):
+        scores, labels = predictions(params, test)
+        rmse = fr.FSRS(list(params)).evaluate([fsrs_item(h) for h in test]).rmse_bins
+        scored[name] = (log_loss(scores, labels), auc(scores, labels), float(rmse))
+    return Fit(fitted, len(reviews), len(train), len(test),
+               log_loss_before=scored["before"][0], log_loss_after=scored["after"][0],
+               rmse_before=scored["before"][2], rmse_after=scored["after"][2],
+               auc_before=scored["before"][1], auc_after=scored["after"][1])
