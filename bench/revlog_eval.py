@@ -11,12 +11,11 @@ items only, and the default and the fitted parameters are both scored on the
 held-back ones (a time-series split, as the public srs-benchmark does).
 
 Printed per parameter set: log loss and AUC of the predicted recall against
-"not forgotten" (rating > 1), from each item's memory state (quiz.optimizer,
-the same figures `quiz optimize` reports) and elapsed days, every item
-weighted the same (as srs-benchmark reports
-them); then log loss and RMSE (bins) from fsrs-rs's own evaluate(), which
-weights later items more (checked: single items agree to 4 decimals, and a
-pair of items is weighted 0.2 / 0.8 by position).
+"not forgotten" (rating > 1), from each item's memory state and the days
+since (quiz.optimizer, the figures `quiz optimize` reports), every item
+weighted the same, as srs-benchmark reports them; then log loss and RMSE
+(bins) from fsrs-rs's own evaluate(), which weights later items more
+(checked: single items agree to 4 decimals; a pair is weighted 0.2 / 0.8).
 Published reference (srs-benchmark): FSRS-6 log loss 0.32-0.35, Anki's SM-2
 0.49-0.62, averaged over many learners.
 """
