@@ -75,6 +75,34 @@ def test_text_and_cloze(keys: Keys) -> None:
     assert ui.ask(q("txt")) == "Tokaev"
 
 
+# Every card type answered right and wrong through its prompt, then graded.
+ANSWERED = [
+    ("city", ("Aktau", "Almaty", "Nur-Sultan"), (DOWN, ENTER), (ENTER,)),
+    ("tf", ("True", "False"), (ENTER,), (DOWN, ENTER)),
+    ("members", ("A", "B", "C"), (SPACE, DOWN, DOWN, SPACE, ENTER), (DOWN, SPACE, ENTER)),
+    ("seq", ("three", "one", "two"), (DOWN, ENTER, DOWN, ENTER), (ENTER, ENTER)),
+    ("n", (), ("4,500", ENTER), ("900", ENTER)),
+    ("when", (), ("7 January", ENTER), ("2 January", ENTER)),
+    ("cloze", (), ("big", ENTER), ("small", ENTER)),
+    ("txt", (), ("Tokayev", ENTER), ("Nazarbayev", ENTER)),
+]
+
+
+@pytest.mark.parametrize("right", [True, False], ids=["right", "wrong"])
+@pytest.mark.parametrize(("card_id", "options", "right_keys", "wrong_keys"), ANSWERED,
+                         ids=[a[0] for a in ANSWERED])
+def test_each_type_answered_right_and_wrong(
+        keys: Keys, card_id: str, options: tuple[str, ...], right_keys: tuple[str, ...],
+        wrong_keys: tuple[str, ...], right: bool) -> None:
+    from quiz.grading import grade
+    from quiz.models import Outcome
+
+    keys(*(right_keys if right else wrong_keys))
+    question = q(card_id, options)
+    verdict = grade(question.card, ui.ask(question), options, 2022)
+    assert verdict.outcome is (Outcome.RIGHT if right else Outcome.WRONG), verdict
+
+
 def test_ctrl_c_raises_keyboard_interrupt(keys: Keys) -> None:
     keys(CTRL_C)
     with pytest.raises(KeyboardInterrupt):
