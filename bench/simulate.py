@@ -14,7 +14,11 @@ it is exponential forgetting with a half-life, as in half-life regression
   capped at 2G, with G between 1.8 and 3.5 by difficulty: a review at 90%
   recall multiplies h by G, an easy same-day repeat adds almost nothing, a
   hard-won recall adds more (the spacing effect);
-- a lapse cuts h to a fifth (never below h0 / 2).
+- a lapse cuts h to a fifth (never below h0 / 2);
+- with --memory saturating, G itself shrinks as the half-life grows,
+  G' = 1 + (G - 1) * (h0 / h) ** 0.25: the assumption FSRS is built on
+  (stability grows less once it is high), here as a check of how much the
+  verdict depends on the model.
 
 Three schedulers study the same learners, 20 new cards a day, one session a
 day at 09:00 in which every card due that day is reviewed (and a card missed
@@ -64,6 +68,7 @@ START = dt.datetime(2024, 1, 1, 9, tzinfo=dt.UTC)
 class Memory:
     h0: float  # half-life after the first study, days
     growth: float  # G: half-life factor for a success at 90% recall
+    saturating: bool = False  # --memory saturating: G shrinks as the half-life grows
     h: float = 0.0
     last: dt.datetime | None = None
 
@@ -81,21 +86,25 @@ class Memory:
         p = self.recall(now)
         ok = rng.random() < p
         if ok:
-            factor = 1 + (self.growth - 1) * ((1 - p) / 0.1) ** 0.6
-            self.h *= min(factor, 2 * self.growth)
+            g = self.growth
+            if self.saturating:  # (h0 / h) ** 0.25: a 16x longer half-life halves G - 1
+                g = 1 + (g - 1) * (self.h0 / self.h) ** 0.25
+            factor = 1 + (g - 1) * ((1 - p) / 0.1) ** 0.6
+            self.h *= min(factor, 2 * g)
         else:
             self.h = max(self.h0 / 2, self.h / 5)
         self.last = now
         return ok
 
 
-def learners(n_cards: int, seed: int) -> list[Memory]:
+def learners(n_cards: int, seed: int, saturating: bool = False) -> list[Memory]:
     rng = random.Random(seed)
     out = []
     for _ in range(n_cards):
         ease = rng.random()  # 0 hard .. 1 easy
         h0 = (1.5 + 10 * ease) * math.exp(rng.gauss(0, 0.4))
-        out.append(Memory(h0=h0, growth=1.8 + 1.7 * ease * math.exp(rng.gauss(0, 0.1))))
+        out.append(Memory(h0=h0, growth=1.8 + 1.7 * ease * math.exp(rng.gauss(0, 0.1)),
+                          saturating=saturating))
     return out
 
 
@@ -291,7 +300,8 @@ def study(make: Callable[[int], Policy], args: argparse.Namespace) -> tuple[floa
     totals = [0.0, 0.0, 0.0, 0.0]
     settled = math.ceil(args.cards / args.new) + 1
     for k in range(args.learners):
-        res = run(make(k), learners(args.cards, 100 + k), args.days, args.new, k)
+        memory = learners(args.cards, 100 + k, args.memory == "saturating")
+        res = run(make(k), memory, args.days, args.new, k)
         for i, v in enumerate((res.reviews, res.success, knowledge(res, settled),
                                res.knowledge[-1])):
             totals[i] += v / args.learners
@@ -305,10 +315,14 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=3)
     parser.add_argument("--new", type=int, default=20, help="new cards a day")
     parser.add_argument("--bisect", type=int, default=7, help="bisection steps")
+    parser.add_argument("--memory", choices=("hlr", "saturating"), default="hlr",
+                        help="hlr: growth per success stays G; saturating: it shrinks as "
+                             "the memory gets stable (FSRS's own assumption)")
     args = parser.parse_args()
     t0 = time.perf_counter()
     print(f"{args.learners} simulated learners, {args.cards} cards, {args.days} days, "
-          f"{args.new} new a day; memory: half-life regression with a spacing effect")
+          f"{args.new} new a day; memory: half-life regression with a spacing effect"
+          + (", growth saturating" if args.memory == "saturating" else ""))
     print(f"{'scheduler':<26} {'reviews':>8} {'recalled':>9} {'knowledge':>10} {'at end':>7}")
 
     def show(name: str, figures: tuple[float, ...]) -> None:

@@ -127,6 +127,9 @@ def test_revlog_benchmark_runs_on_a_small_log(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_scheduling_simulation_runs_on_a_small_size() -> None:
+    saturating = run_bench("simulate.py", "--cards", "20", "--days", "20", "--learners", "1",
+                           "--bisect", "1", "--memory", "saturating")
+    assert saturating[0].endswith("with a spacing effect, growth saturating")
     lines = run_bench("simulate.py", "--cards", "40", "--days", "40", "--learners", "1",
                       "--bisect", "1")
     assert lines[0].startswith("1 simulated learners, 40 cards, 40 days")
