@@ -292,8 +292,10 @@ def read_table(path: Path) -> tuple[list[dict[str, Any]], dict[str, dict[str, st
     """Cards (field dicts) and sources from a CSV or TSV file.
 
     Two layouts are read: quiz's own (a header row naming CSV_COLUMNS, at
-    least id or question and answer), and Anki's plain-text export (no
-    header; '#separator:tab'-style lines; front, back and optionally tags).
+    least question and answer), and Anki's plain-text export: no header row,
+    '#separator:tab'-style lines first, which may name the columns holding
+    the note type, deck, GUID and tags; the first two other columns are the
+    front and the back.
     """
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -302,32 +304,29 @@ def read_table(path: Path) -> tuple[list[dict[str, Any]], dict[str, dict[str, st
     except OSError as e:
         raise UsageError(f"{path}: cannot read ({e.strerror})") from None
     settings: dict[str, str] = {}
-    body: list[str] = []
-    for line in text.splitlines(keepends=True):
-        if not body and line.startswith("#") and ":" in line:
-            key, _, value = line[1:].partition(":")
-            settings[key.strip().lower()] = value.strip()
-        else:
-            body.append(line)
+    lines = text.splitlines(keepends=True)
+    skipped = 0
+    while skipped < len(lines) and lines[skipped].startswith("#") and ":" in lines[skipped]:
+        key, _, value = lines[skipped][1:].partition(":")
+        settings[key.strip().lower()] = value.strip()
+        skipped += 1
+    body = lines[skipped:]
     sep = {"tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|", "space": " "}.get(
         settings.get("separator", ""))
     sample = "".join(body[:5])
     if sep is None:
         sep = "\t" if sample.count("\t") >= sample.count(",") and "\t" in sample else ","
-    rows = list(csv.reader(io.StringIO("".join(body)), delimiter=sep))
-    rows = [r for r in rows if any(c.strip() for c in r)]
+    reader = csv.reader(io.StringIO("".join(body)), delimiter=sep)
+    rows = [(reader.line_num + skipped, r) for r in reader if any(c.strip() for c in r)]
     if not rows:
         raise UsageError(f"{path}: no cards in this file")
-    header = [h.strip().lower() for h in rows[0]]
+    header = [h.strip().lower() for h in rows[0][1]]
     if "question" in header and "answer" in header:
         return _quiz_rows(path, header, rows[1:])
-    html_fields = settings.get("html", "false").lower() == "true"
-    tags_col = int(settings["tags column"]) - 1 if settings.get("tags column", "").isdigit() \
-        else None
-    return _anki_rows(path, rows, html_fields, tags_col), {}
+    return _anki_rows(path, rows, settings), {}
 
 
-def _quiz_rows(path: Path, header: list[str], rows: Sequence[list[str]],
+def _quiz_rows(path: Path, header: list[str], rows: Sequence[tuple[int, list[str]]],
                ) -> tuple[list[dict[str, Any]], dict[str, dict[str, str]]]:
     unknown = [h for h in header if h not in CSV_COLUMNS]
     if unknown:
@@ -336,7 +335,7 @@ def _quiz_rows(path: Path, header: list[str], rows: Sequence[list[str]],
     cards: list[dict[str, Any]] = []
     sources: dict[str, dict[str, str]] = {}
     taken: set[str] = set()
-    for n, raw in enumerate(rows, start=2):
+    for n, raw in rows:
         row = {h: (raw[i].strip() if i < len(raw) else "") for i, h in enumerate(header)}
         if not row.get("question") or not row.get("answer"):
             raise UsageError(f"{path}:{n}: a card needs a question and an answer")
@@ -359,19 +358,29 @@ def _quiz_rows(path: Path, header: list[str], rows: Sequence[list[str]],
     return cards, sources
 
 
-def _anki_rows(path: Path, rows: Sequence[list[str]], html_fields: bool,
-               tags_col: int | None) -> list[dict[str, Any]]:
+ANKI_META_COLUMNS = ("notetype column", "deck column", "guid column", "tags column")
+
+
+def _anki_rows(path: Path, rows: Sequence[tuple[int, list[str]]],
+               settings: Mapping[str, str]) -> list[dict[str, Any]]:
+    html_fields = settings.get("html", "false").lower() == "true"
+    meta = {key: int(settings[key]) - 1 for key in ANKI_META_COLUMNS
+            if settings.get(key, "").isdigit()}
+    tags_col = meta.get("tags column")
     cards: list[dict[str, Any]] = []
     taken: set[str] = set()
-    for n, raw in enumerate(rows, start=1):
+    for n, raw in rows:
         fields = [_from_html(f) if html_fields or "<" in f else f.strip() for f in raw]
-        tags = fields[tags_col].split() if tags_col is not None and tags_col < len(fields) \
-            else (fields[2].split() if tags_col is None and len(fields) > 2 else [])
-        if len(fields) < 2 or not fields[0] or not fields[1]:
+        content = [f for i, f in enumerate(fields) if i not in meta.values()]
+        if tags_col is not None:
+            tags = fields[tags_col].split() if tags_col < len(fields) else []
+        else:  # older exports: front, back, tags
+            tags = content[2].split() if len(content) > 2 else []
+        if len(content) < 2 or not content[0] or not content[1]:
             raise UsageError(f"{path}:{n}: expected a front and a back, separated by the "
                              "file's separator")
-        card: dict[str, Any] = {"id": slug(fields[0], taken), "question": fields[0],
-                                "type": "text", "answer": fields[1]}
+        card: dict[str, Any] = {"id": slug(content[0], taken), "question": content[0],
+                                "type": "text", "answer": content[1]}
         taken.add(card["id"])
         if tags:
             card["tags"] = tags

@@ -170,6 +170,24 @@ def test_import_anki_plain_text_export(tmp_path: Path) -> None:
         ("two-two", "Two & two?", "4", ())]
 
 
+def test_import_anki_export_with_note_type_deck_and_guid_columns(tmp_path: Path) -> None:
+    notes = tmp_path / "anki.txt"
+    notes.write_text("#separator:tab\n#html:false\n#guid column:1\n#notetype column:2\n"
+                     "#deck column:3\n#tags column:6\n"
+                     "aB3x\tBasic\tGeography\tCapital of Kazakhstan?\tAstana\tgeo\n"
+                     "cD4y\tBasic\tGeography\t\t\t\n")
+    r = run("import", str(notes), "-o", str(tmp_path / "a.yaml"))
+    assert r.exit_code == 1  # type: ignore[attr-defined]
+    # the file's line 8, after six '#' lines: line numbers count them
+    assert r.stderr == (f"{notes}:8: expected a front and a back, separated by the "  # type: ignore[attr-defined]
+                        "file's separator\n")
+    notes.write_text("\n".join(notes.read_text().splitlines()[:7]) + "\n")
+    assert run("import", str(notes), "-o", str(tmp_path / "a.yaml")).exit_code == 0  # type: ignore
+    [card] = load_deck(tmp_path / "a.yaml").cards
+    assert (card.question, card.answer, card.tags) == ("Capital of Kazakhstan?", "Astana",
+                                                       ("geo",))
+
+
 def test_import_errors_are_one_line_with_the_row(tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("id,question,answer\nc1,Q?,\n")
