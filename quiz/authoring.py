@@ -15,9 +15,7 @@ import csv
 import datetime as dt
 import io
 import json
-import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -150,16 +148,11 @@ def new_deck(name: str, folder: Path, today: dt.date, title: str | None = None) 
 
 
 def write_atomic(path: Path, text: str) -> None:
+    """The whole file or nothing (see fileio.replace_file); one line on failure."""
+    from quiz.fileio import replace_file
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-                f.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        replace_file(path, text)
     except OSError as e:
         raise QuizError(f"{path}: cannot write ({e.strerror})") from None
 
@@ -487,10 +480,11 @@ def write_apkg(deck: Deck, path: Path) -> None:
             guid=genanki.guid_for(deck.id, card.id),
             tags=[t.replace(" ", "_") for t in card.tags])
         anki_deck.add_note(note)
-    tmp = path.with_name(f".{path.name}.tmp")
+    buffer = io.BytesIO()
+    genanki.Package(anki_deck).write_to_file(buffer)
     try:
-        genanki.Package(anki_deck).write_to_file(str(tmp))
-        os.replace(tmp, path)
+        from quiz.fileio import replace_file
+
+        replace_file(path, buffer.getvalue())
     except OSError as e:
-        tmp.unlink(missing_ok=True)
         raise QuizError(f"{path}: cannot write ({e.strerror})") from None

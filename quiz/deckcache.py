@@ -23,7 +23,6 @@ import dataclasses
 import hashlib
 import os
 import pickle
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -92,17 +91,12 @@ def _thaw(frozen: tuple[Any, ...]) -> Deck:
 def put(data: bytes, deck: Deck) -> None:
     if len(data) < MIN_BYTES:
         return
+    from quiz.fileio import replace_file
+
     folder = paths.cache_dir() / "decks"
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".pickle")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                pickle.dump(_freeze(deck), f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, folder / f"{key(data)}.pickle")
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        replace_file(folder / f"{key(data)}.pickle",
+                     pickle.dumps(_freeze(deck), protocol=pickle.HIGHEST_PROTOCOL))
         _trim(folder)
     except OSError:
         return  # read-only or full: the cache is only an accelerator

@@ -157,18 +157,9 @@ def render_html(s: Stats, tz: dt.tzinfo) -> str:
 
 def write_report(s: Stats, tz: dt.tzinfo, path: Path) -> None:
     """Write the page atomically: a failed write leaves no half page."""
-    import os
-    import tempfile
+    from quiz.fileio import replace_file
 
-    text = render_html(s, tz)
-    folder = path.parent if str(path.parent) else Path(".")
-    tmp: str | None = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
+        replace_file(path, render_html(s, tz))
     except OSError as e:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
         raise UsageError(f"{path}: cannot write the report ({e.strerror})") from None

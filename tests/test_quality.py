@@ -29,7 +29,7 @@ def test_core_modules_do_no_terminal_io() -> None:
     """The core is driven from Python: no prompts, no rich, no printing."""
     for name in ["models", "errors", "loader", "yamltree", "catalog", "schema", "textsafe",
                  "grading", "scheduling", "session", "store", "optimizer", "paths", "stats",
-                 "render", "report", "deckcache", "authoring", "generate"]:
+                 "render", "report", "deckcache", "authoring", "generate", "fileio"]:
         path = ROOT / "quiz" / f"{name}.py"
         if not path.exists():
             continue
