@@ -7,7 +7,7 @@ file with either its `Deck` or its `DeckError`.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,30 +78,41 @@ def _load(path: Path, origin: str, owner: dict[str, Path]) -> Entry:
     return Entry(path, origin, deck, None)
 
 
+def locate(name: str, entries: Callable[[], list[Entry]] = scan) -> Entry:
+    """One deck, by id or by path to a YAML file, loaded; raise a QuizError
+    if it is missing or broken. `entries` gives the scanned decks (called
+    only for an id)."""
+    p = Path(name).expanduser()
+    if p.suffix in DECK_SUFFIXES or p.exists():
+        if not p.is_file():
+            raise UsageError(f"{name}: no such deck file")
+        return Entry(p, "path", load_deck(p), None)
+    known = entries()
+    match = [e for e in known if e.deck is not None and e.deck.id == name]
+    if match:
+        return match[0]
+    broken = [e for e in known if e.error is not None and e.path.stem == name]
+    if broken and broken[0].error is not None:
+        raise broken[0].error
+    ids = sorted(e.deck.id for e in known if e.deck is not None)
+    from quiz.loader import did_you_mean
+
+    raise UsageError(f"no deck with id '{name}'{did_you_mean(name, ids)}; "
+                     "'quiz decks' lists them")
+
+
 def find(names: Iterable[str]) -> list[Deck]:
     """Decks by id or by path to a YAML file; raise a QuizError if one is missing or broken."""
-    entries: list[Entry] | None = None
-    decks: list[Deck] = []
-    for name in names:
-        p = Path(name).expanduser()
-        if p.suffix in DECK_SUFFIXES or p.exists():
-            if not p.exists():
-                raise UsageError(f"{name}: no such deck file")
-            decks.append(load_deck(p))
-            continue
-        if entries is None:
-            entries = scan()
-        match = [e for e in entries if e.deck is not None and e.deck.id == name]
-        if not match:
-            broken = [e for e in entries if e.error is not None and e.path.stem == name]
-            if broken and broken[0].error is not None:
-                raise broken[0].error
-            ids = sorted(e.deck.id for e in entries if e.deck is not None)
-            from quiz.loader import did_you_mean
+    scanned: list[list[Entry]] = []
 
-            raise UsageError(f"no deck with id '{name}'{did_you_mean(name, ids)}; "
-                             "'quiz decks' lists them")
-        deck = match[0].deck
+    def entries() -> list[Entry]:  # scanned once, and only if an id is given
+        if not scanned:
+            scanned.append(scan())
+        return scanned[0]
+
+    decks = []
+    for name in names:
+        deck = locate(name, entries).deck
         assert deck is not None
         decks.append(deck)
     return decks

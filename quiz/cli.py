@@ -422,27 +422,16 @@ def new_command(
                f"'quiz add {path}'.")
 
 
-def _deck_file(name: str) -> Path:
-    """A deck's file, by path or id; bundled decks are not edited in place."""
-    from quiz.catalog import DECK_SUFFIXES, scan
+def _editable_deck(name: str) -> Any:
+    """A deck and its file, by path or id; bundled decks are not edited in place."""
+    from quiz.catalog import locate
     from quiz.errors import UsageError
-    from quiz.loader import did_you_mean
 
-    p = Path(name).expanduser()
-    if p.suffix in DECK_SUFFIXES or p.exists():
-        if not p.is_file():
-            raise UsageError(f"{name}: no such deck file")
-        return p
-    entries = scan()
-    for e in entries:
-        if e.deck is not None and e.deck.id == name:
-            if e.origin == "bundled":
-                raise UsageError(f"'{name}' is a bundled deck, part of quiz itself; copy "
-                                 f"{e.path} to your deck folder and edit the copy")
-            return Path(e.path)
-    ids = sorted(e.deck.id for e in entries if e.deck is not None)
-    raise UsageError(f"no deck with id '{name}'{did_you_mean(name, ids)}; "
-                     "'quiz decks' lists them")
+    entry = locate(name)
+    if entry.origin == "bundled":
+        raise UsageError(f"'{name}' is a bundled deck, part of quiz itself; copy "
+                         f"{entry.path} to your deck folder and edit the copy")
+    return entry
 
 
 @app.command("add")
@@ -461,9 +450,9 @@ def add_command(
     from quiz.loader import load_deck
     from quiz.textsafe import one_line
 
-    path = _deck_file(deck)
+    entry = _editable_deck(deck)  # a broken deck is reported, not appended to
+    path, current = entry.path, entry.deck
     before = path.read_text(encoding="utf-8")
-    current = load_deck(path, cache=False)  # a broken deck is reported, not appended to
     import datetime as dt
 
     fields = ui.ask_card(current, dt.date.today().year)
