@@ -392,56 +392,53 @@ class Store:
 
         Returns False when a review with this id was already stored (a retry)."""
         correct = review.outcome is not Outcome.WRONG
-        try:
-            with self.write() as db:
-                cur = db.execute(
-                    "INSERT OR IGNORE INTO reviews (id, session_id, deck_id, card_id, "
-                    "reviewed_at, answer, outcome, correct, rating, response_ms, mode, "
-                    "state_before, state_after, phase_before) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (review.id, review.session_id, review.deck_id, review.card_id,
-                     ts(review.reviewed_at), review.answer, review.outcome.value, int(correct),
-                     review.rating, review.response_ms, review.mode.value,
-                     review.state_before, review.state_after, review.phase_before),
-                )
-                if cur.rowcount == 0:
-                    return False
-                partly = int(review.outcome is Outcome.PARTLY)
-                when = ts(review.reviewed_at)
+        when = ts(review.reviewed_at)
+        with self.write() as db:
+            cur = db.execute(
+                "INSERT OR IGNORE INTO reviews (id, session_id, deck_id, card_id, "
+                "reviewed_at, answer, outcome, correct, rating, response_ms, mode, "
+                "state_before, state_after, phase_before) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (review.id, review.session_id, review.deck_id, review.card_id,
+                 when, review.answer, review.outcome.value, int(correct),
+                 review.rating, review.response_ms, review.mode.value,
+                 review.state_before, review.state_after, review.phase_before),
+            )
+            if cur.rowcount == 0:
+                return False
+            partly = int(review.outcome is Outcome.PARTLY)
+            db.execute(
+                "UPDATE sessions SET asked = asked + 1, correct = correct + ?, "
+                "partly = partly + ?, seconds = max(seconds, (julianday(?) - "
+                "julianday(replace(started_at, 'Z', ''))) * 86400.0) WHERE id = ?",
+                (int(correct), partly, when.rstrip("Z"), review.session_id),
+            )
+            db.execute(
+                "INSERT INTO card_stats (deck_id, card_id, asked, correct, partly) "
+                "VALUES (?, ?, 1, ?, ?) ON CONFLICT (deck_id, card_id) DO UPDATE SET "
+                "asked = asked + 1, correct = correct + excluded.correct, "
+                "partly = partly + excluded.partly",
+                (review.deck_id, review.card_id, int(correct), partly),
+            )
+            if review.mode is Mode.REVIEW and review.phase_before == 2:
                 db.execute(
-                    "UPDATE sessions SET asked = asked + 1, correct = correct + ?, "
-                    "partly = partly + ?, seconds = max(seconds, (julianday(?) - "
-                    "julianday(replace(started_at, 'Z', ''))) * 86400.0) WHERE id = ?",
-                    (int(correct), partly, when.rstrip("Z"), review.session_id),
-                )
+                    "INSERT INTO retention_daily (deck_id, day, reviews, recalled) "
+                    "VALUES (?, ?, 1, ?) ON CONFLICT (deck_id, day) DO UPDATE SET "
+                    "reviews = reviews + 1, recalled = recalled + excluded.recalled",
+                    (review.deck_id, when[:10], int(correct)))
+            if state is not None:
                 db.execute(
-                    "INSERT INTO card_stats (deck_id, card_id, asked, correct, partly) "
-                    "VALUES (?, ?, 1, ?, ?) ON CONFLICT (deck_id, card_id) DO UPDATE SET "
-                    "asked = asked + 1, correct = correct + excluded.correct, "
-                    "partly = partly + excluded.partly",
-                    (review.deck_id, review.card_id, int(correct), partly),
+                    "INSERT INTO card_state (deck_id, card_id, phase, due, data, "
+                    "introduced, reps, lapses, last_review, stability, difficulty) "
+                    "VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) "
+                    "ON CONFLICT (deck_id, card_id) DO UPDATE SET phase = excluded.phase, "
+                    "due = excluded.due, data = excluded.data, reps = reps + 1, "
+                    "lapses = lapses + excluded.lapses, last_review = excluded.last_review, "
+                    "stability = excluded.stability, difficulty = excluded.difficulty",
+                    (state.deck_id, state.card_id, state.phase, ts(state.due), state.data,
+                     when, int(state.lapsed), when, state.stability, state.difficulty),
                 )
-                if review.mode is Mode.REVIEW and review.phase_before == 2:
-                    db.execute(
-                        "INSERT INTO retention_daily (deck_id, day, reviews, recalled) "
-                        "VALUES (?, ?, 1, ?) ON CONFLICT (deck_id, day) DO UPDATE SET "
-                        "reviews = reviews + 1, recalled = recalled + excluded.recalled",
-                        (review.deck_id, when[:10], int(correct)))
-                if state is not None:
-                    db.execute(
-                        "INSERT INTO card_state (deck_id, card_id, phase, due, data, "
-                        "introduced, reps, lapses, last_review, stability, difficulty) "
-                        "VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) "
-                        "ON CONFLICT (deck_id, card_id) DO UPDATE SET phase = excluded.phase, "
-                        "due = excluded.due, data = excluded.data, reps = reps + 1, "
-                        "lapses = lapses + excluded.lapses, last_review = excluded.last_review, "
-                        "stability = excluded.stability, difficulty = excluded.difficulty",
-                        (state.deck_id, state.card_id, state.phase, ts(state.due), state.data,
-                         when, int(state.lapsed), when, state.stability, state.difficulty),
-                    )
-                return True
-        except sqlite3.Error as e:
-            raise StoreError(_explain(self.path, e)) from None
+            return True
 
     # reading
 
