@@ -36,6 +36,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from quiz.grading import day_in_year
+
 MONTHS = ("january february march april may june july august september october november "
           "december").split()
 _MONTH_RE = (r"(?:Jan(?:uary|\.)?|Feb(?:ruary|\.)?|Mar(?:ch|\.)?|Apr(?:il|\.)?|May|"
@@ -142,24 +144,10 @@ def read_meta(text: str, date: dt.date | None = None, outlet: str | None = None,
             found = m.group("outlet") or m.group("outlet2") or ""
             meta.outlet = meta.outlet or found.strip() or None
             if meta.date is None and m.group("date"):
-                has_year = bool(re.search(r"\d{4}", m.group("date")))
-                year = None if has_year else (text_year or 1900)
-                day = _parse_day(m.group("date"), year)
-                meta.date = day if day and (has_year or text_year) else None
+                meta.date = day_in_year(m.group("date"), text_year)
             break
     meta.year = meta.date.year if meta.date is not None else text_year
     return meta
-
-
-def _parse_day(text: str, year: int | None) -> dt.date | None:
-    from dateutil import parser
-
-    try:
-        default = dt.datetime(year or 1900, 1, 1)
-        parsed: dt.datetime = parser.parse(text.replace(".", " "), default=default)
-        return parsed.date()
-    except (ValueError, OverflowError):
-        return None
 
 
 def paragraphs(text: str) -> list[str]:

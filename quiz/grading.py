@@ -158,7 +158,8 @@ def parse_date(text: str) -> ParsedDate | None:
     for dayfirst in (False, True):
         try:
             a = parser.parse(t, default=dt.datetime(2000, 1, 1), dayfirst=dayfirst)
-            b = parser.parse(t, default=dt.datetime(2001, 1, 1), dayfirst=dayfirst)
+            # two leap years, so "29 Feb" without a year still reads as a date
+            b = parser.parse(t, default=dt.datetime(2004, 1, 1), dayfirst=dayfirst)
         except (ValueError, OverflowError):
             continue
         has_year = a.year == b.year
@@ -167,6 +168,24 @@ def parse_date(text: str) -> ParsedDate | None:
     if not readings:
         return None
     return ParsedDate(tuple(readings), has_year)
+
+
+def day_in_year(text: str, year: int | None) -> dt.date | None:
+    """The date `text` names, a missing year taken to be `year`; an ambiguous
+    7/1 is read month first. None when it is not a date, or has no year and
+    `year` is None, or is 29 February of a year without one."""
+    parsed = parse_date(text)
+    if parsed is None:
+        return None
+    day = parsed.readings[0]
+    if parsed.has_year:
+        return day
+    if year is None:
+        return None
+    try:
+        return day.replace(year=year)
+    except ValueError:
+        return None
 
 
 def grade_date(card: Card, given: str, implied_year: int | None) -> Verdict:

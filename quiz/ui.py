@@ -263,7 +263,7 @@ def ask_card(deck: Deck, this_year: int) -> dict[str, object]:
     import re
 
     from quiz.authoring import slug
-    from quiz.grading import parse_date, parse_number
+    from quiz.grading import day_in_year, parse_number
     from quiz.loader import ID_PATTERN
 
     taken = {c.id for c in deck.cards}
@@ -301,12 +301,13 @@ def ask_card(deck: Deck, this_year: int) -> dict[str, object]:
         assert value is not None
         fields["answer"] = int(value) if float(value).is_integer() else value
     elif ctype == "date":
-        parsed = parse_date(ask_line("The answer:", _date_ok))
-        assert parsed is not None
-        day = parsed.readings[0]  # an ambiguous 7/1 is read month first, as dateutil does
-        if not parsed.has_year:
-            day = day.replace(year=deck.year or this_year)
-        fields["answer"] = day
+        year = deck.year or this_year
+
+        def day_ok(typed: str) -> bool | str:
+            return day_in_year(typed, year) is not None or \
+                f"Type a date that exists, like 7 January {year} or Jan 7"
+
+        fields["answer"] = day_in_year(ask_line("The answer:", day_ok), year)
     else:
         fields["answer"] = ask_line(
             "The answer:", lambda typed: bool(typed.strip()) or "Type the answer").strip()

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from quiz.grading import grade, parse_date, parse_number
+from quiz.grading import day_in_year, grade, parse_date, parse_number
 from quiz.models import Card, CardType, Outcome
 
 R, P, W = Outcome.RIGHT, Outcome.PARTLY, Outcome.WRONG
@@ -93,6 +93,10 @@ def test_parse_helpers_used_for_reasking() -> None:
     assert parse_number("4 500") == 4500 and parse_number("soon") is None
     assert parse_number("40%") == 40 and parse_number("40 percent") == 40
     assert parse_number("1.2 billion") == 1_200_000_000
+    assert day_in_year("Jan. 19", 2022) == dt.date(2022, 1, 19)
+    assert day_in_year("19 January 2021", 2022) == dt.date(2021, 1, 19)  # its own year wins
+    assert day_in_year("Jan 19", None) is None and day_in_year("soon", 2022) is None
+    assert day_in_year("29 Feb", 2022) is None and day_in_year("29 Feb", 2024) is not None
     parsed = parse_date("7 Jan")
     assert parsed is not None and not parsed.has_year
     assert parse_date("a week later") is None
@@ -149,3 +153,10 @@ def test_order_counts_positions(given: list[str], outcome: Outcome, hint: str | 
                          [("True", R), ("t", R), ("yes", R), ("False", W), ("maybe", W)])
 def test_truefalse(given: str, outcome: Outcome) -> None:
     assert grade(card(CardType.TRUEFALSE, True), given).outcome is outcome
+
+
+def test_leap_day_without_a_year() -> None:
+    leap = card(CardType.DATE, dt.date(2024, 2, 29))
+    assert grade(leap, "29 Feb", (), 2024).outcome is Outcome.RIGHT
+    assert grade(leap, "1 March", (), 2024).outcome is Outcome.PARTLY  # a day off
+    assert grade(PROTESTS, "29 Feb", (), 2022).outcome is Outcome.WRONG  # no crash in 2022
