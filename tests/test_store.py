@@ -172,6 +172,15 @@ def test_failed_migration_leaves_the_old_schema(tmp_path: Path,
         assert "note" not in cols and s.db.execute("SELECT count(*) FROM sessions").fetchone()[0]
 
 
+def refused(path: Path) -> str:
+    """open_store refuses the file and leaves its bytes as they were; the message."""
+    before = path.read_bytes()
+    with pytest.raises(StoreError) as info:
+        open_store(path)
+    assert path.read_bytes() == before
+    return str(info.value)
+
+
 def test_newer_database_refused_and_untouched(tmp_path: Path) -> None:
     path = tmp_path / "h.sqlite3"
     open_store(path).close()
@@ -179,13 +188,9 @@ def test_newer_database_refused_and_untouched(tmp_path: Path) -> None:
     db.execute("PRAGMA user_version = 99")
     db.commit()
     db.close()
-    before = path.read_bytes()
-    with pytest.raises(StoreError) as info:
-        open_store(path)
-    assert str(info.value) == (f"{path}: written by a newer quiz (schema 99; this quiz knows "
-                               f"up to {SCHEMA_VERSION}); it was left untouched. "
-                               "Upgrade quiz to use it")
-    assert path.read_bytes() == before
+    assert refused(path) == (f"{path}: written by a newer quiz (schema 99; this quiz knows "
+                             f"up to {SCHEMA_VERSION}); it was left untouched. "
+                             "Upgrade quiz to use it")
     assert not (tmp_path / "h.sqlite3-wal").exists()
 
 
@@ -193,10 +198,8 @@ def test_newer_database_refused_and_untouched(tmp_path: Path) -> None:
 def test_garbage_or_truncated_file_refused_and_untouched(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "h.sqlite3"
     path.write_bytes(content)
-    with pytest.raises(StoreError) as info:
-        open_store(path)
-    assert "damaged" in str(info.value) and str(info.value).startswith(f"{path}: ")
-    assert path.read_bytes() == content
+    message = refused(path)
+    assert "damaged" in message and message.startswith(f"{path}: ")
 
 
 def test_foreign_sqlite_file_refused(tmp_path: Path) -> None:
@@ -205,11 +208,7 @@ def test_foreign_sqlite_file_refused(tmp_path: Path) -> None:
     db.execute("CREATE TABLE notes (x)")
     db.commit()
     db.close()
-    before = path.read_bytes()
-    with pytest.raises(StoreError) as info:
-        open_store(path)
-    assert "another program" in str(info.value)
-    assert path.read_bytes() == before
+    assert "another program" in refused(path)
 
 
 def test_unwritable_data_dir_is_a_clear_error(tmp_path: Path) -> None:
