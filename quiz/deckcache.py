@@ -20,16 +20,14 @@ whoever can write there can already run code as the user.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
-import pickle
 from pathlib import Path
 from typing import Any
 
 from quiz import __version__, paths
 from quiz.models import Card, Deck
 
-MIN_BYTES = 64 * 1024
+MIN_BYTES = 64 * 1024  # checked first: small decks never import pickle or hashlib
 MAX_ENTRIES = 32
 FORMAT = 2
 _CARD_FIELDS = tuple(f.name for f in dataclasses.fields(Card))
@@ -50,6 +48,8 @@ def _code_stamp() -> bytes:
 
 
 def key(data: bytes) -> str:
+    import hashlib
+
     h = hashlib.blake2b(_code_stamp(), digest_size=20)
     h.update(data)
     return h.hexdigest()
@@ -58,6 +58,8 @@ def key(data: bytes) -> str:
 def get(data: bytes) -> Deck | None:
     if len(data) < MIN_BYTES:
         return None
+    import pickle
+
     path = paths.cache_dir() / "decks" / f"{key(data)}.pickle"
     try:
         with path.open("rb") as f:
@@ -91,6 +93,8 @@ def _thaw(frozen: tuple[Any, ...]) -> Deck:
 def put(data: bytes, deck: Deck) -> None:
     if len(data) < MIN_BYTES:
         return
+    import pickle
+
     from quiz.fileio import replace_file
 
     folder = paths.cache_dir() / "decks"
