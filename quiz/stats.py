@@ -212,18 +212,14 @@ def _hardest(store: Store, f: _Filter, now: dt.datetime,
 
 def _retention(store: Store, f: _Filter, now: dt.datetime, desired: float) -> Retention:
     # All time: the per-day counters. The last RECENT_DAYS days, to the second:
-    # a range of the partial covering index reviews_retention, per deck.
+    # a range of the reviews, which are stored in time order.
     total, recalled = store.db.execute(
         "SELECT coalesce(sum(reviews), 0), coalesce(sum(recalled), 0) FROM retention_daily "
         f"{f.where('deck_id')}", f.args).fetchone()
-    decks = f.args or store.deck_ids()
-    recent = recent_recalled = 0
-    if decks:
-        recent, recent_recalled = store.db.execute(
-            "SELECT count(*), coalesce(sum(correct), 0) FROM reviews "
-            f"WHERE mode = 'review' AND phase_before = 2 "
-            f"AND deck_id IN ({','.join('?' * len(decks))}) AND reviewed_at >= ?",
-            [*decks, ts(now - dt.timedelta(days=RECENT_DAYS))]).fetchone()
+    recent, recent_recalled = store.db.execute(
+        "SELECT count(*), coalesce(sum(correct), 0) FROM reviews "
+        f"WHERE reviewed_at >= ? AND mode = 'review' AND phase_before = 2 AND {f.cond('deck_id')}",
+        [ts(now - dt.timedelta(days=RECENT_DAYS)), *f.args]).fetchone()
     return Retention(desired, int(total), int(recalled), int(recent), int(recent_recalled))
 
 

@@ -166,6 +166,19 @@ def session(db: Path) -> Session:
                    dt.datetime(2022, 3, 1, tzinfo=dt.UTC), random.Random(1))
 
 
+def fill_disk(db: sqlite3.Connection) -> None:
+    """Make the database's 'disk' full: no page beyond the file's size, and
+    the free pages inside it used up (a full disk gives the same SQLITE_FULL)."""
+    pages = db.execute("PRAGMA page_count").fetchone()[0]
+    db.execute(f"PRAGMA max_page_count = {pages + 2}")
+    db.execute("CREATE TABLE IF NOT EXISTS filler (b BLOB)")
+    with contextlib.suppress(sqlite3.OperationalError):
+        for _ in range(1000):
+            db.execute("INSERT INTO filler VALUES (zeroblob(1000))")
+    pages = db.execute("PRAGMA page_count").fetchone()[0]
+    db.execute(f"PRAGMA max_page_count = {pages}")  # not one page more
+
+
 def test_a_full_disk_is_a_clear_error_and_keeps_what_was_saved(tmp_path: Path) -> None:
     """SQLite's page limit stands in for a full disk: the same SQLITE_FULL error."""
     db = tmp_path / "h.sqlite3"
@@ -174,8 +187,7 @@ def test_a_full_disk_is_a_clear_error_and_keeps_what_was_saved(tmp_path: Path) -
     q = s.next(now)
     assert q is not None
     s.answer(q, "x", now)
-    pages = s.store.db.execute("PRAGMA page_count").fetchone()[0]
-    s.store.db.execute(f"PRAGMA max_page_count = {pages}")
+    fill_disk(s.store.db)
     with pytest.raises(StoreError, match=r"could not write the history database "
                                          r"\(database or disk is full\); is the disk full\?"):
         for _ in range(50):  # the next new page does not fit
@@ -197,14 +209,7 @@ def test_a_full_disk_during_quiz_start_is_one_line(
     def tiny(path: Path, **kw: bool) -> quiz.store.Store:
         """The store, on a 'disk' that is full but for the slack in its pages."""
         store = real(path, **kw)
-        pages = store.db.execute("PRAGMA page_count").fetchone()[0]
-        store.db.execute(f"PRAGMA max_page_count = {pages + 2}")
-        store.db.execute("CREATE TABLE IF NOT EXISTS filler (b BLOB)")
-        with contextlib.suppress(sqlite3.OperationalError):  # fill up the free room
-            for _ in range(100):
-                store.db.execute("INSERT INTO filler VALUES (zeroblob(1000))")
-        pages = store.db.execute("PRAGMA page_count").fetchone()[0]
-        store.db.execute(f"PRAGMA max_page_count = {pages}")  # not one page more
+        fill_disk(store.db)
         return store
 
     db = tmp_path / "h.sqlite3"

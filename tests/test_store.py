@@ -133,6 +133,44 @@ def test_version_2_file_gains_retention_per_day(tmp_path: Path,
     assert (tmp_path / "h.sqlite3.v2.bak").exists()
 
 
+def test_version_3_file_keeps_its_reviews_in_time_order_with_fewer_indexes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "h.sqlite3"
+    monkeypatch.setattr(store_mod, "MIGRATIONS", store_mod.MIGRATIONS[:3])
+    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", 3)
+    with open_store(path) as s:
+        sid = s.begin_session(["deck"], Mode.REVIEW, NOW)
+        # ids in the opposite order to the times: the new table follows the times
+        for i, minutes in enumerate((30, 20, 10)):
+            s.record(Review(f"r{i}", sid, "deck", f"c{i}", NOW + dt.timedelta(minutes=minutes),
+                            f"a{i}", Outcome.RIGHT, 3, 10, Mode.REVIEW, "{}", "{}", 2),
+                     StateUpdate("deck", f"c{i}", 2, NOW + dt.timedelta(days=i + 1), "{}",
+                                 False))
+        before = s.db.execute("SELECT * FROM reviews ORDER BY reviewed_at").fetchall()
+    monkeypatch.undo()
+    with open_store(path) as s:
+        assert s.db.execute("SELECT * FROM reviews").fetchall() == before
+        assert [r[0] for r in before] == ["r2", "r1", "r0"]
+        indexes = {r[0] for r in s.db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
+        assert indexes == {"card_state_deck_due", "sessions_started"}
+        # the 30-day window and the newest-first history read a range of the table
+        def plan(query: str) -> str:
+            return str(s.db.execute("EXPLAIN QUERY PLAN " + query).fetchall())
+
+        assert "SEARCH reviews USING PRIMARY KEY (reviewed_at>?)" in plan(
+            "SELECT count(*) FROM reviews WHERE reviewed_at >= 'x' AND mode = 'review'")
+        history = plan("SELECT id FROM reviews ORDER BY reviewed_at DESC, id DESC LIMIT 5")
+        assert "SCAN reviews" in history and "TEMP" not in history
+        assert s.next_due(["deck", "other"]) == NOW + dt.timedelta(days=1)
+        assert s.card_ids("deck") == {"c0", "c1", "c2"}
+        # a retried answer is still a no-op
+        again = Review("r0", sid, "deck", "c0", NOW + dt.timedelta(minutes=30), "a0",
+                       Outcome.RIGHT, 3, 10, Mode.REVIEW, "{}", "{}", 2)
+        assert s.record(again, None) is False
+    assert (tmp_path / "h.sqlite3.v3.bak").exists()
+
+
 def test_counters_kept_by_answers_match_a_rebuild_from_the_reviews(tmp_path: Path) -> None:
     import random
 
