@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
@@ -326,6 +327,12 @@ def _migrate(db: sqlite3.Connection, path: Path, version: int) -> None:
     except BaseException:
         db.execute("ROLLBACK")
         raise
+    # A migration that rebuilt a big table leaves its old pages free; give
+    # them back to the disk. Best effort: the upgrade is already committed.
+    free = db.execute("PRAGMA freelist_count").fetchone()[0]
+    if free > db.execute("PRAGMA page_count").fetchone()[0] // 4:
+        with contextlib.suppress(sqlite3.Error):
+            db.execute("VACUUM")
 
 
 # --- the store ---------------------------------------------------------------

@@ -168,6 +168,8 @@ def test_version_3_file_keeps_its_reviews_in_time_order_with_fewer_indexes(
         again = Review("r0", sid, "deck", "c0", NOW + dt.timedelta(minutes=30), "a0",
                        Outcome.RIGHT, 3, 10, Mode.REVIEW, "{}", "{}", 2)
         assert s.record(again, None) is False
+        # the pages of the old table and its indexes went back to the disk
+        assert s.db.execute("PRAGMA freelist_count").fetchone()[0] == 0
     assert (tmp_path / "h.sqlite3.v3.bak").exists()
 
 
