@@ -126,6 +126,7 @@ class Session:
     def __post_init__(self) -> None:
         self._states: dict[tuple[str, str], CardState] = {}  # parsed when first needed
         self._stored: dict[tuple[str, str], StoredState] = {}
+        self._scheduled: set[tuple[str, str]] = set()  # cards with a stored state
         self._new_keys: set[tuple[str, str]] = set()
         self._queue: list[tuple[Deck, Card]] = self._build_queue()
         self._tries: dict[tuple[str, str], int] = {}
@@ -168,7 +169,7 @@ class Session:
         # (minutes) are due at their time.
         day_end = self.day_start + dt.timedelta(days=1) if self.day_start else self.now
         day_end = max(day_end, self.now)
-        scheduled: set[tuple[str, str]] = set()
+        scheduled = self._scheduled
         for deck in self.decks:
             scheduled.update((deck.id, c) for c in self.store.scheduled_ids(deck.id))
             self._stored.update(((deck.id, card_id), st) for card_id, st
@@ -203,10 +204,13 @@ class Session:
         return self.scheduler.retrievability(state, self.now)
 
     def _state(self, key: tuple[str, str]) -> CardState | None:
-        """The card's scheduler state, parsed from its stored JSON on first use."""
+        """The card's scheduler state, parsed from its stored JSON on first use
+        (a new card has none, and costs no query)."""
         state = self._states.get(key)
         if state is None:
-            stored = self._stored.get(key) or self.store.state(*key)
+            stored = self._stored.get(key)
+            if stored is None and key in self._scheduled:  # scheduled, not due today
+                stored = self.store.state(*key)
             if stored is not None:
                 state = self._states[key] = state_from_json(stored.data)
         return state

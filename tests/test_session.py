@@ -246,3 +246,18 @@ def test_naive_datetimes_are_refused(store: Store, deck: Deck) -> None:
     assert q is not None
     with pytest.raises(ValueError):
         s.answer(q, "a0", DAY0.replace(tzinfo=None))
+
+
+def test_answering_reads_no_card_state_from_the_database(store: Store, deck: Deck) -> None:
+    """What the session read at its start is enough: a new card has no state
+    to look up, and a due card's state came with the due query."""
+    run(make(store, deck, DAY0, new_limit=4), DAY0)  # four cards scheduled
+    later = DAY0 + dt.timedelta(days=30)
+    s = make(store, deck, later, new_limit=2)
+    reads: list[str] = []
+    store.db.set_trace_callback(lambda sql: reads.append(sql) if "card_state" in sql
+                                and sql.lstrip().upper().startswith("SELECT") else None)
+    asked = run(s, later)
+    store.db.set_trace_callback(None)
+    assert len({c for c, _ in asked}) == 6  # the four due cards and two new ones
+    assert reads == [f"SELECT min(due) FROM card_state WHERE deck_id = '{deck.id}'"]  # finish
