@@ -133,10 +133,12 @@ def test_scheduling_simulation_runs_on_a_small_size() -> None:
     lines = run_bench("simulate.py", "--cards", "40", "--days", "40", "--learners", "1",
                       "--bisect", "1")
     assert lines[0].startswith("1 simulated learners, 40 cards, 40 days")
-    names = ["quiz (FSRS-6), desired 90%", "  same, optimized on day 60", "SM-2 (Anki)",
-             "Leitner (7 boxes)"]
-    assert all(line.startswith(name) for line, name in zip(lines[2:6], names, strict=True))
-    assert lines[-2].startswith("  vs SM-2 (Anki)") and lines[-1].startswith("  vs Leitner")
+    names = ["quiz, 90%", "quiz, optimized monthly, 90%", "quiz, fitted in hindsight, 90%",
+             "oracle, 90%", "SM-2 (Anki)", "Leitner (7 boxes)"]
+    assert all(line.startswith(name) for line, name in zip(lines[2:8], names, strict=True))
+    matched = [line for line in lines if line.startswith("  vs ")]
+    assert [line.split()[1] for line in matched] == ["SM-2"] * 4 + ["Leitner"] * 4
+    assert all(line.rstrip().endswith(("fewer reviews", "MORE reviews")) for line in matched)
 
 
 def test_simulated_memory_forgets_and_grows_as_documented() -> None:
@@ -160,6 +162,11 @@ def test_simulated_memory_forgets_and_grows_as_documented() -> None:
     assert (due - start).days == 1
     assert [(leitner.review(1, ok, start) - start).days for ok in (True, True, False)] == [
         2, 4, 1]
+    # the oracle books the day the true recall falls to its target
+    oracle = sim.Oracle(0.9, [m])  # type: ignore[attr-defined]
+    assert m.h == pytest.approx(10.0, rel=1e-3)  # 90% after 1.52 days: booked in 2
+    assert (oracle.review(0, True, start) - start).days == 2
+    assert (sim.Oracle(0.5, [m]).review(0, True, start) - start).days == 10  # type: ignore[attr-defined]
 
 
 @pytest.mark.slow
