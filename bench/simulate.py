@@ -364,6 +364,24 @@ def hindsight_parameters(args: argparse.Namespace) -> dict[int, tuple[float, ...
     return out
 
 
+def diagnose(args: argparse.Namespace, parameters: tuple[float, ...] | None) -> str:
+    """How well FSRS's stability (its 90% interval) tracks the first learner's
+    true one (0.152 half-lives) after the year, with these parameters."""
+    import statistics
+
+    memory = learners(args.cards, 100, args.memory == "saturating")
+    policy = Quiz(0.9, 0, parameters=parameters)
+    run(policy, memory, args.days, args.new, 0)
+    pairs = [(math.log(policy.state[c].stability or 1e-9), math.log(math.log2(1 / 0.9) * m.h))
+             for c, m in enumerate(memory) if c in policy.state]
+    ratios = [a - b for a, b in pairs]
+    ours, true = [a for a, _ in pairs], [b for _, b in pairs]
+    return (f"FSRS stability / true 90% interval, first learner, end of the year: median "
+            f"{math.exp(statistics.median(ratios)):.2f}, spread (sd of log) "
+            f"{statistics.stdev(ratios):.2f}, correlation of logs "
+            f"{statistics.correlation(ours, true):.2f}")
+
+
 def match(make: Callable[[float], Callable[[int, list[Memory]], Policy]], knowledge: float,
           args: argparse.Namespace) -> tuple[float, tuple[float, ...]]:
     """The retention target (between 70% and 99%) at which `make(target)`
@@ -390,6 +408,9 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=3)
     parser.add_argument("--new", type=int, default=20, help="new cards a day")
     parser.add_argument("--bisect", type=int, default=7, help="bisection steps")
+    parser.add_argument("--diagnose", action="store_true",
+                        help="also report how far FSRS's stability (hindsight parameters) is "
+                             "from the true one")
     parser.add_argument("--memory", choices=("hlr", "saturating"), default="hlr",
                         help="hlr: growth per success stays G; saturating: it shrinks as "
                              "the memory gets stable (FSRS's own assumption)")
@@ -422,8 +443,9 @@ def main() -> None:
     for name in ("quiz", "quiz, optimized monthly"):
         print(f"{name} at desired 90%: scheduled reviews recalled {at90[name][1]:.1%} "
               f"({(at90[name][1] - 0.9) * 100:+.1f} points from the desired retention)")
-    print("same knowledge as each rival (the retention target found by bisection):")
-    for rival, figures in rivals.items():
+    if args.bisect > 0:
+        print("same knowledge as each rival (the retention target found by bisection):")
+    for rival, figures in rivals.items() if args.bisect > 0 else ():
         for name, make in variants.items():
             r, mine = match(make, figures[2], args)
             change = mine[0] / figures[0] - 1
@@ -432,6 +454,8 @@ def main() -> None:
             print(f"  vs {rival:<18} {name + ' at':<28} {r:.1%}: {mine[0]:>6,.0f} reviews for "
                   f"{mine[2]:.1%} (theirs {figures[0]:,.0f} for {figures[2]:.1%}): {verdict}",
                   flush=True)
+    if args.diagnose:
+        print(diagnose(args, hindsight[0]))
     print(f"({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
 
 

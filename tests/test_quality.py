@@ -131,7 +131,8 @@ def test_scheduling_simulation_runs_on_a_small_size() -> None:
                            "--bisect", "1", "--memory", "saturating")
     assert saturating[0].endswith("with a spacing effect, growth saturating")
     lines = run_bench("simulate.py", "--cards", "40", "--days", "40", "--learners", "1",
-                      "--bisect", "1")
+                      "--bisect", "1", "--diagnose")
+    assert lines.pop().startswith("FSRS stability / true 90% interval, first learner")
     assert lines[0].startswith("1 simulated learners, 40 cards, 40 days")
     names = ["quiz, 90%", "quiz, optimized monthly, 90%", "quiz, fitted in hindsight, 90%",
              "oracle, 90%", "SM-2 (Anki)", "Leitner (7 boxes)"]
