@@ -452,6 +452,30 @@ def sources_fields(sources: Mapping[str, Source]) -> dict[str, dict[str, str]]:
 
 # -- Anki package -------------------------------------------------------------------
 
+def _write_package(package: Any, out: io.BytesIO) -> None:
+    """genanki's Package.write_to_file, minus the temporary SQLite file it
+    leaves in the system temp folder on every call: the collection is built
+    in a folder of ours that is removed afterwards."""
+    import sqlite3
+    import tempfile
+    import time
+    import zipfile
+    from itertools import count
+
+    with tempfile.TemporaryDirectory(prefix="quiz-apkg-") as tmp:
+        db_path = Path(tmp) / "collection.anki2"
+        db = sqlite3.connect(db_path)
+        try:
+            now = time.time()
+            package.write_to_db(db.cursor(), now, count(int(now * 1000)))
+            db.commit()
+        finally:
+            db.close()
+        with zipfile.ZipFile(out, "w") as z:
+            z.write(db_path, "collection.anki2")
+            z.writestr("media", "{}")  # no media files
+
+
 def write_apkg(deck: Deck, path: Path) -> None:
     """An Anki package: one note per card (Front, Back, Source), with stable
     ids derived from the deck and card ids, so re-importing updates notes."""
@@ -481,7 +505,7 @@ def write_apkg(deck: Deck, path: Path) -> None:
             tags=[t.replace(" ", "_") for t in card.tags])
         anki_deck.add_note(note)
     buffer = io.BytesIO()
-    genanki.Package(anki_deck).write_to_file(buffer)
+    _write_package(genanki.Package(anki_deck), buffer)
     try:
         from quiz.fileio import replace_file
 

@@ -218,6 +218,21 @@ def test_export_apkg_is_an_anki_package_with_stable_ids(tmp_path: Path) -> None:
     assert first.question.replace("'", "&#x27;") in fields[f"{deck.id}/{first.id}"][0]
 
 
+def test_export_apkg_leaves_nothing_in_the_temp_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    out = tmp_path / "m.apkg"
+    assert run("export", "csto-dates", "-f", "apkg", "-o", str(out)).exit_code == 0  # type: ignore
+    assert list(temp.iterdir()) == []
+    with zipfile.ZipFile(out) as z:
+        assert sorted(z.namelist()) == ["collection.anki2", "media"]
+        assert z.read("media") == b"{}"
+
+
 def test_validate_watch_checks_again_on_save(tmp_path: Path, quiz_home: Path) -> None:
     import os
     import sys
