@@ -1,7 +1,7 @@
 """Anki's own answer latency on this machine, for a side-by-side figure.
 
     python -m venv anki-venv && anki-venv/bin/pip install anki
-    anki-venv/bin/python bench/anki_peer.py [ANSWERS]      (default 2,000)
+    anki-venv/bin/python bench/anki_peer.py [ANSWERS [SYNC]]   (default 2,000, FULL)
 
 Anki is a benchmark peer only: it is AGPL and never a dependency of quiz,
 so this script runs in a separate environment where `anki` is installed,
@@ -9,7 +9,9 @@ and exits with a message (status 2) anywhere else. It fills a fresh
 collection with ANSWERS basic notes and times `sched.answerCard` (grade
 given, schedule, write) as bench/answer_latency.py times quiz's answer,
 and prints the collection's journal mode and synchronous setting, so the
-two figures can be read side by side.
+two figures can be read side by side. SYNC=OFF sets synchronous=OFF first,
+to time Anki's work without the fsync (compare quiz's figure with
+synchronous=NORMAL in bench/answer_latency.py).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import tempfile
 import time
 
 
-def main(n: int) -> None:
+def main(n: int, sync: str = "FULL") -> None:
     try:
         from anki.collection import Collection
     except ImportError:
@@ -42,6 +44,8 @@ def main(n: int) -> None:
         conf = col.decks.config_dict_for_deck_id(did)
         conf["new"]["perDay"] = n
         col.decks.update_config(conf)
+        if sync != "FULL":
+            col.db.execute(f"pragma synchronous = {sync}")
         journal = col.db.scalar("pragma journal_mode")
         sync = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}.get(
             col.db.scalar("pragma synchronous"), "?")
@@ -61,4 +65,5 @@ def main(n: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 2000)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 2000,
+         sys.argv[2].upper() if len(sys.argv) > 2 else "FULL")
