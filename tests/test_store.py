@@ -353,3 +353,82 @@ def test_two_sessions_at_once_lose_no_rows(tmp_path: Path) -> None:
         sessions = s.db.execute("SELECT asked FROM sessions ORDER BY id").fetchall()
         assert sum(a for (a,) in sessions) == len(acked)
         assert s.integrity() == "ok"
+
+
+UPGRADE_CHILD = r"""
+import sys
+from pathlib import Path
+from quiz.store import open_store
+print("OPENING", flush=True)
+open_store(Path(sys.argv[1])).close()
+print("DONE", flush=True)
+"""
+
+
+def version_3_file(path: Path, reviews: int) -> None:
+    """A schema-3 history with `reviews` answers, written directly."""
+    import random
+
+    real = store_mod.MIGRATIONS[:]
+    store_mod.MIGRATIONS[:] = real[:3]
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(store_mod, "SCHEMA_VERSION", 3)
+            with open_store(path) as s:
+                rng = random.Random(2)
+                sid = s.begin_session(["deck"], Mode.REVIEW, NOW)
+                with s.write() as db:
+                    db.executemany(
+                        "INSERT INTO reviews (id, session_id, deck_id, card_id, reviewed_at, "
+                        "answer, outcome, correct, rating, response_ms, mode, state_before, "
+                        "state_after, phase_before) VALUES (?, ?, 'deck', ?, ?, 'an answer', "
+                        "'right', 1, 3, ?, 'review', ?, ?, 2)",
+                        ((f"r{i:06d}", sid, f"c{rng.randrange(2000)}",
+                          store_mod.ts(NOW + dt.timedelta(seconds=rng.randrange(10**7))),
+                          rng.randrange(10_000), '{"state": 2}' * 8, '{"state": 2}' * 8)
+                         for i in range(reviews)))
+                s.rebuild_summaries()
+    finally:
+        store_mod.MIGRATIONS[:] = real
+
+
+@pytest.mark.slow
+def test_sigkill_during_an_upgrade_loses_nothing(tmp_path: Path) -> None:
+    """The schema-4 upgrade rebuilds the reviews table (and may VACUUM):
+    killed at random moments, the next start finishes it with every review."""
+    import random
+    import shutil
+
+    original = tmp_path / "v3.sqlite3"
+    version_3_file(original, 15_000)
+    with sqlite3.connect(original) as con:
+        expected = con.execute("SELECT count(*), sum(response_ms), min(reviewed_at), "
+                               "max(reviewed_at) FROM reviews").fetchone()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    db = tmp_path / "h.sqlite3"
+    rng = random.Random(11)
+    finished = []
+    # The upgrade of this file takes about 0.25 s here: the backup, then the
+    # migration, then VACUUM. The kills are spread over 0.32 s.
+    for round_ in range(16):
+        for leftover in tmp_path.glob("h.sqlite3*"):
+            leftover.unlink()
+        shutil.copy(original, db)
+        child = subprocess.Popen([sys.executable, "-c", UPGRADE_CHILD, str(db)],
+                                 stdout=subprocess.PIPE, text=True, env=env)
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "OPENING"
+        time.sleep((round_ + rng.random()) * 0.02)
+        child.send_signal(signal.SIGKILL)
+        finished.append(child.stdout.read().strip() == "DONE")
+        child.stdout.close()
+        child.wait()
+        with open_store(db) as s:  # finishes the upgrade if the kill stopped it
+            assert s.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+            assert s.db.execute("SELECT count(*), sum(response_ms), min(reviewed_at), "
+                                "max(reviewed_at) FROM reviews").fetchone() == expected
+            assert s.integrity() == "ok"
+        with sqlite3.connect(tmp_path / "h.sqlite3.v3.bak") as bak:  # a whole copy
+            assert bak.execute("PRAGMA user_version").fetchone()[0] == 3
+            assert bak.execute("SELECT count(*) FROM reviews").fetchone()[0] == expected[0]
+    assert 0 < sum(finished) < len(finished)  # some kills came mid-upgrade, some after
