@@ -310,15 +310,17 @@ def _explain(path: Path, e: sqlite3.Error) -> str:
 
 
 def _migrate(db: sqlite3.Connection, path: Path, version: int) -> None:
-    if version > 0:
-        backup = path.with_name(f"{path.name}.v{version}.bak")
-        dest = sqlite3.connect(backup)
-        try:
-            db.backup(dest)
-        finally:
-            dest.close()
+    # The write lock is taken first and the version read again under it: a
+    # second quiz that found the same old version waits here, then finds the
+    # upgrade done instead of running it twice.
     db.execute("BEGIN IMMEDIATE")
     try:
+        version = _check(db, path, True)
+        if version >= SCHEMA_VERSION:
+            db.execute("ROLLBACK")
+            return
+        if version > 0:
+            _backup(path, version)
         for step in range(version, SCHEMA_VERSION):
             MIGRATIONS[step](db)
         db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -333,6 +335,19 @@ def _migrate(db: sqlite3.Connection, path: Path, version: int) -> None:
     if free > db.execute("PRAGMA page_count").fetchone()[0] // 4:
         with contextlib.suppress(sqlite3.Error):
             db.execute("VACUUM")
+
+
+def _backup(path: Path, version: int) -> None:
+    """A copy of the file as it is, beside it, before an upgrade. Read through
+    a connection of its own: the upgrading one holds the write lock, and
+    nothing is written until the copy is made."""
+    source = sqlite3.connect(path)
+    dest = sqlite3.connect(path.with_name(f"{path.name}.v{version}.bak"))
+    try:
+        source.backup(dest)
+    finally:
+        dest.close()
+        source.close()
 
 
 # --- the store ---------------------------------------------------------------

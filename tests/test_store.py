@@ -432,3 +432,24 @@ def test_sigkill_during_an_upgrade_loses_nothing(tmp_path: Path) -> None:
             assert bak.execute("PRAGMA user_version").fetchone()[0] == 3
             assert bak.execute("SELECT count(*) FROM reviews").fetchone()[0] == expected[0]
     assert 0 < sum(finished) < len(finished)  # some kills came mid-upgrade, some after
+
+
+@pytest.mark.slow
+def test_two_quiz_processes_opening_an_old_file_at_once_both_get_in(tmp_path: Path) -> None:
+    """Two starts that both find schema 3: one upgrades, the other waits for
+    it and then uses the upgraded file (it must not run the upgrade again)."""
+    db = tmp_path / "h.sqlite3"
+    version_3_file(db, 15_000)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    children = [subprocess.Popen([sys.executable, "-c", UPGRADE_CHILD, str(db)],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 env=env) for _ in range(2)]
+    outputs = [c.communicate(timeout=60) for c in children]
+    assert [c.returncode for c in children] == [0, 0], outputs
+    assert all(out.split() == ["OPENING", "DONE"] for out, _ in outputs)
+    with open_store(db) as s:
+        assert s.db.execute("SELECT count(*) FROM reviews").fetchone()[0] == 15_000
+        assert s.integrity() == "ok"
+    with sqlite3.connect(tmp_path / "h.sqlite3.v3.bak") as bak:
+        assert bak.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert bak.execute("SELECT count(*) FROM reviews").fetchone()[0] == 15_000
