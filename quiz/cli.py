@@ -8,14 +8,17 @@ inside the commands that need them so `quiz --help` stays fast.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 from typer.core import TyperGroup
 
 from quiz import __version__
 from quiz.errors import QuizError
+
+T = TypeVar("T")
 
 
 class QuizGroup(TyperGroup):
@@ -350,6 +353,7 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
     import datetime as dt
     import random
     import time
+    from functools import partial
 
     from quiz import ui
     from quiz.models import Mode, Outcome
@@ -384,16 +388,39 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
             felt = None
             if self_grade and session.check(q, given).outcome is Outcome.RIGHT:
                 felt = Rating[ui.ask_self_grade().upper()]
-            answered = session.answer(q, given, dt.datetime.now(dt.UTC), elapsed, felt)
+            # the answer keeps the time it was given, however long saving takes
+            answered = _patiently(out, "this answer", partial(
+                session.answer, q, given, dt.datetime.now(dt.UTC), elapsed, felt))
             ui.feedback(out, answered)
     except (KeyboardInterrupt, EOFError):
         interrupted = True
-    summary = session.finish(dt.datetime.now(dt.UTC))
+    summary = _patiently(out, "the session's end",
+                         partial(session.finish, dt.datetime.now(dt.UTC)))
     ui.summary(out, summary, interrupted)
     if mode is Mode.EXAM and summary.asked:
         out.print(f"Exam: {summary.correct} of {summary.asked}")
     if interrupted:
         raise typer.Exit(130)
+
+
+def _patiently(out: Any, what: str, write: Callable[[], T]) -> T:
+    """Run a write to the history. While another program holds its write
+    lock (each try waits the busy timeout first), say so once and try again:
+    the learner's answer is kept, not dropped. Ctrl-C stops the waiting."""
+    import time
+
+    from quiz.errors import StoreBusy
+
+    told = False
+    while True:
+        try:
+            return write()
+        except StoreBusy:
+            if not told:
+                out.print(f"The history is busy: another program is writing to it. Waiting to "
+                          f"save {what} (Ctrl-C stops without it)...")
+                told = True
+            time.sleep(0.5)
 
 
 @app.command("new")

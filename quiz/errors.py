@@ -51,5 +51,10 @@ class StoreError(QuizError):
     """The history database cannot be used as it is (newer, damaged, locked)."""
 
 
+class StoreBusy(StoreError):
+    """Another program held the history's write lock for longer than the
+    busy timeout; nothing was written, and trying again later may work."""
+
+
 class UsageError(QuizError):
     """A command was asked for something that does not exist or does not fit."""

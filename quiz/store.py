@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from quiz.errors import StoreError
+from quiz.errors import StoreBusy, StoreError
 from quiz.models import Mode, Outcome, Review
 
 APPLICATION_ID = 0x5155495A  # "QUIZ"
@@ -268,7 +268,7 @@ def open_store(path: Path, *, create: bool = True) -> Store:
             _migrate(db, path, version)
     except sqlite3.Error as e:
         db.close()
-        raise StoreError(_explain(path, e)) from None
+        raise _error(path, e) from None
     except StoreError:
         db.close()
         raise
@@ -282,7 +282,7 @@ def _check(db: sqlite3.Connection, path: Path, exists: bool) -> int:
         version = db.execute("PRAGMA user_version").fetchone()[0]
         tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
     except sqlite3.DatabaseError as e:
-        raise StoreError(_explain(path, e)) from None
+        raise _error(path, e) from None
     if app_id not in (0, APPLICATION_ID) or (app_id == 0 and tables > 0):
         raise StoreError(f"{path}: this is an SQLite file of another program, not a quiz "
                          "history; it was left as it is. Use --db to choose another file")
@@ -291,6 +291,14 @@ def _check(db: sqlite3.Connection, path: Path, exists: bool) -> int:
                          f"knows up to {SCHEMA_VERSION}); it was left untouched. "
                          "Upgrade quiz to use it")
     return int(version)
+
+
+def _error(path: Path, e: sqlite3.Error) -> StoreError:
+    """The one-line error for a database error; StoreBusy when another
+    program holds the write lock (the caller may wait and try again)."""
+    code = getattr(e, "sqlite_errorcode", 0) & 0xFF  # the primary code of an extended one
+    busy = code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return (StoreBusy if busy else StoreError)(_explain(path, e))
 
 
 def _explain(path: Path, e: sqlite3.Error) -> str:
@@ -399,7 +407,7 @@ class Store:
         try:
             self.db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as e:
-            raise StoreError(_explain(self.path, e)) from None
+            raise _error(self.path, e) from None
         try:
             yield self.db
         except BaseException as e:
@@ -411,14 +419,14 @@ class Store:
                 except sqlite3.Error:
                     pass
             if isinstance(e, sqlite3.Error):
-                raise StoreError(_explain(self.path, e)) from None
+                raise _error(self.path, e) from None
             raise
         try:
             self.db.execute("COMMIT")
         except sqlite3.Error as e:
             if self.db.in_transaction:
                 self.db.execute("ROLLBACK")
-            raise StoreError(_explain(self.path, e)) from None
+            raise _error(self.path, e) from None
 
     # sessions
 

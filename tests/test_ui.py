@@ -134,6 +134,59 @@ def test_start_answers_then_ctrl_c_keeps_answers(keys: Keys, tmp_path: Path) -> 
     assert rows == [("a", "Astana", "right"), ("b", "5", "wrong")]
 
 
+LOCK_HOLDER = r"""
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN IMMEDIATE")
+print("LOCKED", flush=True)
+time.sleep(float(sys.argv[2]))
+db.execute("COMMIT")
+"""
+
+
+def test_another_program_holding_the_write_lock_delays_the_answer_not_loses_it(
+        keys: Keys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """It holds the lock longer than the busy timeout (cut to 0.2 s here):
+    the learner is told once, and the answer is saved when the lock goes."""
+    import subprocess
+    import sys
+
+    import quiz.store
+    from quiz.session import Session
+
+    monkeypatch.setattr(quiz.store, "BUSY_TIMEOUT_MS", 200)
+    deck = tmp_path / "deck.yaml"
+    deck.write_text("id: mini\ntitle: Mini\ncards:\n"
+                    "  - {id: a, question: 'Capital?', answer: Astana}\n"
+                    "  - {id: b, question: 'Sky?', answer: blue}\n")
+    db = tmp_path / "h.sqlite3"
+    holders: list[subprocess.Popen[str]] = []
+    real = Session.answer
+
+    def answer(self: Session, *args: object, **kw: object) -> object:
+        if not holders:  # another program takes the write lock, for 1 s
+            holders.append(subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, str(db), "1"],
+                                            stdout=subprocess.PIPE, text=True))
+            assert holders[0].stdout is not None
+            assert holders[0].stdout.readline().strip() == "LOCKED"
+        return real(self, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Session, "answer", answer)
+    keys("Astana", ENTER, CTRL_C)
+    result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db)])
+    assert holders[0].wait(timeout=10) == 0
+    assert holders[0].stdout is not None
+    holders[0].stdout.close()
+    assert result.exit_code == 130, result.output
+    text = " ".join(result.stdout.split())  # unwrapped
+    assert text.count("The history is busy: another program is writing to it. Waiting to save "
+                      "this answer (Ctrl-C stops without it)...") == 1
+    assert "✓ Right." in text and "Stopped. Every answer so far is saved." in text
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT card_id, answer FROM reviews").fetchall() == [("a", "Astana")]
+    con.close()
+
+
 def test_self_grade_after_a_right_answer_sets_the_rating(keys: Keys, tmp_path: Path) -> None:
     deck = tmp_path / "deck.yaml"
     deck.write_text("id: mini\ntitle: Mini\ncards:\n"
