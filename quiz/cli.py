@@ -397,10 +397,27 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
     summary = _patiently(out, "the session's end",
                          partial(session.finish, dt.datetime.now(dt.UTC)))
     ui.summary(out, summary, interrupted)
+    if mode is Mode.REVIEW:
+        _suggest_refit(out, store)
     if mode is Mode.EXAM and summary.asked:
         out.print(f"Exam: {summary.correct} of {summary.asked}")
     if interrupted:
         raise typer.Exit(130)
+
+
+def _suggest_refit(out: Any, store: Any) -> None:
+    import datetime as dt
+
+    from quiz.optimizer import refit_due
+    from quiz.store import from_ts
+
+    last = store.setting("optimized_at")
+    since = from_ts(last) if last else None
+    reviews = store.learned_reviews_since(since)
+    if refit_due(since, reviews, dt.datetime.now(dt.UTC)):
+        what = "since the scheduler was last fitted to you" if since else "so far"
+        out.print(f"Tip: {reviews:,} reviews {what}; 'quiz optimize' fits the scheduler to "
+                  "your memory (once a month is plenty).")
 
 
 def _patiently(out: Any, what: str, write: Callable[[], T]) -> T:
@@ -657,7 +674,8 @@ def optimize_command(
 
     Fits FSRS parameters on your older reviews and reports log loss and RMSE
     before and after on your most recent ones, which the fit never saw. The
-    fitted parameters are used from the next session on.
+    fitted parameters are used from the next session on. Sessions suggest
+    running it again once a month and 400 reviews have passed.
     """
     import json
 
@@ -666,6 +684,10 @@ def optimize_command(
 
     with _open_store(db, create=False) as store:
         rows = [((d, c), t, r) for d, c, t, r in store.reviews_for_optimizer()]
+        if not dry_run:  # tried now: no reminder for a month, whatever the outcome
+            from quiz.store import ts
+
+            store.set_setting("optimized_at", ts(_today()[0]))
         try:
             result = fit(rows)
         except NotEnoughHistory as e:

@@ -627,6 +627,14 @@ class Store:
             db.execute("DELETE FROM retention_daily")
             db.execute(RETENTION_BACKFILL)
 
+    def learned_reviews_since(self, since: dt.datetime | None) -> int:
+        """Scheduled reviews of learned cards from the UTC day of `since` on
+        (every one when None), from the per-day counters."""
+        day = ts(since)[:10] if since else ""
+        row = self.db.execute("SELECT coalesce(sum(reviews), 0) FROM retention_daily "
+                              "WHERE day >= ?", (day,)).fetchone()
+        return int(row[0])
+
     def deck_ids(self) -> list[str]:
         """Decks with any history."""
         rows = self.db.execute("SELECT DISTINCT deck_id FROM card_stats ORDER BY 1")

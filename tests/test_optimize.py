@@ -110,3 +110,46 @@ def test_validate_db_reports_orphaned_history(tmp_path: Path, removed: str) -> N
         f"{deck}: card 'c2' of deck 'deck' has history but is no longer in the deck "
         "(orphaned; its history is kept)",
     ]
+
+
+def test_refit_is_suggested_after_a_month_and_enough_reviews() -> None:
+    from quiz.optimizer import REFIT_REVIEWS, refit_due
+
+    now = START + dt.timedelta(days=100)
+    assert refit_due(None, REFIT_REVIEWS, now)
+    assert not refit_due(None, REFIT_REVIEWS - 1, now)
+    assert not refit_due(now - dt.timedelta(days=29, hours=23), 10_000, now)
+    assert refit_due(now - dt.timedelta(days=30), REFIT_REVIEWS, now)
+
+
+def test_a_session_suggests_optimize_until_it_has_been_run(tmp_path: Path) -> None:
+    from prompt_toolkit.application import create_app_session
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    from quiz.store import ts
+
+    deck = tmp_path / "deck.yaml"
+    deck.write_text("id: mini\ntitle: Mini\ncards:\n  - {id: a, question: 'Sky?', answer: blue}\n")
+    db = tmp_path / "h.sqlite3"
+    today = dt.datetime.now(dt.UTC)
+
+    def start() -> str:
+        with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+            pipe.send_text("\x03")  # Ctrl-C at the first question: straight to the summary
+            result = runner.invoke(app, ["start", str(deck), "--db", str(db)])
+        assert result.exit_code == 130, result.output
+        return " ".join(result.stdout.split())
+
+    with open_store(db) as s:  # 450 reviews of learned cards, 40 days ago
+        s.db.execute("INSERT INTO retention_daily VALUES ('mini', ?, 450, 400)",
+                     (ts(today - dt.timedelta(days=40))[:10],))
+    assert ("Tip: 450 reviews so far; 'quiz optimize' fits the scheduler to your memory "
+            "(once a month is plenty).") in start()
+    assert runner.invoke(app, ["optimize", "--db", str(db)]).exit_code == 1  # too little to fit
+    assert "Tip:" not in start()  # it was tried: no reminder for a month
+    with open_store(db) as s:  # a month later, with 400 more
+        s.set_setting("optimized_at", ts(today - dt.timedelta(days=31)))
+        s.db.execute("INSERT INTO retention_daily VALUES ('mini', ?, 400, 380)",
+                     (ts(today - dt.timedelta(days=10))[:10],))
+    assert "Tip: 400 reviews since the scheduler was last fitted to you;" in start()
