@@ -49,7 +49,9 @@ the average recall probability of all cards over the days after the last
 new card is introduced ("knowledge"), and at the end. To compare at the same
 retention, the retention target of quiz (each variant) and of the oracle is
 then searched (bisection) until its knowledge matches each rival's, and the
-reviews it needs are compared.
+reviews it needs are compared. With --match recalled, "the same retention"
+is the share of scheduled reviews recalled instead (true retention, the
+figure Anki's statistics show and FSRS's desired retention aims at).
 """
 
 from __future__ import annotations
@@ -382,23 +384,24 @@ def diagnose(args: argparse.Namespace, parameters: tuple[float, ...] | None) -> 
             f"{statistics.correlation(ours, true):.2f}")
 
 
-def match(make: Callable[[float], Callable[[int, list[Memory]], Policy]], knowledge: float,
-          args: argparse.Namespace) -> tuple[float, tuple[float, ...]]:
+def match(make: Callable[[float], Callable[[int, list[Memory]], Policy]], goal: float,
+          args: argparse.Namespace, column: int = 2) -> tuple[float, tuple[float, ...]]:
     """The retention target (between 70% and 99%) at which `make(target)`
-    reaches `knowledge`, by bisection, and its figures there."""
+    reaches `goal` in figure `column` (2: knowledge, 1: share of scheduled
+    reviews recalled), by bisection, and its figures there."""
     lo, hi = 0.70, 0.99
     tried: list[tuple[float, tuple[float, ...]]] = []
     for _ in range(args.bisect):
         mid = (lo + hi) / 2
         mine = study(make(mid), args)
         tried.append((mid, mine))
-        if mine[2] < knowledge:
+        if mine[column] < goal:
             lo = mid
         else:
             hi = mid
-    # the closest one tried: knowledge is noisy in the target when the
+    # the closest one tried: the figures are noisy in the target when the
     # parameters are refitted along the way
-    return min(tried, key=lambda t: abs(t[1][2] - knowledge))
+    return min(tried, key=lambda t: abs(t[1][column] - goal))
 
 
 def main() -> None:
@@ -408,6 +411,10 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=3)
     parser.add_argument("--new", type=int, default=20, help="new cards a day")
     parser.add_argument("--bisect", type=int, default=7, help="bisection steps")
+    parser.add_argument("--match", choices=("knowledge", "recalled"), default="knowledge",
+                        help="what 'the same retention' means: the mean recall of all cards "
+                             "(knowledge), or the share of scheduled reviews recalled (true "
+                             "retention, as Anki's statistics show it)")
     parser.add_argument("--diagnose", action="store_true",
                         help="also report how far FSRS's stability (hindsight parameters) is "
                              "from the true one")
@@ -443,17 +450,18 @@ def main() -> None:
     for name in ("quiz", "quiz, optimized monthly"):
         print(f"{name} at desired 90%: scheduled reviews recalled {at90[name][1]:.1%} "
               f"({(at90[name][1] - 0.9) * 100:+.1f} points from the desired retention)")
+    column, what = (2, "knowledge") if args.match == "knowledge" else (1, "recalled")
     if args.bisect > 0:
-        print("same knowledge as each rival (the retention target found by bisection):")
+        print(f"same {what} as each rival (the retention target found by bisection):")
     for rival, figures in rivals.items() if args.bisect > 0 else ():
         for name, make in variants.items():
-            r, mine = match(make, figures[2], args)
+            r, mine = match(make, figures[column], args, column)
             change = mine[0] / figures[0] - 1
             verdict = (f"{-change:.0%} fewer reviews" if change <= 0
                        else f"{change:.0%} MORE reviews")
             print(f"  vs {rival:<18} {name + ' at':<28} {r:.1%}: {mine[0]:>6,.0f} reviews for "
-                  f"{mine[2]:.1%} (theirs {figures[0]:,.0f} for {figures[2]:.1%}): {verdict}",
-                  flush=True)
+                  f"{mine[column]:.1%} (theirs {figures[0]:,.0f} for {figures[column]:.1%}): "
+                  f"{verdict}", flush=True)
     if args.diagnose:
         print(diagnose(args, hindsight[0]))
     print(f"({time.perf_counter() - t0:.0f} s)", file=sys.stderr)

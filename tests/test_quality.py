@@ -128,8 +128,9 @@ def test_revlog_benchmark_runs_on_a_small_log(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_scheduling_simulation_runs_on_a_small_size() -> None:
     saturating = run_bench("simulate.py", "--cards", "20", "--days", "20", "--learners", "1",
-                           "--bisect", "1", "--memory", "saturating")
+                           "--bisect", "1", "--memory", "saturating", "--match", "recalled")
     assert saturating[0].endswith("with a spacing effect, growth saturating")
+    assert "same recalled as each rival (the retention target found by bisection):" in saturating
     lines = run_bench("simulate.py", "--cards", "40", "--days", "40", "--learners", "1",
                       "--bisect", "1", "--diagnose")
     assert lines.pop().startswith("FSRS stability / true 90% interval, first learner")
