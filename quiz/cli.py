@@ -376,6 +376,11 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
         out.print(f"To practise anyway without touching the schedule: quiz start {ids} "
                   "--mode cram")
         return
+    # The deck, the queue and the imports live for the whole session: keep the
+    # cycle collector from walking them again on every pass while answering.
+    import gc
+
+    gc.freeze()
     interrupted = False
     try:
         while (q := session.next(dt.datetime.now(dt.UTC))) is not None:

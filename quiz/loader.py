@@ -68,12 +68,14 @@ def load_deck(path: Path, *, cache: bool = True) -> Deck:
     except OSError as e:
         raise DeckError([Problem(name, 0, 0, f"cannot read the file: {e.strerror}")]) from None
     from quiz import deckcache
+    from quiz.gcpause import paused
 
-    deck = deckcache.get(data) if cache else None
-    if deck is None:
-        deck = read_deck(data, name)
-        if cache:
-            deckcache.put(data, deck)
+    with paused():
+        deck = deckcache.get(data) if cache else None
+        if deck is None:
+            deck = read_deck(data, name)
+            if cache:
+                deckcache.put(data, deck)
     return Deck(
         deck.id, deck.title, deck.cards, deck.sources, deck.description, deck.year, path
     )

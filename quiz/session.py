@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from quiz.gcpause import paused
 from quiz.grading import grade
 from quiz.models import (
     Card,
@@ -128,18 +129,20 @@ class Session:
         self._stored: dict[tuple[str, str], StoredState] = {}
         self._scheduled: set[tuple[str, str]] = set()  # cards with a stored state
         self._new_keys: set[tuple[str, str]] = set()
-        self._queue: list[tuple[Deck, Card]] = self._build_queue()
+        self._queue: list[tuple[Deck, Card]] = []
         self._tries: dict[tuple[str, str], int] = {}
         self._years: dict[str, int | None] = {}
-        self._planned = len(self._queue)
         self._pending: list[_Pending] = []
         self._asked = 0
         self._right = self._partly = self._wrong = 0
         self._by_tag: dict[str, TagScore] = {}
         self._last: tuple[str, str] | None = None
-        for deck in self.decks:
-            self.store.sync_deck(deck.id, deck.title,
-                                 ((c.id, c.question, c.tags) for c in deck.cards), self.now)
+        with paused():  # tens of thousands of short-lived objects, no cycles
+            self._queue = self._build_queue()
+            for deck in self.decks:
+                self.store.sync_deck(deck.id, deck.title,
+                                     ((c.id, c.question, c.tags) for c in deck.cards), self.now)
+        self._planned = len(self._queue)
         self.session_id = self.store.begin_session(
             [d.id for d in self.decks], self.mode, self.now, planned=self._planned)
         self.started = self.now

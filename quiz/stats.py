@@ -139,19 +139,22 @@ def compute(store: Store, now: dt.datetime, tz: dt.tzinfo, deck_ids: Sequence[st
             desired_retention: float = 0.9,
             parameters: Sequence[float] | None = None) -> Stats:
     """Every figure of `quiz stats`, for the given decks (or all of them)."""
+    from quiz.gcpause import paused
+
     f = _Filter(list(deck_ids))
     db = store.db
     reviews, seen = db.execute(
         f"SELECT coalesce(sum(asked), 0), count(*) FROM card_stats {f.where('deck_id')}",
         f.args).fetchone()
-    sessions = _sessions(store, f)
-    return Stats(
-        generated_at=now, decks=list(deck_ids), reviews=int(reviews), cards_seen=int(seen),
-        seconds=sum(s.seconds for s in sessions), sessions=sessions,
-        tags=_tags(store, f), hardest=_hardest(store, f, now, parameters),
-        retention=_retention(store, f, now, desired_retention),
-        forecast=_forecast(store, f, now, tz), streak=_streak(sessions, now, tz),
-    )
+    with paused():  # a row object per session and card: many objects, no cycles
+        sessions = _sessions(store, f)
+        return Stats(
+            generated_at=now, decks=list(deck_ids), reviews=int(reviews), cards_seen=int(seen),
+            seconds=sum(s.seconds for s in sessions), sessions=sessions,
+            tags=_tags(store, f), hardest=_hardest(store, f, now, parameters),
+            retention=_retention(store, f, now, desired_retention),
+            forecast=_forecast(store, f, now, tz), streak=_streak(sessions, now, tz),
+        )
 
 
 class _Filter:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from quiz import loader
 from quiz.errors import DeckError
 from quiz.loader import read_deck
 from quiz.models import CardType, answer_text
@@ -173,3 +174,32 @@ def test_raw_escape_byte_in_stream_is_a_located_error() -> None:
     assert str(info.value) == (
         "d.yaml:2:9: YAML error: control characters are not allowed (U+001B ESCAPE)"
     )
+
+
+def test_loading_pauses_the_cycle_collector_and_restores_it(tmp_path: Path) -> None:
+    import gc
+
+    from quiz.gcpause import paused
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: x\ntitle: X\ncards: [\n")
+    seen: list[bool] = []
+    real = loader.read_deck
+
+    def spy(*args: object, **kw: object) -> object:
+        seen.append(gc.isenabled())
+        return real(*args, **kw)  # type: ignore[arg-type]
+
+    assert gc.isenabled()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(loader, "read_deck", spy)
+        with pytest.raises(DeckError):
+            loader.load_deck(bad)
+    assert seen == [False] and gc.isenabled()  # back on, even after an error
+    gc.disable()
+    try:
+        with paused():
+            pass
+        assert not gc.isenabled()  # a caller's own choice is left alone
+    finally:
+        gc.enable()
