@@ -92,6 +92,8 @@ def stats_lines(s: Stats, tz: dt.tzinfo, plain: bool, width: int = 80) -> list[s
 
 def _trend(s: Stats, tz: dt.tzinfo, plain: bool, width: int) -> list[str]:
     shown = s.sessions[-min(TREND_SESSIONS, width - 8):]
+    if not shown:  # answers without a counted session (written by another tool)
+        return []
     out = ["", f"Score by session (last {len(shown)}, oldest left)"]
     chart = columns([x.score for x in shown], 100.0, TREND_HEIGHT, plain)
     labels = {0: "100%", TREND_HEIGHT // 2: " 50%", TREND_HEIGHT - 1: "  0%"}

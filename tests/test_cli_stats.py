@@ -113,3 +113,20 @@ def test_history_shows_the_latest_answers(tmp_path: Path) -> None:
     assert len(lines) == 2
     assert lines[0].split()[3:5] == ["right", f"csto-dates/{cards[4]}"]
     assert lines[1].split()[3:] == ["wrong", f"csto-dates/{cards[5]}", "no", "idea"]
+
+
+def test_stats_on_answers_without_a_counted_session(tmp_path: Path) -> None:
+    """Reviews written by another tool, with no session counters: the text
+    view leaves out the session chart instead of failing."""
+    db = tmp_path / "h.sqlite3"
+    with open_store(db) as s:
+        s.db.execute("INSERT INTO reviews (id, deck_id, card_id, reviewed_at, answer, outcome, "
+                     "correct, rating, response_ms, mode) VALUES ('r1', 'd', 'c1', "
+                     "'2022-03-01T09:00:00.000000Z', 'x', 'right', 1, 3, 10, 'review')")
+        s.rebuild_summaries()
+    for args in ([], ["--html", str(tmp_path / "r.html")], ["--json"]):
+        result = runner.invoke(app, ["stats", "--db", str(db), *args])
+        assert result.exit_code == 0, result.output
+    text = runner.invoke(app, ["stats", "--db", str(db)]).stdout
+    assert "1 answer · 1 card · 0 sessions" in text and "Score by session" not in text
+    assert "Score by tag" in text
