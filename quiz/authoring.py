@@ -137,6 +137,10 @@ def _plain(text: str) -> str:
 def new_deck(name: str, folder: Path, today: dt.date, title: str | None = None) -> Path:
     """Write a scaffold deck: NAME is a file name or a path ending in .yaml."""
     given = Path(name).expanduser()
+    ascii_name = unicodedata.normalize("NFKD", given.stem).encode("ascii", "ignore").decode()
+    if not re.search(r"[A-Za-z0-9]", ascii_name):
+        raise UsageError(f"the deck's name {name!r} has no letters or digits (a-z, 0-9) to "
+                         "make its id from; give one, and the full title with --title")
     path = given if given.suffix in (".yaml", ".yml") else folder / f"{slug(given.name)}.yaml"
     if path.exists():
         raise UsageError(f"{path}: already exists; choose another name")

@@ -50,6 +50,21 @@ def test_new_at_a_path(tmp_path: Path) -> None:
     assert load_deck(tmp_path / "sub" / "mine.yaml").title == "Mine"
 
 
+@pytest.mark.parametrize("name", ["", "   ", "!!!", "история"])
+def test_new_refuses_a_name_with_nothing_to_make_an_id_from(quiz_home: Path, name: str) -> None:
+    r = run("new", name)
+    assert r.exit_code == 1  # type: ignore[attr-defined]
+    assert "has no letters or digits (a-z, 0-9)" in r.stderr  # type: ignore[attr-defined]
+    assert not (quiz_home / "decks").exists() or not any((quiz_home / "decks").iterdir())
+
+
+def test_new_with_a_name_in_another_script_and_digits(quiz_home: Path) -> None:
+    r = run("new", "история 2022")
+    assert r.exit_code == 0  # type: ignore[attr-defined]
+    deck = load_deck(quiz_home / "decks" / "2022.yaml")
+    assert (deck.id, deck.title) == ("2022", "История 2022")
+
+
 @pytest.fixture
 def deck_copy(tmp_path: Path) -> Path:
     path = tmp_path / "figures.yaml"
