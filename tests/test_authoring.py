@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -95,6 +96,31 @@ def test_add_appends_a_card_and_keeps_the_file_as_it_was(keys: Keys, deck_copy: 
     card = load_deck(deck_copy, cache=False).card("who-chaired-the-meeting")
     assert card is not None and card.accept == ("Kassym-Jomart Tokayev",)
     assert "Added 'who-chaired-the-meeting'" in r.stdout
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
+def test_rewritten_and_new_files_keep_the_usual_permissions(tmp_path: Path) -> None:
+    """The atomic write goes through a private temporary file (0600); the
+    result keeps the old file's mode, or 0666 less the umask when new."""
+    import os
+    import stat
+
+    from quiz.fileio import replace_file
+
+    shared = tmp_path / "deck.yaml"
+    shared.write_text("old")
+    shared.chmod(0o640)
+    replace_file(shared, "new")
+    assert (shared.read_text(), stat.S_IMODE(shared.stat().st_mode)) == ("new", 0o640)
+    old_mask = os.umask(0o027)
+    try:
+        replace_file(tmp_path / "sub" / "report.html", "<p>")
+        replace_file(tmp_path / "other.html", b"<p>")
+    finally:
+        os.umask(old_mask)
+    assert stat.S_IMODE((tmp_path / "sub" / "report.html").stat().st_mode) == 0o640
+    assert stat.S_IMODE((tmp_path / "other.html").stat().st_mode) == 0o640
+    assert [p.name for p in tmp_path.rglob(".*.tmp")] == []
 
 
 def test_add_a_multi_card_and_a_date_card(keys: Keys, deck_copy: Path) -> None:
