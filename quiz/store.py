@@ -254,6 +254,9 @@ def open_store(path: Path, *, create: bool = True) -> Store:
                              "set QUIZ_HOME or --db to a writable place") from None
     elif path.is_dir():
         raise StoreError(f"{path}: is a folder, not a history database")
+    elif not path.is_file():
+        raise StoreError(f"{path}: is not a regular file, so it cannot hold a history "
+                         "database; use --db to choose another file")
     try:
         db = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     except sqlite3.Error as e:
@@ -335,7 +338,11 @@ def _migrate(db: sqlite3.Connection, path: Path, version: int) -> None:
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         db.execute("COMMIT")
     except BaseException:
-        db.execute("ROLLBACK")
+        # SQLite may have rolled back already (a full disk does that): the
+        # error to report is the one that got us here, not the ROLLBACK's.
+        if db.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
         raise
     # A migration that rebuilt a big table leaves its old pages free; give
     # them back to the disk. Best effort: the upgrade is already committed.

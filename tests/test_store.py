@@ -221,6 +221,31 @@ def refused(path: Path) -> str:
     return str(info.value)
 
 
+def test_a_migration_sqlite_rolled_back_itself_reports_its_own_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk makes SQLite roll the transaction back itself; the error
+    shown must be the full disk, not the failed ROLLBACK after it."""
+    path = tmp_path / "h.sqlite3"
+    with open_store(path) as s:
+        s.begin_session(["deck"], Mode.REVIEW, NOW)
+
+    def full(db: sqlite3.Connection) -> None:
+        db.execute("ROLLBACK")  # what SQLite does on SQLITE_FULL
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(store_mod, "MIGRATIONS", [*store_mod.MIGRATIONS, full])
+    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    message = refused(path)
+    assert message.endswith("could not write the history database (database or disk is "
+                            "full); is the disk full?")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no /dev/null")
+def test_a_device_is_not_taken_for_a_database() -> None:
+    with pytest.raises(StoreError, match=r"^/dev/null: is not a regular file"):
+        open_store(Path("/dev/null"))
+
+
 def test_newer_database_refused_and_untouched(tmp_path: Path) -> None:
     path = tmp_path / "h.sqlite3"
     open_store(path).close()
