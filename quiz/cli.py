@@ -309,7 +309,23 @@ def start_command(
         chosen = _choose_decks(decks, store)
         if not chosen:
             return
+        _check_tags(tag or [], chosen)
         _run_session(store, chosen, chosen_mode, tag or [], new, limit, self_grade)
+
+
+def _check_tags(tags: list[str], decks: list[Any]) -> None:
+    """A --tag no card has is a typo, not an empty session."""
+    from quiz.errors import UsageError
+    from quiz.loader import did_you_mean
+    from quiz.textsafe import one_line
+
+    known = sorted({t for d in decks for c in d.cards for t in c.tags})
+    for tag in tags:
+        if tag not in known:
+            listed = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
+            raise UsageError(one_line(
+                f"no card in {', '.join(d.id for d in decks)} has the tag '{tag}'"
+                f"{did_you_mean(tag, known)}; its tags: {listed or 'none'}"))
 
 
 def _today() -> tuple[Any, Any]:
@@ -372,9 +388,10 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
         when = summary.next_due.astimezone().strftime("%a %d %b %H:%M") if (
             summary.next_due) else None
         out.print("Nothing to study now" + (f": the next card is due {when}." if when else "."))
-        ids = " ".join(d.id for d in decks)
-        out.print(f"To practise anyway without touching the schedule: quiz start {ids} "
-                  "--mode cram")
+        if mode is Mode.REVIEW:
+            ids = " ".join([d.id for d in decks] + [f"--tag {t}" for t in tags])
+            out.print(f"To practise anyway without touching the schedule: quiz start {ids} "
+                      "--mode cram")
         return
     # The deck, the queue and the imports live for the whole session: keep the
     # cycle collector from walking them again on every pass while answering.

@@ -233,6 +233,32 @@ def test_stopping_at_the_deck_picker_is_not_an_error(keys: Keys, pressed: str) -
     assert not (data_dir() / "quiz-error.log").exists()
 
 
+def test_a_tag_no_card_has_is_a_one_line_error(tmp_path: Path) -> None:
+    deck = tmp_path / "deck.yaml"
+    deck.write_text("id: mini\ntitle: Mini\ncards:\n"
+                    "  - {id: a, question: Q?, answer: x, tags: [quotes]}\n"
+                    "  - {id: b, question: R?, answer: y, tags: [dates]}\n")
+    db = tmp_path / "h.sqlite3"
+    for mode in ("review", "cram"):
+        result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db), "--tag", "quote",
+                                          "--mode", mode])
+        assert (result.exit_code, result.stderr) == (
+            1, "quiz: no card in mini has the tag 'quote' (did you mean 'quotes'?); its tags: "
+               "dates, quotes\n")
+
+
+def test_nothing_due_with_a_tag_offers_cram_with_the_tag(keys: Keys, tmp_path: Path) -> None:
+    deck = tmp_path / "deck.yaml"
+    deck.write_text("id: mini\ntitle: Mini\ncards:\n"
+                    "  - {id: a, question: Q?, answer: x, tags: [quotes]}\n")
+    db = tmp_path / "h.sqlite3"
+    keys("x", ENTER)
+    assert CliRunner().invoke(app, ["start", str(deck), "--db", str(db)]).exit_code == 0
+    result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db), "--tag", "quotes"])
+    assert result.exit_code == 0
+    assert "quiz start mini --tag quotes --mode cram" in " ".join(result.stdout.split())
+
+
 def test_nothing_due_offers_cram(keys: Keys, tmp_path: Path) -> None:
     deck = tmp_path / "deck.yaml"
     deck.write_text("id: mini\ntitle: Mini\ncards:\n  - {id: a, question: Q?, answer: x}\n")
