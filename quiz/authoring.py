@@ -292,7 +292,8 @@ def read_table(path: Path) -> tuple[list[dict[str, Any]], dict[str, dict[str, st
     least question and answer), and Anki's plain-text export: no header row,
     '#separator:tab'-style lines first, which may name the columns holding
     the note type, deck, GUID and tags; the first two other columns are the
-    front and the back.
+    front and the back. A hand-made two-column file is read the same way,
+    with or without a header row such as 'front,back' or 'term,definition'.
     """
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -320,7 +321,16 @@ def read_table(path: Path) -> tuple[list[dict[str, Any]], dict[str, dict[str, st
     header = [h.strip().lower() for h in rows[0][1]]
     if "question" in header and "answer" in header:
         return _quiz_rows(path, header, rows[1:])
+    if len(header) >= 2 and header[0] in FRONT_WORDS and header[1] in BACK_WORDS:
+        rows = rows[1:]  # a two-column file with a header row of its own: front,back
+        if not rows:
+            raise UsageError(f"{path}: no cards in this file, only a header row")
     return _anki_rows(path, rows, settings), {}
+
+
+# Header rows of hand-made two-column files, read as names, not as a card.
+FRONT_WORDS = {"front", "term", "prompt", "word", "q"}
+BACK_WORDS = {"back", "definition", "response", "meaning", "a"}
 
 
 def _quiz_rows(path: Path, header: list[str], rows: Sequence[tuple[int, list[str]]],

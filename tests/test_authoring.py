@@ -211,6 +211,22 @@ def test_import_anki_plain_text_export(tmp_path: Path) -> None:
         ("two-two", "Two & two?", "4", ())]
 
 
+@pytest.mark.parametrize("header", ["front,back", "Term,Definition", "front,back,tags"])
+def test_import_a_hand_made_csv_with_a_header_row(tmp_path: Path, header: str) -> None:
+    table = tmp_path / "words.csv"
+    table.write_text(f"{header}\nCapital of Kazakhstan?,Astana\nTwo and two?,4\n")
+    out = tmp_path / "words.yaml"
+    r = run("import", str(table), "-o", str(out))
+    assert r.exit_code == 0, r.output  # type: ignore[attr-defined]
+    assert [(c.question, c.answer) for c in load_deck(out).cards] == [
+        ("Capital of Kazakhstan?", "Astana"), ("Two and two?", "4")]
+    only = tmp_path / "only.csv"
+    only.write_text(f"{header}\n")
+    r = run("import", str(only), "-o", str(tmp_path / "only.yaml"))
+    assert r.exit_code == 1  # type: ignore[attr-defined]
+    assert r.stderr == f"quiz: {only}: no cards in this file, only a header row\n"  # type: ignore
+
+
 def test_import_anki_export_with_note_type_deck_and_guid_columns(tmp_path: Path) -> None:
     notes = tmp_path / "anki.txt"
     notes.write_text("#separator:tab\n#html:false\n#guid column:1\n#notetype column:2\n"
