@@ -13,8 +13,10 @@ second to unpickle. The cache lives in the user's cache folder:
 - small decks (under `MIN_BYTES`) parse faster than a cache lookup and are
   not cached.
 
-The entries are pickles written by this user into this user's cache folder;
-whoever can write there can already run code as the user.
+The entries are pickles, and unpickling runs code, so an entry is read only
+when it is this user's own file and nobody else can write it (0600, as
+written here): QUIZ_HOME may point at a shared folder, where another user
+could otherwise plant one.
 """
 
 from __future__ import annotations
@@ -63,6 +65,8 @@ def get(data: bytes) -> Deck | None:
     path = paths.cache_dir() / "decks" / f"{key(data)}.pickle"
     try:
         with path.open("rb") as f:
+            if not _private(os.fstat(f.fileno())):
+                return None
             deck = _thaw(pickle.load(f))
     except Exception:  # noqa: BLE001 - any damage to an entry means: parse again
         return None
@@ -71,6 +75,13 @@ def get(data: bytes) -> Deck | None:
     except OSError:
         pass
     return deck
+
+
+def _private(st: os.stat_result) -> bool:
+    """This user's file, writable by nobody else (always true where there
+    are no POSIX owners)."""
+    getuid = getattr(os, "getuid", None)
+    return getuid is None or (st.st_uid == getuid() and not st.st_mode & 0o022)
 
 
 # Cards are stored as tuples of their fields and rebuilt with Card(*fields):
@@ -100,7 +111,7 @@ def put(data: bytes, deck: Deck) -> None:
     folder = paths.cache_dir() / "decks"
     try:
         replace_file(folder / f"{key(data)}.pickle",
-                     pickle.dumps(_freeze(deck), protocol=pickle.HIGHEST_PROTOCOL))
+                     pickle.dumps(_freeze(deck), protocol=pickle.HIGHEST_PROTOCOL), mode=0o600)
         _trim(folder)
     except OSError:
         return  # read-only or full: the cache is only an accelerator

@@ -8,15 +8,16 @@ import tempfile
 from pathlib import Path
 
 
-def replace_file(path: Path, data: str | bytes) -> None:
+def replace_file(path: Path, data: str | bytes, mode: int | None = None) -> None:
     """Write `data` to a temporary file beside `path`, then rename it over
     `path`: readers see the old file or the new one, never a part. Creates
     the folder. The file keeps the permissions it had, or gets the usual
     ones for a new file (0666 less the umask), not the temporary file's
-    private 0600. Raises OSError (callers say what it means for them)."""
+    private 0600; or `mode` when given. Raises OSError (callers say what it
+    means for them)."""
     folder = path.parent if str(path.parent) else Path(".")
     folder.mkdir(parents=True, exist_ok=True)
-    mode = _mode_for(path)
+    mode = _mode_for(path) if mode is None else mode
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.chmod(tmp, mode)

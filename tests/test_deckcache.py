@@ -100,3 +100,26 @@ def test_cache_off_parses(deck_file: Path, monkeypatch: pytest.MonkeyPatch) -> N
     no_parsing(monkeypatch)
     with pytest.raises(AssertionError, match="parsed again"):
         load_deck(deck_file, cache=False)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "getuid"), reason="POSIX owners")
+def test_an_entry_others_can_write_is_never_unpickled(
+        deck_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """QUIZ_HOME may be a shared folder: an entry another user could have
+    written (or planted) is parsed over, never loaded."""
+    import pickle
+    import stat
+
+    first = load_deck(deck_file)
+    [entry] = entries()
+    assert stat.S_IMODE(entry.stat().st_mode) == 0o600
+    loads: list[int] = []
+    real = pickle.load
+    monkeypatch.setattr(pickle, "load", lambda f: loads.append(1) or real(f))
+    entry.chmod(0o666)
+    assert load_deck(deck_file) == first and loads == []  # parsed again, not unpickled
+    entry.chmod(0o600)
+    monkeypatch.setattr(deckcache.os, "getuid", lambda: 12345)  # someone else's file
+    assert load_deck(deck_file) == first and loads == []
+    monkeypatch.undo()
+    assert load_deck(deck_file) == first  # our own private entry is used
