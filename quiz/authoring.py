@@ -163,14 +163,28 @@ def write_atomic(path: Path, text: str) -> None:
 
 # -- appending a card, keeping the file as it is --------------------------------
 
-def _yaml() -> Any:
+def _yaml(text: str = "") -> Any:
     from ruamel.yaml import YAML
 
     y = YAML()  # round-trip
     y.preserve_quotes = True
     y.width = 4096  # never re-wrap the author's lines
-    y.indent(mapping=2, sequence=4, offset=2)
+    y.indent(**_indents(text))
     return y
+
+
+def _indents(text: str) -> dict[str, int]:
+    """The deck's own indentation, for ruamel to write back (it re-indents a
+    whole file to the one it is given). Defaults: the bundled decks' style."""
+    found = {"mapping": 2, "sequence": 4, "offset": 2}
+    item = re.search(r"^cards:[ \t]*\r?\n(?:[ \t]*(?:#.*)?\r?\n)*( *)-( +)\S", text, re.M)
+    if item:
+        found["offset"] = len(item.group(1))
+        found["sequence"] = len(item.group(1)) + 1 + len(item.group(2))
+    nested = re.search(r"^( *)[^\s#-][^\n]*:[ \t]*\r?\n\1( +)[^\s#-]", text, re.M)
+    if nested:
+        found["mapping"] = len(nested.group(2))
+    return found
 
 
 def card_map(fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -195,8 +209,10 @@ def _card_node(fields: Mapping[str, Any]) -> Any:
 
 def append_card(path: Path, fields: Mapping[str, Any]) -> None:
     """Append one card to the deck file, keeping everything else as written."""
-    y = _yaml()
-    text = path.read_text(encoding="utf-8")
+    raw = path.read_bytes().decode("utf-8")
+    bom = raw.startswith("\ufeff")
+    text = raw.removeprefix("\ufeff")
+    y = _yaml(text)
     data = y.load(text)
     if not isinstance(data, dict) or not isinstance(data.get("cards"), list):
         raise UsageError(f"{path}: no 'cards' list to add to; run 'quiz validate {path}'")
@@ -214,7 +230,9 @@ def append_card(path: Path, fields: Mapping[str, Any]) -> None:
             i = len(lines) - 1 - lines[::-1].index(marker)
             lines.insert(i, "\n")
             result = "".join(lines)
-    write_atomic(path, result)
+    if "\r\n" in text:  # a file saved with Windows line ends keeps them
+        result = result.replace("\r\n", "\n").replace("\n", "\r\n")
+    write_atomic(path, ("\ufeff" if bom else "") + result)
 
 
 # -- CSV / TSV ---------------------------------------------------------------------

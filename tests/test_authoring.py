@@ -66,6 +66,37 @@ def test_new_with_a_name_in_another_script_and_digits(quiz_home: Path) -> None:
     assert (deck.id, deck.title) == ("2022", "История 2022")
 
 
+LAYOUTS = {
+    "windows line ends": "id: w\r\ntitle: W\r\ncards:\r\n  - id: a\r\n    question: Q?\r\n"
+                         "    answer: x\r\n",
+    "four-space indent": "id: w\ntitle: W\nsources:\n    s1:\n        outlet: TASS\n"
+                         "        date: 2022-01-10\n        title: T\ncards:\n    -   id: a\n"
+                         "        question: Q?\n        answer: x\n        source: s1\n",
+    "dash at the margin": "id: w\ntitle: W\ncards:\n- id: a\n  question: Q?\n  answer: x\n",
+    "byte order mark": "\ufeffid: w\ntitle: W\ncards:\n  - id: a\n    question: Q?\n"
+                       "    answer: x\n",
+}
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_add_keeps_the_authors_layout(tmp_path: Path, layout: str) -> None:
+    """ruamel re-indents a whole file to the indentation it is given, and
+    reads CRLF and a BOM away: quiz gives it the file's own."""
+    from quiz.authoring import append_card
+
+    text = LAYOUTS[layout]
+    path = tmp_path / "w.yaml"
+    path.write_bytes(text.encode())
+    append_card(path, {"id": "b", "question": "New?", "type": "text", "answer": "y",
+                       "tags": ["t1"]})
+    raw = path.read_bytes()
+    assert raw.startswith(text.encode())  # everything before the new card, byte for byte
+    if "\r\n" in text:
+        assert b"\n" not in raw.replace(b"\r\n", b"")  # no bare line feeds
+    assert [(c.id, c.tags) for c in load_deck(path, cache=False).cards] == [
+        ("a", ()), ("b", ("t1",))]
+
+
 @pytest.fixture
 def deck_copy(tmp_path: Path) -> Path:
     path = tmp_path / "figures.yaml"
