@@ -52,6 +52,11 @@ _YES = {"yes", "true", "y"}
 _NO = {"no", "false", "n"}
 
 
+def _a(word: str) -> str:
+    """'a text', 'an order'."""
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
+
+
 def did_you_mean(word: str, options: tuple[str, ...] | list[str]) -> str:
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
@@ -375,18 +380,18 @@ class _Reader:
         node = pair[1]
         if ctype in (CardType.MULTI, CardType.ORDER):
             if not isinstance(node, Seq):
-                self.err(node, f"the answer of a {ctype.value} card is a list")
+                self.err(node, f"the answer of {_a(ctype.value)} card is a list")
                 return None
             items = self.text_list(m, "answer")
             if items is None:
                 return None
             least = 2 if ctype is CardType.ORDER else 1
             if len(items) < least:
-                self.err(node, f"the answer of a {ctype.value} card needs at least {least} items")
+                self.err(node, f"the answer of {_a(ctype.value)} card needs at least {least} items")
                 return None
             return items if self.unique(node, items, "answer") else None
         if not isinstance(node, Scalar):
-            self.err(node, f"the answer of a {ctype.value} card is a single value, "
+            self.err(node, f"the answer of {_a(ctype.value)} card is a single value, "
                      f"not a {_shape(node)}")
             return None
         before = len(self.problems)
