@@ -407,12 +407,16 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
             started = time.monotonic()
             given = ui.ask(q)
             elapsed = int((time.monotonic() - started) * 1000)
+            # the answer keeps the time it was given, however long saving takes
+            save = partial(session.answer, q, given, dt.datetime.now(dt.UTC), elapsed)
             felt = None
             if self_grade and session.check(q, given).outcome is Outcome.RIGHT:
-                felt = Rating[ui.ask_self_grade().upper()]
-            # the answer keeps the time it was given, however long saving takes
-            answered = _patiently(out, "this answer", partial(
-                session.answer, q, given, dt.datetime.now(dt.UTC), elapsed, felt))
+                try:
+                    felt = Rating[ui.ask_self_grade().upper()]
+                except (KeyboardInterrupt, EOFError):
+                    _patiently(out, "this answer", save)  # given and right: kept as Good
+                    raise
+            answered = _patiently(out, "this answer", partial(save, self_rating=felt))
             ui.feedback(out, answered)
     except (KeyboardInterrupt, EOFError):
         interrupted = True

@@ -203,6 +203,23 @@ def test_self_grade_after_a_right_answer_sets_the_rating(keys: Keys, tmp_path: P
     assert rows == [("a", "right", 4), ("b", "wrong", 1), ("b", "right", 3)]
 
 
+def test_ctrl_c_at_the_self_grade_question_keeps_the_answer(keys: Keys, tmp_path: Path) -> None:
+    """The answer was given and was right; stopping before saying how hard it
+    felt must not throw it away: it is saved as Good, as without --self-grade."""
+    deck = tmp_path / "deck.yaml"
+    deck.write_text("id: mini\ntitle: Mini\ncards:\n"
+                    "  - {id: a, question: 'Capital?', answer: Astana}\n")
+    db = tmp_path / "h.sqlite3"
+    keys("Astana", ENTER, CTRL_C)
+    result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db), "--self-grade"])
+    assert result.exit_code == 130, result.output
+    assert "Stopped. Every answer so far is saved." in result.stdout
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT card_id, outcome, rating FROM reviews").fetchall() == [
+        ("a", "right", 3)]
+    con.close()
+
+
 def test_a_second_ctrl_c_during_the_summary_exits_at_once(
         keys: Keys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from quiz import ui
