@@ -345,7 +345,19 @@ def _choose_decks(names: list[str] | None, store: Any) -> list[Any]:
 
     if names:
         return find(names)
-    found = [e.deck for e in scan() if e.deck is not None]
+    entries = scan()
+    found = [e.deck for e in entries if e.deck is not None]
+    broken = [e.path for e in entries if e.deck is None]
+    if broken:  # a deck just written with a mistake should not vanish without a word
+        from quiz.textsafe import one_line
+
+        first = one_line(str(broken[0]))
+        if len(broken) == 1:
+            typer.echo(f"Not listed, as it has problems: {first}. "
+                       f"'quiz validate {first}' explains them.", err=True)
+        else:
+            typer.echo(f"Not listed, as they have problems: {first} and {len(broken) - 1} "
+                       "more. 'quiz validate' explains them.", err=True)
     if not found:
         raise UsageError("no decks found; 'quiz decks' says where decks are looked for")
     from quiz.session import is_due

@@ -250,6 +250,27 @@ def test_stopping_at_the_deck_picker_is_not_an_error(keys: Keys, pressed: str) -
     assert not (data_dir() / "quiz-error.log").exists()
 
 
+@pytest.mark.parametrize("broken", [1, 2])
+def test_the_deck_picker_names_a_deck_it_leaves_out(keys: Keys, broken: int) -> None:
+    """A deck the learner just wrote with a mistake is not silently missing."""
+    from quiz.paths import user_decks_dir
+
+    folder = user_decks_dir()
+    folder.mkdir(parents=True)
+    (folder / "mine.yaml").write_text("id: mine\ntitle: Mine\ncards: [\n")
+    if broken == 2:
+        (folder / "other.yaml").write_text("id: other\n")
+    keys(CTRL_C)
+    result = CliRunner().invoke(app, ["start"])
+    assert result.exit_code == 130
+    mine = folder / "mine.yaml"
+    assert result.stderr.startswith(
+        f"Not listed, as it has problems: {mine}. 'quiz validate {mine}' explains them.\n"
+        if broken == 1 else
+        f"Not listed, as they have problems: {mine} and 1 more. 'quiz validate' explains "
+        "them.\n")
+
+
 def test_a_tag_no_card_has_is_a_one_line_error(tmp_path: Path) -> None:
     deck = tmp_path / "deck.yaml"
     deck.write_text("id: mini\ntitle: Mini\ncards:\n"
