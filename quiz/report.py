@@ -38,6 +38,9 @@ def _svg(width: int, height: int, body: list[str], label: str) -> str:
             f'width="100%" xmlns="http://www.w3.org/2000/svg">' + "".join(body) + "</svg>")
 
 
+TREND_MAX = 300  # sessions in the score chart
+
+
 def trend_svg(scores: Sequence[float], labels: Sequence[str]) -> str:
     """Score per session (0-100) as a line with points, oldest left."""
     w, h, left, top, bottom = 800, 220, 40, 10, 30
@@ -119,8 +122,13 @@ def render_html(s: Stats, tz: dt.tzinfo) -> str:
         f"<div><b>{escape(v)}</b><span class=\"muted\">{escape(k)}</span></div>"
         for k, v in figures) + "</div>")
     if s.sessions:
-        labels = [f"{x.started_at.astimezone(tz):%d %b %H:%M}" for x in s.sessions]
-        parts += ["<h2>Score by session</h2>", trend_svg([x.score for x in s.sessions], labels)]
+        # an 800-pixel chart shows a few hundred points; a year of daily use
+        # across decks can hold tens of thousands of sessions
+        shown = s.sessions[-TREND_MAX:]
+        labels = [f"{x.started_at.astimezone(tz):%d %b %H:%M}" for x in shown]
+        title = ("Score by session" if len(shown) == len(s.sessions) else
+                 f"Score by session (the last {len(shown):,} of {len(s.sessions):,})")
+        parts += [f"<h2>{title}</h2>", trend_svg([x.score for x in shown], labels)]
     if s.tags:
         parts += ["<h2>Score by tag</h2>", bars_svg(
             [(t.tag, t.score, f"{t.score:.0f}% of {t.asked:,}") for t in s.tags], 100, BLUE)]

@@ -130,3 +130,20 @@ def test_stats_on_answers_without_a_counted_session(tmp_path: Path) -> None:
     text = runner.invoke(app, ["stats", "--db", str(db)]).stdout
     assert "1 answer · 1 card · 0 sessions" in text and "Score by session" not in text
     assert "Score by tag" in text
+
+
+def test_html_score_chart_shows_the_last_sessions_only(tmp_path: Path) -> None:
+    from quiz.report import TREND_MAX
+
+    db = tmp_path / "h.sqlite3"
+    start = dt.datetime(2022, 3, 1, tzinfo=dt.UTC)
+    with open_store(db) as s:
+        for i in range(TREND_MAX + 5):
+            sid = s.begin_session(["d"], Mode.REVIEW, start + dt.timedelta(hours=i))
+            s.db.execute("UPDATE sessions SET asked = 2, correct = 1 WHERE id = ?", (sid,))
+        s.db.execute("INSERT INTO card_stats VALUES ('d', 'c', 1, 1, 0)")
+    out = tmp_path / "r.html"
+    assert runner.invoke(app, ["stats", "--db", str(db), "--html", str(out)]).exit_code == 0
+    page = out.read_text()
+    assert f"<h2>Score by session (the last {TREND_MAX} of {TREND_MAX + 5:,})</h2>" in page
+    assert page.count("<circle") == TREND_MAX
