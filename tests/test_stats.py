@@ -247,3 +247,11 @@ def test_json_document_matches_its_schema(history: History) -> None:
     jsonschema.validate(json.loads(json.dumps(doc)), schema)
     assert doc["totals"] == {"reviews": 1, "cards_seen": 1, "sessions": 1, "seconds": 0.0}
     assert doc["hardest"][0]["card_id"] == "c1" and doc["forecast"][0]["due"] == 1
+    # every field of a session, written out by hand for speed, is there
+    from dataclasses import fields
+
+    from quiz.stats import SessionScore
+
+    assert list(doc["sessions"][0]) == [
+        *(f.name for f in fields(SessionScore) if f.name != "started_at"), "started_at",
+        "score"]
