@@ -718,14 +718,18 @@ def optimize_command(
     import json
 
     from quiz.errors import UsageError
+    from quiz.gcpause import paused
     from quiz.optimizer import MIN_ITEMS, NotEnoughHistory, fit
 
-    with _open_store(db, create=False) as store:
+    with _open_store(db, create=False) as store, paused():  # millions of small objects
         rows = [((d, c), t, r) for d, c, t, r in store.reviews_for_optimizer()]
         if not dry_run:  # tried now: no reminder for a month, whatever the outcome
             from quiz.store import ts
 
             store.set_setting("optimized_at", ts(_today()[0]))
+        if len(rows) >= 50_000:  # seconds of work: say so before it starts
+            typer.echo(f"fitting on {len(rows):,} reviews (about 20 s per million)...",
+                       err=True)
         try:
             result = fit(rows)
         except NotEnoughHistory as e:
