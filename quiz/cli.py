@@ -237,16 +237,25 @@ def _watch(paths: list[Path] | None) -> None:
 
         raise UsageError("nothing to watch: name a deck file or folder")
     _validate(paths)
+    # A file is watched through its folder: editors that save by writing a
+    # new file and renaming it over the old one replace the file, and a
+    # watch on the file itself would go quiet after the first such save.
+    files = {t.resolve() for t in targets if not t.is_dir()}
+    folders = [t.resolve() for t in targets if t.is_dir()]
+    roots = folders + sorted({f.parent for f in files} - set(folders))
 
     def is_deck(_: object, path: str) -> bool:
-        return path.endswith(DECK_SUFFIXES)
+        changed = Path(path)
+        return path.endswith(DECK_SUFFIXES) and (
+            changed in files or any(f in changed.parents for f in folders))
 
     announced = False
     try:
         # The first yield (a change, or an empty set after 0.4 s) comes once the
         # watcher is running: only then is "Watching" true.
-        for changes in watch(*targets, watch_filter=is_deck, debounce=300, rust_timeout=400,
-                             yield_on_timeout=True, raise_interrupt=True):
+        for changes in watch(*roots, watch_filter=is_deck, debounce=300, rust_timeout=400,
+                             yield_on_timeout=True, raise_interrupt=True,
+                             recursive=bool(folders)):
             if not announced:
                 typer.echo("Watching for changes; Ctrl-C stops.", err=True)
                 announced = True

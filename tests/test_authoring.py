@@ -336,9 +336,26 @@ def test_validate_watch_checks_again_on_save(tmp_path: Path, quiz_home: Path) ->
     child.expect(r"w\.yaml:4:5: card 'a' has no 'answer'")
     path.write_text("id: w\ntitle: W\ncards:\n  - {id: a, question: Q?, answer: y}\n")
     child.expect("ok: 1 deck, 1 cards")
+    # editors that save by renaming a new file over the old one: every save is
+    # seen, not only the first (a watch on the file itself went quiet)
+    for text, seen in (("  - {id: a, question: Q?}\n", "card 'a' has no 'answer'"),
+                       ("  - {id: a, question: Q?, answer: z}\n", "ok: 1 deck, 1 cards"),
+                       ("  - {id: b, question: Q?}\n", "card 'b' has no 'answer'")):
+        new = tmp_path / ".w.yaml.swp"
+        new.write_text("id: w\ntitle: W\ncards:\n" + text)
+        os.replace(new, path)
+        child.expect(seen)
+    path.unlink()  # deleted, then written again
+    path.write_text("id: w\ntitle: W\ncards:\n  - {id: c, question: Q?}\n")
+    child.expect("card 'c' has no 'answer'")
+    (tmp_path / "other.yaml").write_text("not: watched\n")  # beside it, not named: ignored
+    import time
+
+    time.sleep(1.5)  # longer than the watcher's grouping of changes
     child.sendintr()
     child.expect(pexpect.EOF)
     child.close()
+    assert "---" not in (child.before or "")  # no further check ran
     assert child.exitstatus == 0
 
 
