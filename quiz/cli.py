@@ -504,9 +504,14 @@ def new_command(
     """
     import datetime as dt
 
-    from quiz.authoring import new_deck
+    from quiz.authoring import new_deck, slug
     from quiz.paths import user_decks_dir
 
+    given = Path(name).expanduser()
+    is_path = given.suffix in (".yaml", ".yml")
+    _new_deck_id(slug(given.stem if is_path else given.name), True,
+                 given if is_path else user_decks_dir() / f"{slug(given.name)}.yaml",
+                 "choose another name")
     path = new_deck(name, user_decks_dir(), dt.date.today(), title)
     typer.echo(f"Wrote {path}")
     typer.echo(f"Edit it, check it with 'quiz validate {path}', add cards with "
@@ -596,6 +601,32 @@ def export_command(
         typer.echo(f"Wrote {output} ({len(chosen.cards)} cards)", err=True)
 
 
+def _new_deck_id(wanted: str, explicit: bool, target: Path | None = None,
+                 hint: str = "choose another with --id") -> str:
+    """An id no known deck has: two decks with one id in the folders quiz
+    reads make the second broken. A derived id gets a free variant ('x-2');
+    an id the user gave is refused. `target`: the file about to be written
+    (None: the deck folder); a file outside those folders is left alone."""
+    from quiz.authoring import slug
+    from quiz.catalog import known_roots, scan
+    from quiz.errors import UsageError
+
+    if target is not None:
+        where = target.expanduser().resolve()
+        if not any(root.resolve() in where.parents for root, _ in known_roots()):
+            return wanted
+    held = {e.deck.id: e.path for e in scan() if e.deck is not None
+            and (target is None or e.path.resolve() != target.resolve())}
+    if wanted not in held:
+        return wanted
+    if explicit:
+        raise UsageError(f"deck id '{wanted}' is already used by {held[wanted]}; {hint}")
+    free = slug(wanted, taken=held)
+    typer.echo(f"The id '{wanted}' is taken by {held[wanted]}, so this deck is '{free}'.",
+               err=True)
+    return free
+
+
 @app.command("import")
 def import_command(
     file: Annotated[Path, typer.Argument(help="A CSV or TSV file: quiz's own (from 'quiz "
@@ -618,7 +649,7 @@ def import_command(
     if not file.is_file():
         raise UsageError(f"{file}: no such file")
     cards, sources = read_table(file)
-    new_id = deck_id or slug(file.stem)
+    new_id = _new_deck_id(deck_id or slug(file.stem), deck_id is not None, output)
     target = output or user_decks_dir() / f"{new_id}.yaml"
     if target.exists():
         raise UsageError(f"{target}: already exists; choose another with -o")
@@ -690,7 +721,7 @@ def generate_command(
     drafts = draft(text, meta)
     if not drafts:
         raise UsageError(f"{article}: found no dates, figures, quotes or country lists")
-    new_id = deck_id or slug(article.stem)
+    new_id = _new_deck_id(deck_id or slug(article.stem), deck_id is not None, output)
     source = {"outlet": meta.outlet or "unknown outlet",
               "date": meta.date.isoformat() if meta.date else str(meta.year),
               "title": meta.title or article.stem}

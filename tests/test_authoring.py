@@ -242,6 +242,25 @@ def test_import_anki_plain_text_export(tmp_path: Path) -> None:
         ("two-two", "Two & two?", "4", ())]
 
 
+def test_new_decks_never_take_the_id_of_a_deck_quiz_already_reads(
+        tmp_path: Path, quiz_home: Path) -> None:
+    """Two decks with one id in the deck folders make the second one broken."""
+    table = tmp_path / "csto-dates.csv"
+    table.write_text("front,back\nQ?,A\n")
+    r = run("import", str(table))  # derived from the file name: a free variant instead
+    assert r.exit_code == 0, r.output  # type: ignore[attr-defined]
+    assert "The id 'csto-dates' is taken by " in r.stderr  # type: ignore[attr-defined]
+    assert load_deck(quiz_home / "decks" / "csto-dates-2.yaml").id == "csto-dates-2"
+    r = run("import", str(table), "--id", "csto-figures")  # given by the user: refused
+    assert r.exit_code == 1  # type: ignore[attr-defined]
+    assert "deck id 'csto-figures' is already used by " in r.stderr  # type: ignore
+    r = run("new", "csto-quotes")
+    assert r.exit_code == 1 and "choose another name" in r.stderr  # type: ignore
+    assert run("validate").exit_code == 0  # type: ignore[attr-defined]
+    # a file outside the deck folders is the user's business
+    assert run("new", str(tmp_path / "elsewhere" / "csto-quotes.yaml")).exit_code == 0  # type: ignore
+
+
 @pytest.mark.parametrize("header", ["front,back", "Term,Definition", "front,back,tags"])
 def test_import_a_hand_made_csv_with_a_header_row(tmp_path: Path, header: str) -> None:
     table = tmp_path / "words.csv"
