@@ -168,7 +168,7 @@ def _open_store(db: Path | None, create: bool = True) -> Any:
 def validate_command(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Deck files or folders (default: every known deck).",
+        typer.Argument(help="Deck files, folders or deck ids (default: every known deck).",
                        show_default=False),
     ] = None,
     db: Annotated[
@@ -184,6 +184,7 @@ def validate_command(
     Each problem is printed as FILE:LINE:COL: message. Exits 0 when every
     deck is clean and 1 otherwise.
     """
+    paths = _deck_paths(paths)
     if watch:
         _watch(paths)
         return
@@ -192,6 +193,26 @@ def validate_command(
         raise typer.Exit(1)
     if db is not None:
         _report_orphans(entries, None if str(db) == "" else db)
+
+
+def _deck_paths(args: list[Path] | None) -> list[Path] | None:
+    """The arguments as paths; one that is no file or folder but a deck's id
+    (as `quiz start` and `quiz add` take) means that deck's file."""
+    if not args:
+        return args
+    from quiz.catalog import DECK_SUFFIXES, Entry, scan
+
+    entries: list[Entry] | None = None
+    out = []
+    for arg in args:
+        if not arg.exists() and arg.suffix not in DECK_SUFFIXES:
+            entries = scan() if entries is None else entries
+            name = str(arg)
+            match = [e.path for e in entries if (e.deck.id == name if e.deck is not None
+                                                 else e.path.stem == name)]
+            arg = match[0] if match else arg
+        out.append(arg)
+    return out
 
 
 def _validate(paths: list[Path] | None) -> tuple[list[Any], bool]:

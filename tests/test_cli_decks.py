@@ -90,6 +90,18 @@ def test_validate_missing_path(tmp_path: Path) -> None:
     assert result.stdout == f"{tmp_path / 'nope.yaml'}: no such file or folder\n"
 
 
+def test_validate_takes_deck_ids_as_start_and_add_do(quiz_home: Path) -> None:
+    folder = quiz_home / "decks"
+    folder.mkdir()
+    (folder / "mine.yaml").write_text("id: mine\ntitle: Mine\ncards: [\n")  # broken
+    result = runner.invoke(app, ["validate", "csto-dates", "csto-quotes"])
+    assert (result.exit_code, result.stdout) == (0, "ok: 2 decks, 38 cards\n")
+    result = runner.invoke(app, ["validate", "mine"])  # a broken deck: by its file's name
+    assert result.exit_code == 1 and result.stdout.startswith(f"{folder / 'mine.yaml'}:4:1: ")
+    result = runner.invoke(app, ["validate", "nope"])
+    assert (result.exit_code, result.stdout) == (1, "nope: no such file or folder\n")
+
+
 def test_duplicate_deck_ids_across_files(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text(GOOD)
     (tmp_path / "b.yaml").write_text(GOOD)
