@@ -77,6 +77,9 @@ def choose(message: str, labels: Sequence[str], default: int | None = None) -> i
             picked = _pick_numbers(text, len(shown))
             if picked and len(picked) == 1:
                 return picked[0]
+            same = [i for i, label in enumerate(shown) if label.casefold() == text.casefold()]
+            if len(same) == 1:  # the choice typed out instead of its number
+                return same[0]
             print(f"  Type one number from 1 to {len(shown)}.")
     keys = [f"{i + 1}. {label}" for i, label in enumerate(shown)] if len(set(shown)) < len(
         shown) else shown  # questionary needs distinct labels
