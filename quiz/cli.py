@@ -834,7 +834,7 @@ def _history_decks(names: list[str] | None, store: Any) -> list[str]:
             have = ", ".join(known) if known else "none yet"
             raise UsageError(one_line(f"no history for deck '{name}' (decks with history: "
                                       f"{have})"))
-    return ids
+    return list(dict.fromkeys(ids))  # a deck named twice (by id and by file) counts once
 
 
 def _plain_output() -> bool:

@@ -73,6 +73,11 @@ def test_stats_for_one_deck_and_an_unknown_one(tmp_path: Path) -> None:
     study(db, 2)
     ok = runner.invoke(app, ["stats", "csto-dates", "--db", str(db)])
     assert ok.exit_code == 0 and "Progress · csto-dates" in ok.output
+    from .conftest import ROOT
+
+    twice = runner.invoke(app, ["stats", "csto-dates", str(ROOT / "decks" / "csto-dates.yaml"),
+                                "--db", str(db)])  # by id and by file: one deck
+    assert twice.output.startswith("Progress · csto-dates · ")
     bad = runner.invoke(app, ["stats", "nope", "--db", str(db)])
     assert bad.exit_code == 1
     assert bad.output == "quiz: no history for deck 'nope' (decks with history: csto-dates)\n"
