@@ -110,9 +110,14 @@ def find(names: Iterable[str]) -> list[Deck]:
             scanned.append(scan())
         return scanned[0]
 
-    decks = []
+    decks: dict[str, Deck] = {}  # a deck named twice (by id and by file) counts once
     for name in names:
         deck = locate(name, entries).deck
         assert deck is not None
-        decks.append(deck)
-    return decks
+        same = decks.get(deck.id)
+        if same is not None and same.path and deck.path and (
+                same.path.resolve() != deck.path.resolve()):
+            raise UsageError(f"{same.path} and {deck.path} both have the deck id '{deck.id}'; "
+                             "their histories would mix, so give one another id")
+        decks.setdefault(deck.id, deck)
+    return list(decks.values())

@@ -102,6 +102,21 @@ def test_validate_takes_deck_ids_as_start_and_add_do(quiz_home: Path) -> None:
     assert (result.exit_code, result.stdout) == (1, "nope: no such file or folder\n")
 
 
+def test_a_deck_named_twice_is_one_deck_and_two_files_with_one_id_are_refused(
+        tmp_path: Path) -> None:
+    from quiz.catalog import find
+    from quiz.errors import UsageError
+
+    bundled = ROOT / "decks" / "csto-figures.yaml"
+    decks = find(["csto-figures", "csto-figures", str(bundled)])
+    assert [d.id for d in decks] == ["csto-figures"]
+    copy = tmp_path / "copy.yaml"
+    copy.write_text(bundled.read_text().replace("title: \"", "title: \"Copy of ", 1))
+    with pytest.raises(UsageError, match="both have the deck id 'csto-figures'; their "
+                                         "histories would mix"):
+        find(["csto-figures", str(copy)])
+
+
 def test_duplicate_deck_ids_across_files(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text(GOOD)
     (tmp_path / "b.yaml").write_text(GOOD)
