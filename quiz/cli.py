@@ -964,4 +964,10 @@ def history_command(
 
 
 def main() -> None:
+    # A terminal that cannot show some character (an ASCII-only locale) gets
+    # a '?' for it rather than an error in the middle of a session.
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and (stream.encoding or "").lower() not in ("utf-8", "utf8"):
+            reconfigure(errors="replace")
     app(prog_name="quiz")

@@ -417,3 +417,29 @@ def test_answers_from_a_file_on_stdin(tmp_path: Path, quiz_home: Path) -> None:
     rows = sqlite3.connect(db).execute(
         "SELECT card_id, answer, outcome FROM reviews ORDER BY reviewed_at").fetchall()
     assert rows == [("a", "Astana", "right"), ("b", "red", "wrong")]
+
+
+def test_a_terminal_that_cannot_show_a_character_gets_a_question_mark(
+        tmp_path: Path, quiz_home: Path) -> None:
+    """An ASCII-only output (a C locale without UTF-8): the '·' of the card
+    header and the '✓' of the feedback cannot be written. They become '?',
+    and the session goes on; before, it ended in an internal error."""
+    import os
+    import subprocess
+    import sys
+
+    deck = tmp_path / "deck.yaml"
+    deck.write_text("id: mini\ntitle: Mini\ncards:\n  - {id: a, question: 'Capital?', "
+                    "answer: Astana}\n")
+    db = tmp_path / "h.sqlite3"
+    quiz = Path(sys.executable).parent / "quiz"
+    out = subprocess.run([str(quiz), "start", str(deck), "--db", str(db)], input=b"Astana\n",
+                         capture_output=True, timeout=60,
+                         env={**os.environ, "QUIZ_HOME": str(quiz_home), "LC_ALL": "C",
+                              "PYTHONIOENCODING": "ascii", "NO_COLOR": "1"})
+    assert out.returncode == 0, out.stderr
+    assert b"internal error" not in out.stderr
+    assert b"Card 1 of 1 ? Mini" in out.stdout and b"? Right." in out.stdout
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT answer, outcome FROM reviews").fetchall() == [("Astana", "right")]
+    con.close()
