@@ -424,13 +424,16 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
                       day_start=midnight, tags=tags, new_limit=new,
                       limit=limit, self_grade=self_grade)
     out = ui.console()
+    if session.drafts:
+        out.print(f"Left out: {session.drafts} draft card{'s' if session.drafts != 1 else ''} "
+                  "(check each, then remove its 'draft: true' line to study it).")
     total = session.remaining
     if total == 0:
         summary = session.finish(dt.datetime.now(dt.UTC))
         when = summary.next_due.astimezone().strftime("%a %d %b %H:%M") if (
             summary.next_due) else None
         out.print("Nothing to study now" + (f": the next card is due {when}." if when else "."))
-        if mode is Mode.REVIEW:
+        if mode is Mode.REVIEW and any(not c.draft for d in decks for c in d.cards):
             ids = " ".join([d.id for d in decks] + [f"--tag {t}" for t in tags])
             out.print(f"To practise anyway without touching the schedule: quiz start {ids} "
                       "--mode cram")

@@ -150,9 +150,16 @@ class Session:
     # -- the queue --------------------------------------------------------
 
     def _cards(self) -> list[tuple[Deck, Card]]:
+        """The cards this session may ask: with the wanted tags, and not drafts
+        (a generated card nobody has checked yet could teach a wrong fact)."""
         wanted = set(self.tags)
         return [(d, c) for d in self.decks for c in d.cards
-                if not wanted or wanted & set(c.tags)]
+                if not c.draft and (not wanted or wanted & set(c.tags))]
+
+    @property
+    def drafts(self) -> int:
+        """Cards of these decks left out because they are still drafts."""
+        return sum(1 for d in self.decks for c in d.cards if c.draft)
 
     def _build_queue(self) -> list[tuple[Deck, Card]]:
         cards = self._cards()

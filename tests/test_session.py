@@ -261,3 +261,17 @@ def test_answering_reads_no_card_state_from_the_database(store: Store, deck: Dec
     store.db.set_trace_callback(None)
     assert len({c for c, _ in asked}) == 6  # the four due cards and two new ones
     assert reads == [f"SELECT min(due) FROM card_state WHERE deck_id = '{deck.id}'"]  # finish
+
+
+@pytest.mark.parametrize("mode", [Mode.REVIEW, Mode.CRAM, Mode.EXAM])
+def test_draft_cards_are_left_out_until_checked(store: Store, mode: Mode) -> None:
+    """A card generated from an article and not yet checked (draft: true)
+    could teach a wrong fact: no mode asks it."""
+    text = ("id: gen\ntitle: Gen\ncards:\n"
+            "  - {id: ok, question: 'Checked?', answer: yes}\n"
+            "  - {id: d1, question: 'Draft one?', answer: x, draft: true}\n"
+            "  - {id: d2, question: 'Draft two?', answer: y, draft: true}\n")
+    deck = read_deck(text, "gen.yaml")
+    s = make(store, deck, DAY0, mode)
+    assert s.drafts == 2
+    assert {card for card, _ in run(s, DAY0)} == {"ok"}

@@ -297,6 +297,17 @@ def test_nothing_due_with_a_tag_offers_cram_with_the_tag(keys: Keys, tmp_path: P
     assert "quiz start mini --tag quotes --mode cram" in " ".join(result.stdout.split())
 
 
+def test_a_deck_of_drafts_says_why_nothing_is_asked(tmp_path: Path) -> None:
+    deck = tmp_path / "gen.yaml"
+    deck.write_text("id: gen\ntitle: Gen\ncards:\n"
+                    "  - {id: d1, question: 'Draft?', answer: x, draft: true}\n")
+    result = CliRunner().invoke(app, ["start", str(deck), "--db", str(tmp_path / "h.db")])
+    assert result.exit_code == 0
+    text = " ".join(result.stdout.split())
+    assert text == ("Left out: 1 draft card (check each, then remove its 'draft: true' line "
+                    "to study it). Nothing to study now.")  # and no cram suggestion
+
+
 def test_nothing_due_offers_cram(keys: Keys, tmp_path: Path) -> None:
     deck = tmp_path / "deck.yaml"
     deck.write_text("id: mini\ntitle: Mini\ncards:\n  - {id: a, question: Q?, answer: x}\n")
