@@ -88,17 +88,24 @@ def locate(name: str, entries: Callable[[], list[Entry]] = scan) -> Entry:
             raise UsageError(f"{name}: no such deck file")
         return Entry(p, "path", load_deck(p), None)
     known = entries()
-    match = [e for e in known if e.deck is not None and e.deck.id == name]
-    if match:
-        return match[0]
-    broken = [e for e in known if e.error is not None and e.path.stem == name]
-    if broken and broken[0].error is not None:
-        raise broken[0].error
+    found = named(name, known)
+    if found is not None:
+        if found.error is not None:
+            raise found.error
+        return found
     ids = sorted(e.deck.id for e in known if e.deck is not None)
     from quiz.loader import did_you_mean
 
     raise UsageError(f"no deck with id '{name}'{did_you_mean(name, ids)}; "
                      "'quiz decks' lists them")
+
+
+def named(name: str, entries: list[Entry]) -> Entry | None:
+    """The scanned deck with this id; else a broken one (no id yet) whose
+    file is called that; else None."""
+    match = [e for e in entries if e.deck is not None and e.deck.id == name]
+    broken = [e for e in entries if e.deck is None and e.path.stem == name]
+    return next(iter(match or broken), None)
 
 
 def find(names: Iterable[str]) -> list[Deck]:

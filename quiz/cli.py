@@ -150,6 +150,10 @@ def decks_command() -> None:
             typer.echo(f"broken: {first}{more}", err=True)
 
 
+HistoryDecks = Annotated[  # quiz stats and quiz history
+    list[str] | None,
+    typer.Argument(help="Deck ids or deck files (default: every deck).", show_default=False),
+]
 DbOption = Annotated[
     Path | None,
     typer.Option("--db", help="History database file (default: history.sqlite3 in your "
@@ -200,17 +204,15 @@ def _deck_paths(args: list[Path] | None) -> list[Path] | None:
     (as `quiz start` and `quiz add` take) means that deck's file."""
     if not args:
         return args
-    from quiz.catalog import DECK_SUFFIXES, Entry, scan
+    from quiz.catalog import DECK_SUFFIXES, Entry, named, scan
 
     entries: list[Entry] | None = None
     out = []
     for arg in args:
         if not arg.exists() and arg.suffix not in DECK_SUFFIXES:
             entries = scan() if entries is None else entries
-            name = str(arg)
-            match = [e.path for e in entries if (e.deck.id == name if e.deck is not None
-                                                 else e.path.stem == name)]
-            arg = match[0] if match else arg
+            found = named(str(arg), entries)
+            arg = found.path if found is not None else arg
         out.append(arg)
     return out
 
@@ -854,10 +856,7 @@ def _open_history(db: Path | None) -> Any:
 
 @app.command("stats")
 def stats_command(
-    decks: Annotated[
-        list[str] | None,
-        typer.Argument(help="Deck ids or deck files (default: every deck).", show_default=False),
-    ] = None,
+    decks: HistoryDecks = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as one JSON "
                        "document (layout: stats.schema.json in the package; indented on a "
                        "terminal, compact when piped).")] = False,
@@ -913,10 +912,7 @@ def stats_command(
 
 @app.command("history")
 def history_command(
-    decks: Annotated[
-        list[str] | None,
-        typer.Argument(help="Deck ids or deck files (default: every deck).", show_default=False),
-    ] = None,
+    decks: HistoryDecks = None,
     csv_out: Annotated[bool, typer.Option("--csv", help="Export every answer as CSV (one row "
                        "per answer, oldest first) instead of showing the latest.")] = False,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file "
