@@ -347,6 +347,8 @@ def start_command(
 
 def _check_tags(tags: list[str], decks: list[Any]) -> None:
     """A --tag no card has is a typo, not an empty session."""
+    if not tags:  # the usual start: no pass over every card
+        return
     from quiz.errors import UsageError
     from quiz.loader import did_you_mean
     from quiz.textsafe import one_line
@@ -426,8 +428,9 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
                       day_start=midnight, tags=tags, new_limit=new,
                       limit=limit, self_grade=self_grade)
     out = ui.console()
-    if session.drafts:
-        out.print(f"Left out: {session.drafts} draft card{'s' if session.drafts != 1 else ''} "
+    drafts = session.drafts
+    if drafts:
+        out.print(f"Left out: {drafts} draft card{'s' if drafts != 1 else ''} "
                   "(check each, then remove its 'draft: true' line to study it).")
     total = session.remaining
     if total == 0:
