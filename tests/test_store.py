@@ -432,10 +432,8 @@ def test_sigkill_during_an_upgrade_loses_nothing(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     db = tmp_path / "h.sqlite3"
     rng = random.Random(11)
-    finished = []
-    # The upgrade of this file takes about 0.25 s here: the backup, then the
-    # migration, then VACUUM. The kills are spread over 0.32 s.
-    for round_ in range(16):
+
+    def start() -> subprocess.Popen[str]:
         for leftover in tmp_path.glob("h.sqlite3*"):
             leftover.unlink()
         shutil.copy(original, db)
@@ -443,7 +441,23 @@ def test_sigkill_during_an_upgrade_loses_nothing(tmp_path: Path) -> None:
                                  stdout=subprocess.PIPE, text=True, env=env)
         assert child.stdout is not None
         assert child.stdout.readline().strip() == "OPENING"
-        time.sleep((round_ + rng.random()) * 0.02)
+        return child
+
+    # How long the upgrade (the backup, the migration, then VACUUM) takes on
+    # this machine, unkilled: about 0.25 s on a quiet one, more on a busy one.
+    child = start()
+    began = time.perf_counter()
+    assert child.stdout is not None and child.stdout.read().strip() == "DONE"
+    took = time.perf_counter() - began
+    child.stdout.close()
+    child.wait()
+    finished = []
+    # The kills are spread over 1.3 times that.
+    rounds = 16
+    for round_ in range(rounds):
+        child = start()
+        assert child.stdout is not None
+        time.sleep((round_ + rng.random()) * took * 1.3 / rounds)
         child.send_signal(signal.SIGKILL)
         finished.append(child.stdout.read().strip() == "DONE")
         child.stdout.close()
