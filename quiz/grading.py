@@ -9,6 +9,7 @@ the date parser are imported on first use: they cost 60-90 ms to import.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -25,10 +26,14 @@ __all__ = ["Outcome", "Verdict", "grade", "normalize", "parse_bool", "parse_date
 _ARTICLES = {"the", "a", "an"}
 
 
+@functools.lru_cache(maxsize=4096)  # a card's answers are normalized at every grading
 def normalize(text: str) -> str:
     """Case, accents, punctuation and a leading article do not matter."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    if text.isascii():  # NFKD leaves ASCII as it is, with no accents to drop
+        plain = text
+    else:
+        decomposed = unicodedata.normalize("NFKD", text)
+        plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     words = re.sub(r"[\W_]+", " ", plain.casefold()).split()
     if len(words) > 1 and words[0] in _ARTICLES:
         words = words[1:]

@@ -31,10 +31,13 @@ class Phase(IntEnum):
     RELEARNING = 3
 
 
+_RATING_FOR = {Outcome.WRONG: Rating.AGAIN, Outcome.PARTLY: Rating.HARD,
+               Outcome.RIGHT: Rating.GOOD}
+
+
 def rating_for(outcome: Outcome) -> Rating:
     """wrong -> Again, partly right -> Hard, right -> Good."""
-    return {Outcome.WRONG: Rating.AGAIN, Outcome.PARTLY: Rating.HARD,
-            Outcome.RIGHT: Rating.GOOD}[outcome]
+    return _RATING_FOR[outcome]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +62,10 @@ class CardState:
     last_review: dt.datetime | None
     step: int | None
     data: str = field(repr=False)
+    # The library's card object `data` was read from or written as, kept so a
+    # card asked again in a session is not parsed from JSON again. review_card
+    # works on a copy, so it is never changed after this state is made.
+    card: Any = field(default=None, repr=False, compare=False)
 
 
 class Scheduler:
@@ -93,11 +100,16 @@ class Scheduler:
     def _card(self, state: CardState | None, now: dt.datetime) -> Any:
         if state is None:
             return self._fsrs.Card(card_id=0, due=now)
+        if state.card is not None:
+            return state.card
         return self._fsrs.Card.from_json(state.data)
 
 
+_ZERO = dt.timedelta(0)
+
+
 def _require_utc(now: dt.datetime) -> None:
-    if now.tzinfo is None or now.utcoffset() != dt.timedelta(0):
+    if now.tzinfo is None or now.utcoffset() != _ZERO:
         raise ValueError("scheduling needs a timezone-aware UTC datetime")
 
 
@@ -110,6 +122,7 @@ def _state_of(card: Any, data: str | None = None) -> CardState:
         last_review=card.last_review,
         step=card.step,
         data=card.to_json() if data is None else data,
+        card=card,
     )
 
 

@@ -29,14 +29,19 @@ from quiz.models import Mode, Outcome, Review
 
 APPLICATION_ID = 0x5155495A  # "QUIZ"
 BUSY_TIMEOUT_MS = 10_000
-TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+_ZERO = dt.timedelta(0)
 
 
 def ts(when: dt.datetime) -> str:
-    """UTC ISO text of one fixed width, so text order is time order."""
-    if when.tzinfo is None:
+    """UTC ISO text of one fixed width (YYYY-MM-DDTHH:MM:SS.ffffffZ), so text
+    order is time order. isoformat is about 5x faster than strftime, and this
+    runs twice in every answer's transaction."""
+    offset = when.utcoffset()
+    if offset is None:
         raise ValueError("timestamps must be timezone-aware")
-    return when.astimezone(dt.UTC).strftime(TIME_FORMAT)
+    if offset != _ZERO:
+        when = when.astimezone(dt.UTC)
+    return when.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def from_ts(text: str) -> dt.datetime:

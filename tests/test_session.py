@@ -275,3 +275,24 @@ def test_draft_cards_are_left_out_until_checked(store: Store, mode: Mode) -> Non
     s = make(store, deck, DAY0, mode)
     assert s.drafts == 2
     assert {card for card, _ in run(s, DAY0)} == {"ok"}
+
+
+def test_a_kept_card_object_schedules_as_its_json_does() -> None:
+    """A state carries the library's card object so a card asked again is not
+    parsed again; scheduling from it must match scheduling from the JSON, and
+    must not change it."""
+    from quiz.scheduling import state_from_json
+
+    s = Scheduler(Settings(fuzz=False))
+    when = dt.datetime(2022, 1, 10, 9, tzinfo=dt.UTC)
+    state = s.review(None, Rating.GOOD, when)
+    for rating, later in [(Rating.GOOD, dt.timedelta(minutes=11)), (Rating.AGAIN,
+                          dt.timedelta(days=3)), (Rating.GOOD, dt.timedelta(days=4))]:
+        when += later
+        kept = state.card.to_json()
+        from_object = s.review(state, rating, when)
+        from_json = s.review(state_from_json(state.data), rating, when)
+        assert from_object == from_json and from_object.data == from_json.data
+        assert state.card.to_json() == kept == state.data
+        state = from_object
+    assert state.phase is Phase.REVIEW

@@ -492,3 +492,20 @@ def test_two_quiz_processes_opening_an_old_file_at_once_both_get_in(tmp_path: Pa
     with sqlite3.connect(tmp_path / "h.sqlite3.v3.bak") as bak:
         assert bak.execute("PRAGMA user_version").fetchone()[0] == 3
         assert bak.execute("SELECT count(*) FROM reviews").fetchone()[0] == 15_000
+
+
+def test_timestamps_are_utc_text_of_one_width() -> None:
+    """ts() writes every aware time as UTC with microseconds and a Z, so text
+    order is time order; a naive time is refused."""
+    almaty = dt.timezone(dt.timedelta(hours=5))
+    assert store_mod.ts(dt.datetime(2022, 1, 6, 3, 4, 5, tzinfo=almaty)) == \
+        "2022-01-05T22:04:05.000000Z"
+    assert store_mod.ts(dt.datetime(2022, 1, 6, 3, 4, 5, 7, tzinfo=dt.UTC)) == \
+        "2022-01-06T03:04:05.000007Z"
+    times = [dt.datetime(2022, 1, 1, tzinfo=dt.UTC) + dt.timedelta(seconds=s * 7919.123457)
+             for s in range(500)]
+    texts = [store_mod.ts(t.astimezone(almaty if i % 2 else dt.UTC)) for i, t in enumerate(times)]
+    assert len({len(t) for t in texts}) == 1 and texts == sorted(texts)
+    assert [store_mod.from_ts(t) for t in texts] == times
+    with pytest.raises(ValueError):
+        store_mod.ts(dt.datetime(2022, 1, 6))
