@@ -196,3 +196,35 @@ def test_anki_peer_benchmark_says_how_to_run_it_without_anki() -> None:
                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert out.returncode == 2 and out.stdout == ""
     assert "install it in a separate venv" in out.stderr
+
+
+def test_instruction_count_benchmark_without_valgrind_says_so(tmp_path: Path) -> None:
+    """bench/answer_instructions.py needs valgrind: where it is missing the
+    script says so and exits 2; its workload still runs on its own."""
+    script = "bench/answer_instructions.py"
+    env = {"PYTHONPATH": str(ROOT), "PATH": str(tmp_path)}  # no valgrind on this PATH
+    out = subprocess.run([sys.executable, script, "20"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=60, env=env)
+    assert out.returncode == 2 and out.stdout == ""
+    assert "valgrind is not installed here" in out.stderr
+    for mode in ("answer", "fetch"):
+        out = subprocess.run([sys.executable, script, "--child", "quiz", mode, "20"], cwd=ROOT,
+                             capture_output=True, text=True, timeout=60, env=env)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout == "done 20\n"
+
+
+@pytest.mark.slow
+def test_instruction_count_benchmark_runs_on_a_small_size() -> None:
+    import re
+    import shutil
+
+    if shutil.which("valgrind", path="/usr/bin:/bin") is None:
+        pytest.skip("valgrind is not installed on this machine")
+    lines = run_bench("answer_instructions.py", "20", timeout=300)
+    assert lines[0].startswith("quiz: 20 answers, ")
+    per_answer = re.fullmatch(r"quiz: instructions per answer \(grade \+ schedule \+ write, "
+                              r"no fsync\): ([\d,]+)", lines[1])
+    assert per_answer is not None, lines
+    # grading, the FSRS step and an SQLite commit: a few hundred thousand
+    assert 50_000 < int(per_answer.group(1).replace(",", "")) < 5_000_000
