@@ -21,6 +21,7 @@ import statistics
 import sys
 import tempfile
 import time
+from typing import Any
 
 
 def main(n: int, sync: str = "FULL") -> None:
@@ -32,18 +33,7 @@ def main(n: int, sync: str = "FULL") -> None:
                          "script with that venv's python\n")
         sys.exit(2)
     with tempfile.TemporaryDirectory() as tmp:
-        col = Collection(os.path.join(tmp, "collection.anki2"))
-        model = col.models.by_name("Basic")
-        did = col.decks.id("Bench")
-        for i in range(n):
-            note = col.new_note(model)
-            note["Front"] = f"Who said {i}?"
-            note["Back"] = f"Person Name {i}"
-            col.add_note(note, did)
-        col.decks.select(did)
-        conf = col.decks.config_dict_for_deck_id(did)
-        conf["new"]["perDay"] = n
-        col.decks.update_config(conf)
+        col = bench_collection(Collection, tmp, n)
         if sync != "FULL":
             col.db.execute(f"pragma synchronous = {sync}")
         journal = col.db.scalar("pragma journal_mode")
@@ -62,6 +52,23 @@ def main(n: int, sync: str = "FULL") -> None:
     print(f"anki: journal_mode={journal}, synchronous={sync}")
     print(f"anki answers: {len(times)}, median {statistics.median(times):.3f} ms, "
           f"p99 {times[min(len(times) - 1, int(len(times) * 0.99))]:.3f} ms")
+
+
+def bench_collection(collection: Any, folder: str, n: int) -> Any:
+    """A new collection in `folder` with n basic notes, all to be studied today."""
+    col = collection(os.path.join(folder, "collection.anki2"))
+    model = col.models.by_name("Basic")
+    did = col.decks.id("Bench")
+    for i in range(n):
+        note = col.new_note(model)
+        note["Front"] = f"Who said {i}?"
+        note["Back"] = f"Person Name {i}"
+        col.add_note(note, did)
+    col.decks.select(did)
+    conf = col.decks.config_dict_for_deck_id(did)
+    conf["new"]["perDay"] = n
+    col.decks.update_config(conf)
+    return col
 
 
 if __name__ == "__main__":

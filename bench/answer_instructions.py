@@ -18,7 +18,6 @@ or, with --anki, the `anki` package is missing.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -62,21 +61,11 @@ def quiz_workload(answers: int, answer: bool) -> int:
 
 def anki_workload(answers: int, answer: bool) -> int:
     from anki.collection import Collection
+    from anki_peer import bench_collection  # beside this script
 
     done = 0
     with tempfile.TemporaryDirectory() as tmp:
-        col = Collection(os.path.join(tmp, "collection.anki2"))
-        model = col.models.by_name("Basic")
-        did = col.decks.id("Bench")
-        for i in range(answers):
-            note = col.new_note(model)
-            note["Front"] = f"Who said {i}?"
-            note["Back"] = f"Person Name {i}"
-            col.add_note(note, did)
-        col.decks.select(did)
-        conf = col.decks.config_dict_for_deck_id(did)
-        conf["new"]["perDay"] = answers
-        col.decks.update_config(conf)
+        col = bench_collection(Collection, tmp, answers)
         col.db.execute("pragma synchronous = OFF")
         while done < answers and (card := col.sched.getCard()) is not None:
             if answer:
