@@ -18,6 +18,7 @@ or, with --anki, the `anki` package is missing.
 
 from __future__ import annotations
 
+import random
 import re
 import shutil
 import subprocess
@@ -29,28 +30,17 @@ _REFS = re.compile(r"I\s+refs:\s+([\d,]+)")
 
 def quiz_workload(answers: int, answer: bool) -> int:
     import datetime as dt
-    import random
     from pathlib import Path
 
-    from quiz.loader import read_deck
-    from quiz.models import Mode
-    from quiz.scheduling import Scheduler, Settings
-    from quiz.session import Session
-    from quiz.store import open_store
+    from answer_latency import START, bench_answer, bench_session  # beside this script
 
-    cards = "".join(f"  - {{id: c{i}, question: 'Who said {i}?', answer: Person Name {i}}}\n"
-                    for i in range(answers))
-    deck = read_deck(f"id: bench\ntitle: Bench\ncards:\n{cards}", "bench.yaml")
     done = 0
     with tempfile.TemporaryDirectory() as tmp:
-        store = open_store(Path(tmp) / "h.sqlite3")
-        store.db.execute("PRAGMA synchronous = OFF")
-        now = dt.datetime(2022, 3, 1, tzinfo=dt.UTC)
         rng = random.Random(1)
-        session = Session(store, Scheduler(Settings()), [deck], Mode.REVIEW, now, rng,
-                          new_limit=answers)
+        store, session = bench_session(Path(tmp), answers, "OFF", rng)
+        now = START
         while done < answers and (q := session.next(now)) is not None:
-            given = str(q.card.answer) if rng.random() < 0.8 else "Persn Name"
+            given = bench_answer(q, rng)
             if answer:
                 session.answer(q, given, now, 2000)
             done += 1

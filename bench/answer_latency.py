@@ -25,25 +25,39 @@ from pathlib import Path
 from quiz.loader import read_deck
 from quiz.models import Mode
 from quiz.scheduling import Scheduler, Settings
-from quiz.session import Session
-from quiz.store import open_store
+from quiz.session import Question, Session
+from quiz.store import Store, open_store
+
+START = dt.datetime(2022, 3, 1, tzinfo=dt.UTC)
+
+
+def bench_session(folder: Path, n: int, sync: str,
+                  rng: random.Random) -> tuple[Store, Session]:
+    """A review session over n new cards, to a fresh database in `folder`."""
+    cards = "".join(f"  - {{id: c{i}, question: 'Who said {i}?', answer: Person Name {i}}}\n"
+                    for i in range(n))
+    deck = read_deck(f"id: bench\ntitle: Bench\ncards:\n{cards}", "bench.yaml")
+    store = open_store(folder / "h.sqlite3")
+    store.db.execute(f"PRAGMA synchronous = {sync}")
+    session = Session(store, Scheduler(Settings()), [deck], Mode.REVIEW, START, rng,
+                      new_limit=n)
+    return store, session
+
+
+def bench_answer(q: Question, rng: random.Random) -> str:
+    """What the simulated learner types: right 80% of the time, else a near miss."""
+    return str(q.card.answer) if rng.random() < 0.8 else "Persn Name"
 
 
 def answers(n: int, sync: str = "FULL") -> list[float]:
     """Milliseconds per answer, sorted, for n answers to a fresh database."""
-    cards = "".join(f"  - {{id: c{i}, question: 'Who said {i}?', answer: Person Name {i}}}\n"
-                    for i in range(n))
-    deck = read_deck(f"id: bench\ntitle: Bench\ncards:\n{cards}", "bench.yaml")
     with tempfile.TemporaryDirectory() as tmp:
-        store = open_store(Path(tmp) / "h.sqlite3")
-        store.db.execute(f"PRAGMA synchronous = {sync}")
-        now = dt.datetime(2022, 3, 1, tzinfo=dt.UTC)
         rng = random.Random(1)
-        session = Session(store, Scheduler(Settings()), [deck], Mode.REVIEW, now, rng,
-                          new_limit=n)
+        store, session = bench_session(Path(tmp), n, sync, rng)
+        now = START
         times: list[float] = []
         while (q := session.next(now)) is not None and len(times) < n:
-            given = str(q.card.answer) if rng.random() < 0.8 else "Persn Name"
+            given = bench_answer(q, rng)
             start = time.perf_counter()
             session.answer(q, given, now, 2000)
             times.append((time.perf_counter() - start) * 1000)

@@ -105,11 +105,8 @@ class Scheduler:
         return self._fsrs.Card.from_json(state.data)
 
 
-_ZERO = dt.timedelta(0)
-
-
 def _require_utc(now: dt.datetime) -> None:
-    if now.tzinfo is None or now.utcoffset() != _ZERO:
+    if now.tzinfo is None or now.utcoffset():  # a zero offset is false
         raise ValueError("scheduling needs a timezone-aware UTC datetime")
 
 

@@ -29,7 +29,6 @@ from quiz.models import Mode, Outcome, Review
 
 APPLICATION_ID = 0x5155495A  # "QUIZ"
 BUSY_TIMEOUT_MS = 10_000
-_ZERO = dt.timedelta(0)
 
 
 def ts(when: dt.datetime) -> str:
@@ -39,7 +38,7 @@ def ts(when: dt.datetime) -> str:
     offset = when.utcoffset()
     if offset is None:
         raise ValueError("timestamps must be timezone-aware")
-    if offset != _ZERO:
+    if offset:  # a zero timedelta is false
         when = when.astimezone(dt.UTC)
     return when.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
