@@ -29,7 +29,7 @@ from typing import Any
 from quiz import __version__, paths
 from quiz.models import Card, Deck
 
-MIN_BYTES = 64 * 1024  # checked first: small decks never import pickle or hashlib
+MIN_BYTES = 64 * 1024  # checked first: small decks never import pickle
 MAX_ENTRIES = 32
 FORMAT = 2
 _CARD_FIELDS = tuple(f.name for f in dataclasses.fields(Card))
@@ -57,12 +57,13 @@ def key(data: bytes) -> str:
     return h.hexdigest()
 
 
-def get(data: bytes) -> Deck | None:
+def get(data: bytes, digest: str) -> Deck | None:
+    """The cached deck read from `data`, whose `key` is `digest`, or None."""
     if len(data) < MIN_BYTES:
         return None
     import pickle
 
-    path = paths.cache_dir() / "decks" / f"{key(data)}.pickle"
+    path = paths.cache_dir() / "decks" / f"{digest}.pickle"
     try:
         with path.open("rb") as f:
             if not _private(os.fstat(f.fileno())):
@@ -101,7 +102,7 @@ def _thaw(frozen: tuple[Any, ...]) -> Deck:
     return Deck(deck_id, title, tuple(Card(*c) for c in cards), sources, description, year)
 
 
-def put(data: bytes, deck: Deck) -> None:
+def put(data: bytes, digest: str, deck: Deck) -> None:
     if len(data) < MIN_BYTES:
         return
     import pickle
@@ -110,7 +111,7 @@ def put(data: bytes, deck: Deck) -> None:
 
     folder = paths.cache_dir() / "decks"
     try:
-        replace_file(folder / f"{key(data)}.pickle",
+        replace_file(folder / f"{digest}.pickle",
                      pickle.dumps(_freeze(deck), protocol=pickle.HIGHEST_PROTOCOL), mode=0o600)
         _trim(folder)
     except OSError:

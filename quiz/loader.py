@@ -75,14 +75,16 @@ def load_deck(path: Path, *, cache: bool = True) -> Deck:
     from quiz import deckcache
     from quiz.gcpause import paused
 
+    digest = deckcache.key(data)  # hashed once: the cache's key and the deck's digest
     with paused():
-        deck = deckcache.get(data) if cache else None
+        deck = deckcache.get(data, digest) if cache else None
         if deck is None:
             deck = read_deck(data, name)
             if cache:
-                deckcache.put(data, deck)
+                deckcache.put(data, digest, deck)
     return Deck(
-        deck.id, deck.title, deck.cards, deck.sources, deck.description, deck.year, path
+        deck.id, deck.title, deck.cards, deck.sources, deck.description, deck.year, path,
+        digest,
     )
 
 

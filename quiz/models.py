@@ -148,6 +148,9 @@ class Deck:
     description: str | None = None
     year: int | None = None
     path: Path | None = None
+    # A hash of the file it was read from (and of the code that read it), set
+    # by load_deck: what the deck's stored copy for `quiz stats` is checked by.
+    digest: str | None = field(default=None, compare=False)
 
     def card(self, card_id: str) -> Card | None:
         for c in self.cards:

@@ -141,7 +141,8 @@ class Session:
             self._queue = self._build_queue()
             for deck in self.decks:
                 self.store.sync_deck(deck.id, deck.title,
-                                     ((c.id, c.question, c.tags) for c in deck.cards), self.now)
+                                     ((c.id, c.question, c.tags) for c in deck.cards), self.now,
+                                     deck.digest)
         self._planned = len(self._queue)
         self.session_id = self.store.begin_session(
             [d.id for d in self.decks], self.mode, self.now, planned=self._planned)

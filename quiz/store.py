@@ -587,19 +587,27 @@ class Store:
         return [(r[0], r[1], from_ts(r[2]), r[3]) for r in rows]
 
     def sync_deck(self, deck_id: str, title: str,
-                  cards: Iterable[tuple[str, str, Iterable[str]]], now: dt.datetime) -> bool:
+                  cards: Iterable[tuple[str, str, Iterable[str]]], now: dt.datetime,
+                  digest: str | None = None) -> bool:
         """Remember a deck's cards and tags as studied, for `quiz stats`.
 
-        `cards` is (card_id, question, tags). Skipped when nothing changed;
-        returns whether the stored copy was rewritten. Cards that left the
-        deck keep their rows, so their history still has a question to show."""
-        import hashlib
+        `cards` is (card_id, question, tags). Skipped when nothing changed:
+        `digest` is a hash of what title and cards were read from (a deck
+        file's `Deck.digest`), and without one the cards themselves are
+        hashed. Returns whether the stored copy was rewritten. Cards that left
+        the deck keep their rows, so their history still has a question to
+        show."""
+        rows = None
+        if digest is None:
+            import hashlib
 
-        rows = [(c, q, tuple(tags)) for c, q, tags in cards]
-        digest = hashlib.blake2b(repr((title, rows)).encode(), digest_size=16).hexdigest()
+            rows = [(c, q, tuple(tags)) for c, q, tags in cards]
+            digest = hashlib.blake2b(repr((title, rows)).encode(), digest_size=16).hexdigest()
         known = self.db.execute("SELECT digest FROM decks WHERE id = ?", (deck_id,)).fetchone()
         if known is not None and known[0] == digest:
-            return False
+            return False  # given a file's digest, the cards are not even read
+        if rows is None:
+            rows = [(c, q, tuple(tags)) for c, q, tags in cards]
         with self.write() as db:
             db.execute("INSERT INTO decks (id, title, digest, synced_at) VALUES (?, ?, ?, ?) "
                        "ON CONFLICT (id) DO UPDATE SET title = excluded.title, "

@@ -53,6 +53,20 @@ def test_an_edited_deck_is_parsed_again(deck_file: Path) -> None:
     assert len(entries()) == 2
 
 
+def test_the_digest_follows_the_bytes_and_names_the_entry(deck_file: Path,
+                                                          tmp_path: Path) -> None:
+    first = load_deck(deck_file)
+    assert first.digest is not None
+    assert [p.stem for p in entries()] == [first.digest]
+    assert load_deck(deck_file).digest == first.digest  # cached: the same digest
+    small = tmp_path / "small.yaml"  # not cached, digested all the same
+    small.write_text("id: s\ntitle: S\ncards:\n  - {id: a, question: Q?, answer: x}\n")
+    small_digest = load_deck(small).digest
+    assert small_digest is not None and small_digest != first.digest
+    small.write_text("id: s\ntitle: S\ncards:\n  - {id: a, question: Q?, answer: y}\n")
+    assert load_deck(small).digest not in (small_digest, None)
+
+
 def test_a_broken_deck_is_never_cached(tmp_path: Path) -> None:
     path = tmp_path / "broken.yaml"
     path.write_text(big_deck() + "  - id: c1\n    question: Again?\n    answer: x\n")

@@ -6,10 +6,11 @@ import datetime as dt
 import itertools
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from quiz.loader import read_deck
+from quiz.loader import load_deck, read_deck
 from quiz.models import Deck, Mode, Outcome
 from quiz.scheduling import Phase, Rating, Scheduler, Settings
 from quiz.session import MAX_TRIES, Session, near_numbers
@@ -261,6 +262,30 @@ def test_answering_reads_no_card_state_from_the_database(store: Store, deck: Dec
     store.db.set_trace_callback(None)
     assert len({c for c, _ in asked}) == 6  # the four due cards and two new ones
     assert reads == [f"SELECT min(due) FROM card_state WHERE deck_id = '{deck.id}'"]  # finish
+
+
+def test_an_unchanged_deck_file_is_stored_for_stats_once(
+        store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "facts.yaml"
+    path.write_text(DECK_TEXT)
+    synced: list[bool] = []
+    sync = store.sync_deck
+
+    def spy(*args: Any, **kwargs: Any) -> bool:
+        synced.append(sync(*args, **kwargs))
+        return synced[-1]
+
+    monkeypatch.setattr(store, "sync_deck", spy)
+    for _ in range(2):
+        make(store, load_deck(path), DAY0)
+    path.write_text(DECK_TEXT.replace("'Q3?'", "'Q3, edited?'"))
+    edited = load_deck(path)
+    make(store, edited, DAY0)
+    assert synced == [True, False, True]
+    # checked by the file's digest, so an unchanged deck's cards are not read
+    assert store.db.execute("SELECT digest FROM decks").fetchone() == (edited.digest,)
+    question = store.db.execute("SELECT question FROM cards WHERE card_id = 'c3'").fetchone()
+    assert question == ("Q3, edited?",)
 
 
 @pytest.mark.parametrize("mode", [Mode.REVIEW, Mode.CRAM, Mode.EXAM])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import jsonschema
@@ -187,6 +188,21 @@ def test_syncing_an_unchanged_deck_writes_nothing(history: History) -> None:
     assert history.store.sync_deck("d", "Deck", cards, NOW) is True
     assert history.store.sync_deck("d", "Deck", cards, NOW) is False
     assert history.store.sync_deck("d", "Deck", [("c1", "Q1", ["figures"])], NOW) is True
+    assert history.store.db.execute("SELECT tag FROM card_tags").fetchall() == [("figures",)]
+
+
+def test_a_deck_with_an_unchanged_digest_is_not_even_read(history: History) -> None:
+    def cards() -> Iterator[tuple[str, str, list[str]]]:
+        yield ("c1", "Q1", ["dates"])
+
+    def unread() -> Iterator[tuple[str, str, list[str]]]:
+        raise AssertionError("the cards were read")
+        yield ("c1", "Q1", ["dates"])  # a generator that fails when it is read
+
+    assert history.store.sync_deck("d", "Deck", cards(), NOW, digest="one") is True
+    assert history.store.sync_deck("d", "Deck", unread(), NOW, digest="one") is False
+    assert history.store.sync_deck("d", "Deck", [("c1", "Q1", ["figures"])], NOW,
+                                   digest="two") is True
     assert history.store.db.execute("SELECT tag FROM card_tags").fetchall() == [("figures",)]
 
 
