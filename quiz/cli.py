@@ -178,7 +178,8 @@ def validate_command(
     db: Annotated[
         Path | None,
         typer.Option("--db", help="Also report history in this database (or the default one "
-                     "with --db '') for cards no longer in their deck.", show_default=False),
+                     "with --db '') for cards no longer in their deck, and, when every "
+                     "known deck is checked, for decks with no file.", show_default=False),
     ] = None,
     watch: Annotated[bool, typer.Option("--watch", "-w", help="Check again each time a file "
                      "is saved, until Ctrl-C.")] = False,
@@ -196,7 +197,7 @@ def validate_command(
     if not ok:
         raise typer.Exit(1)
     if db is not None:
-        _report_orphans(entries, None if str(db) == "" else db)
+        _report_orphans(entries, None if str(db) == "" else db, every_deck=not paths)
 
 
 def _deck_paths(args: list[Path] | None) -> list[Path] | None:
@@ -241,7 +242,7 @@ def _validate(paths: list[Path] | None) -> tuple[list[Any], bool]:
     if not files:
         typer.echo("no deck files found", err=True)
         return entries, False
-    typer.echo(f"ok: {files} deck{'s' if files != 1 else ''}, {cards} cards")
+    typer.echo(f"ok: {files} deck{'s' * (files != 1)}, {cards} card{'s' * (cards != 1)}")
     return entries, True
 
 
@@ -289,8 +290,10 @@ def _watch(paths: list[Path] | None) -> None:
         return
 
 
-def _report_orphans(entries: list[Any], db: Path | None) -> None:
-    """Cards with history that are no longer in their deck: kept, and named."""
+def _report_orphans(entries: list[Any], db: Path | None, every_deck: bool) -> None:
+    """Cards with history that are no longer in their deck: kept, and named.
+    With `every_deck` (every known deck was checked), so are decks with
+    history and no file left."""
     from quiz.textsafe import one_line
 
     with _open_store(db, create=False) as store:
@@ -302,6 +305,15 @@ def _report_orphans(entries: list[Any], db: Path | None) -> None:
                 typer.echo(one_line(f"{e.path}: card '{card_id}' of deck '{e.deck.id}' has "
                                     "history but is no longer in the deck (orphaned; its "
                                     "history is kept)"))
+        if not every_deck:
+            return
+        found = {e.deck.id for e in entries if e.deck is not None}
+        for deck_id in store.deck_ids():
+            if deck_id not in found:
+                cards = len(store.card_ids(deck_id))
+                typer.echo(one_line(f"{store.path}: deck '{deck_id}' has history for "
+                                    f"{cards} card{'s' * (cards != 1)} but no deck file "
+                                    "(orphaned; its history is kept)"))
 
 
 @app.command("start")

@@ -349,16 +349,16 @@ def test_validate_watch_checks_again_on_save(tmp_path: Path, quiz_home: Path) ->
     quiz = str(Path(sys.executable).parent / "quiz")
     child = pexpect.spawn(quiz, ["validate", "--watch", str(path)], encoding="utf-8",
                           timeout=20, env={**os.environ, "QUIZ_HOME": str(quiz_home)})
-    child.expect("ok: 1 deck, 1 cards")
+    child.expect("ok: 1 deck, 1 card")
     child.expect("Watching for changes")
     path.write_text("id: w\ntitle: W\ncards:\n  - {id: a, question: Q?}\n")
     child.expect(r"w\.yaml:4:5: card 'a' has no 'answer'")
     path.write_text("id: w\ntitle: W\ncards:\n  - {id: a, question: Q?, answer: y}\n")
-    child.expect("ok: 1 deck, 1 cards")
+    child.expect("ok: 1 deck, 1 card")
     # editors that save by renaming a new file over the old one: every save is
     # seen, not only the first (a watch on the file itself went quiet)
     for text, seen in (("  - {id: a, question: Q?}\n", "card 'a' has no 'answer'"),
-                       ("  - {id: a, question: Q?, answer: z}\n", "ok: 1 deck, 1 cards"),
+                       ("  - {id: a, question: Q?, answer: z}\n", "ok: 1 deck, 1 card"),
                        ("  - {id: b, question: Q?}\n", "card 'b' has no 'answer'")):
         new = tmp_path / ".w.yaml.swp"
         new.write_text("id: w\ntitle: W\ncards:\n" + text)

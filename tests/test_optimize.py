@@ -112,6 +112,30 @@ def test_validate_db_reports_orphaned_history(tmp_path: Path, removed: str) -> N
     ]
 
 
+def test_validate_db_of_every_deck_reports_decks_with_no_file(tmp_path: Path) -> None:
+    from quiz.paths import user_decks_dir
+
+    user_decks_dir().mkdir(parents=True, exist_ok=True)
+    (user_decks_dir() / "deck.yaml").write_text(
+        "id: deck\ntitle: T\ncards:\n  - {id: c0, question: q, answer: a}\n")
+    db = tmp_path / "h.sqlite3"
+    _history_db(db, [("c0", START, 3)])
+    with open_store(db) as s:  # a deck whose file is gone: two cards, one answered twice
+        sid = s.begin_session(["gone"], Mode.REVIEW, START)
+        for i, card in enumerate(["x1", "x2", "x1"]):
+            s.record(Review(f"g{i}", sid, "gone", card, START, "x", Outcome.RIGHT, 3, 1000,
+                            Mode.REVIEW, None, None), None)
+    result = runner.invoke(app, ["validate", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == (
+        f"{db}: deck 'gone' has history for 2 cards but no deck file "
+        "(orphaned; its history is kept)")
+    assert "'deck'" not in result.stdout  # its file is there, and so is its only card
+    # checking named files says nothing of the decks that were not named
+    named = runner.invoke(app, ["validate", "deck", "--db", str(db)])
+    assert (named.exit_code, named.stdout) == (0, "ok: 1 deck, 1 card\n")
+
+
 def test_refit_is_suggested_after_a_month_and_enough_reviews() -> None:
     from quiz.optimizer import REFIT_REVIEWS, refit_due
 
