@@ -264,6 +264,16 @@ def test_answering_reads_no_card_state_from_the_database(store: Store, deck: Dec
     assert reads == [f"SELECT min(due) FROM card_state WHERE deck_id = '{deck.id}'"]  # finish
 
 
+def test_answers_get_distinct_random_ids_by_default(store: Store, deck: Deck) -> None:
+    s = Session(store, Scheduler(Settings()), [deck], Mode.CRAM, DAY0, random.Random(1))
+    ids = []
+    while (q := s.next(DAY0)) is not None:
+        ids.append(s.answer(q, str(q.card.answer), DAY0).review.id)
+    assert len(ids) == 10 == len(set(ids))
+    assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
+    assert len({i[:8] for i in ids}) == 10  # random throughout, not a counter
+
+
 def test_an_unchanged_deck_file_is_stored_for_stats_once(
         store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "facts.yaml"
