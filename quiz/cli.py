@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import IO, Annotated, Any, TypeVar
 
 import typer
 from typer.core import TyperGroup
@@ -947,14 +947,21 @@ def history_command(
     with _open_history(db) as store:
         ids = _history_decks(decks, store)
         if csv_out:
-            target = output.open("w", newline="", encoding="utf-8") if output else None
-            try:
-                writer = csv.writer(target or sys.stdout, lineterminator="\n")
+            def write_csv(out: IO[str]) -> None:
+                writer = csv.writer(out, lineterminator="\n")
                 writer.writerow(store.EXPORT_COLUMNS)
                 writer.writerows(store.iter_reviews(ids))
-            finally:
-                if target is not None:
-                    target.close()
+
+            if output is None:
+                write_csv(sys.stdout)
+                return
+            from quiz.fileio import replacing
+
+            try:  # all of it or nothing, as every file quiz writes
+                with replacing(output) as f:
+                    write_csv(f)
+            except OSError as e:
+                raise QuizError(f"{output}: cannot write ({e.strerror})") from None
             return
         from quiz.store import from_ts
         from quiz.textsafe import one_line
@@ -972,7 +979,9 @@ def history_command(
                          f"{answer}\n")
         text = buffer.getvalue()
         if output:
-            output.write_text(text, encoding="utf-8")
+            from quiz.authoring import write_atomic
+
+            write_atomic(output, text)
         else:
             typer.echo(text, nl=False)
 

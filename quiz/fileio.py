@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, Any
 
 
 def replace_file(path: Path, data: str | bytes, mode: int | None = None) -> None:
@@ -15,18 +19,28 @@ def replace_file(path: Path, data: str | bytes, mode: int | None = None) -> None
     ones for a new file (0666 less the umask), not the temporary file's
     private 0600; or `mode` when given. Raises OSError (callers say what it
     means for them)."""
+    with replacing(path, mode, binary=isinstance(data, bytes)) as f:
+        f.write(data)
+
+
+@contextmanager
+def replacing(path: Path, mode: int | None = None, binary: bool = False) -> Iterator[IO[Any]]:
+    """replace_file for what is written bit by bit: yields the temporary file
+    (text is UTF-8, with line ends as written), renamed over `path` when the
+    block ends without an error and removed when it does not."""
     folder = path.parent if str(path.parent) else Path(".")
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:  # a file where the folder should be
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(folder)) from None
     mode = _mode_for(path) if mode is None else mode
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        os.chmod(tmp, mode)
-        if isinstance(data, bytes):
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-        else:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-                f.write(data)
+        # written through the descriptor mkstemp opened, never reopened by name
+        with (os.fdopen(fd, "wb") if binary else
+              os.fdopen(fd, "w", encoding="utf-8", newline="\n")) as f:
+            os.chmod(tmp, mode)
+            yield f
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import errno
 import io
 import json
+import os
 import random
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from quiz.catalog import find
@@ -108,6 +112,38 @@ def test_history_csv_exports_every_answer(tmp_path: Path) -> None:
     out = tmp_path / "all.csv"
     assert runner.invoke(app, ["history", "--csv", "-o", str(out), "--db", str(db)]).exit_code == 0
     assert out.read_text() == result.output
+
+
+@pytest.mark.parametrize("args", [["--csv"], []])
+def test_history_to_a_file_it_cannot_write_is_one_line(tmp_path: Path, args: list[str]) -> None:
+    db = tmp_path / "h.sqlite3"
+    study(db)
+    (tmp_path / "a-file").write_text("")
+    out = tmp_path / "a-file" / "all.csv"  # its folder is a file
+    result = runner.invoke(app, ["history", *args, "-o", str(out), "--db", str(db)])
+    assert (result.exit_code, result.output) == (
+        1, f"quiz: {out}: cannot write (Not a directory)\n")
+
+
+def test_a_failed_history_export_leaves_the_old_file(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from quiz.store import Store
+
+    db = tmp_path / "h.sqlite3"
+    study(db)
+    out = tmp_path / "all.csv"
+    out.write_text("the last export\n")
+
+    def full_disk(*_: object, **__: object) -> Iterator[tuple[object, ...]]:
+        yield ("r1",) * 11
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(Store, "iter_reviews", full_disk)
+    result = runner.invoke(app, ["history", "--csv", "-o", str(out), "--db", str(db)])
+    assert (result.exit_code, result.output) == (
+        1, f"quiz: {out}: cannot write (No space left on device)\n")
+    assert out.read_text() == "the last export\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["all.csv", "h.sqlite3"]
 
 
 def test_history_shows_the_latest_answers(tmp_path: Path) -> None:
