@@ -21,6 +21,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from quiz.errors import StoreError
 from quiz.gcpause import paused
 from quiz.grading import grade
 from quiz.models import (
@@ -45,11 +46,14 @@ from quiz.scheduling import (
     recall_probability,
     state_from_json,
 )
-from quiz.store import StateUpdate, Store, StoredState
+from quiz.store import StateChanged, StateUpdate, Store, StoredState
 
 LEARN_AHEAD = dt.timedelta(minutes=20)
 CRAM_GAP = 3  # a missed card in cram comes back after this many others
 MAX_TRIES = 4  # a card is asked at most this often in one session; then it waits
+# Times an answer is scheduled again because another session stored the card's
+# state first; each retry reads the newest state, so more than 2 is rare.
+STATE_RETRIES = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,24 +325,39 @@ class Session:
                 Rating.HARD, Rating.GOOD, Rating.EASY):
             rating = self_rating
         key = (q.deck.id, q.card.id)
-        before = self._state(key) if self.mode is Mode.REVIEW else None
-        after: CardState | None = None
-        update: StateUpdate | None = None
-        if self.mode is Mode.REVIEW:
-            after = self.scheduler.review(before, rating, now)
-            lapsed = before is not None and before.phase is Phase.REVIEW and rating is Rating.AGAIN
-            update = StateUpdate(q.deck.id, q.card.id, int(after.phase), after.due, after.data,
-                                 lapsed, after.stability, after.difficulty)
         text = given if isinstance(given, str) else "\n".join(given)
-        review = Review(
-            id=self.new_id(), session_id=self.session_id, deck_id=q.deck.id, card_id=q.card.id,
-            reviewed_at=now, answer=text, outcome=verdict.outcome, rating=int(rating),
-            response_ms=max(0, int(response_ms)), mode=self.mode,
-            state_before=before.data if before else None,
-            state_after=after.data if after else None,
-            phase_before=int(before.phase) if before else None,
-        )
-        self.store.record(review, update)
+        review_id = self.new_id()
+        for _ in range(STATE_RETRIES):
+            before = self._state(key) if self.mode is Mode.REVIEW else None
+            after: CardState | None = None
+            update: StateUpdate | None = None
+            if self.mode is Mode.REVIEW:
+                after = self.scheduler.review(before, rating, now)
+                lapsed = (before is not None and before.phase is Phase.REVIEW
+                          and rating is Rating.AGAIN)
+                update = StateUpdate(q.deck.id, q.card.id, int(after.phase), after.due,
+                                     after.data, lapsed, after.stability, after.difficulty,
+                                     based_on=before.data if before else None, checked=True)
+            review = Review(
+                id=review_id, session_id=self.session_id, deck_id=q.deck.id,
+                card_id=q.card.id, reviewed_at=now, answer=text, outcome=verdict.outcome,
+                rating=int(rating), response_ms=max(0, int(response_ms)), mode=self.mode,
+                state_before=before.data if before else None,
+                state_after=after.data if after else None,
+                phase_before=int(before.phase) if before else None,
+            )
+            try:
+                self.store.record(review, update)
+                break
+            except StateChanged:
+                # Another session on this deck answered the card since this one
+                # read its state: schedule again from the state it stored.
+                self._states.pop(key, None)
+                self._stored.pop(key, None)
+                self._scheduled.add(key)
+        else:
+            raise StoreError(f"{self.store.path}: the card {q.card.id!r} kept being answered "
+                             "in another session; this answer was not saved")
         # Only once it is saved does the session move on.
         if after is not None:
             self._states[key] = after

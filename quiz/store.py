@@ -386,7 +386,11 @@ class StoredState:
 
 @dataclass(frozen=True, slots=True)
 class StateUpdate:
-    """A card's new scheduling state, written with the review that caused it."""
+    """A card's new scheduling state, written with the review that caused it.
+
+    With `checked`, it is written only if the stored state is still the one
+    it was worked out from, `based_on` (None: the card had none); otherwise
+    `record` raises StateChanged and writes nothing."""
 
     deck_id: str
     card_id: str
@@ -396,6 +400,13 @@ class StateUpdate:
     lapsed: bool
     stability: float | None = None
     difficulty: float | None = None
+    based_on: str | None = None
+    checked: bool = False
+
+
+class StateChanged(Exception):
+    """Another session stored a new state for the card after this one read
+    it (two sessions on one deck): read it again and schedule from it."""
 
 
 class Store:
@@ -465,7 +476,9 @@ class Store:
     def record(self, review: Review, state: StateUpdate | None) -> bool:
         """Store one answer, the card's new state and the session counters, at once.
 
-        Returns False when a review with this id was already stored (a retry)."""
+        Returns False when a review with this id was already stored (a retry).
+        Raises StateChanged, having written nothing, when a checked state
+        update finds another session's state stored since."""
         correct = review.outcome is not Outcome.WRONG
         when = ts(review.reviewed_at)
         with self.write() as db:
@@ -502,18 +515,35 @@ class Store:
                     "reviews = reviews + 1, recalled = recalled + excluded.recalled",
                     (review.deck_id, when[:10], int(correct)))
             if state is not None:
-                db.execute(
-                    "INSERT INTO card_state (deck_id, card_id, phase, due, data, "
-                    "introduced, reps, lapses, last_review, stability, difficulty) "
-                    "VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) "
-                    "ON CONFLICT (deck_id, card_id) DO UPDATE SET phase = excluded.phase, "
-                    "due = excluded.due, data = excluded.data, reps = reps + 1, "
-                    "lapses = lapses + excluded.lapses, last_review = excluded.last_review, "
-                    "stability = excluded.stability, difficulty = excluded.difficulty",
-                    (state.deck_id, state.card_id, state.phase, ts(state.due), state.data,
-                     when, int(state.lapsed), when, state.stability, state.difficulty),
-                )
+                self._write_state(db, state, when)
             return True
+
+    _INSERT_STATE = ("INSERT INTO card_state (deck_id, card_id, phase, due, data, introduced, "
+                     "reps, lapses, last_review, stability, difficulty) "
+                     "VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) ON CONFLICT (deck_id, card_id) ")
+    _UPSERT_STATE = _INSERT_STATE + (
+        "DO UPDATE SET phase = excluded.phase, due = excluded.due, data = excluded.data, "
+        "reps = reps + 1, lapses = lapses + excluded.lapses, "
+        "last_review = excluded.last_review, stability = excluded.stability, "
+        "difficulty = excluded.difficulty")
+    _INSERT_NEW_STATE = _INSERT_STATE + "DO NOTHING"
+    _UPDATE_STATE = ("UPDATE card_state SET phase = ?, due = ?, data = ?, reps = reps + 1, "
+                     "lapses = lapses + ?, last_review = ?, stability = ?, difficulty = ? "
+                     "WHERE deck_id = ? AND card_id = ? AND data = ?")
+
+    @classmethod
+    def _write_state(cls, db: sqlite3.Connection, state: StateUpdate, when: str) -> None:
+        if state.checked and state.based_on is not None:
+            cur = db.execute(cls._UPDATE_STATE, (
+                state.phase, ts(state.due), state.data, int(state.lapsed), when,
+                state.stability, state.difficulty, state.deck_id, state.card_id,
+                state.based_on))
+        else:
+            cur = db.execute(cls._INSERT_NEW_STATE if state.checked else cls._UPSERT_STATE, (
+                state.deck_id, state.card_id, state.phase, ts(state.due), state.data, when,
+                int(state.lapsed), when, state.stability, state.difficulty))
+        if state.checked and cur.rowcount == 0:
+            raise StateChanged(f"{state.deck_id}/{state.card_id}")
 
     # reading
 

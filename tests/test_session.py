@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 
+from quiz.errors import StoreError
 from quiz.loader import load_deck, read_deck
 from quiz.models import Deck, Mode, Outcome
 from quiz.scheduling import Phase, Rating, Scheduler, Settings
-from quiz.session import MAX_TRIES, Session, near_numbers
-from quiz.store import Store, open_store
+from quiz.session import MAX_TRIES, STATE_RETRIES, Session, near_numbers
+from quiz.store import StateChanged, Store, open_store
 
 DAY0 = dt.datetime(2022, 3, 1, 9, 0, tzinfo=dt.UTC)
 DECK_TEXT = "id: facts\ntitle: Facts\ncards:\n" + "".join(
@@ -262,6 +263,52 @@ def test_answering_reads_no_card_state_from_the_database(store: Store, deck: Dec
     store.db.set_trace_callback(None)
     assert len({c for c, _ in asked}) == 6  # the four due cards and two new ones
     assert reads == [f"SELECT min(due) FROM card_state WHERE deck_id = '{deck.id}'"]  # finish
+
+
+def test_two_sessions_on_one_deck_schedule_from_each_others_answers(
+        tmp_path: Path, deck: Deck) -> None:
+    one = make(open_store(tmp_path / "h.sqlite3"), deck, DAY0)
+    other = make(open_store(tmp_path / "h.sqlite3"), deck, DAY0)
+    q1, q2 = one.next(DAY0), other.next(DAY0)
+    assert q1 is not None and q2 is not None and q1.card.id == q2.card.id  # new to both
+    first = one.answer(q1, "nope", DAY0)
+    # `other` still holds the card as new: its answer is scheduled again,
+    # from the state `one` stored, not from nothing
+    second = other.answer(q2, "nope", DAY0 + dt.timedelta(minutes=1))
+    assert second.review.state_before == first.review.state_after
+    assert second.review.phase_before == Phase.LEARNING
+    # and `one`, which last saw its own answer, now learns of the other's
+    again = None
+    while again is None:
+        q = one.next(DAY0 + dt.timedelta(minutes=30))
+        assert q is not None
+        if q.card.id == q1.card.id:
+            again = one.answer(q, str(q.card.answer), DAY0 + dt.timedelta(minutes=30))
+        else:
+            one.answer(q, str(q.card.answer), DAY0 + dt.timedelta(minutes=30))
+    assert again.review.state_before == second.review.state_after
+    stored = one.store.state("facts", q1.card.id)
+    assert stored is not None and stored.reps == 3
+    assert stored.data == again.review.state_after
+
+
+def test_an_answer_that_keeps_losing_the_race_is_an_error_not_a_loop(
+        store: Store, deck: Deck, monkeypatch: pytest.MonkeyPatch) -> None:
+    s = make(store, deck, DAY0)
+    tries: list[str] = []
+
+    def always_changed(review: object, update: object) -> bool:
+        tries.append("record")
+        raise StateChanged("facts/c0")
+
+    monkeypatch.setattr(store, "record", always_changed)
+    q = s.next(DAY0)
+    assert q is not None
+    with pytest.raises(StoreError, match="kept being answered in another session; this "
+                                         "answer was not saved"):
+        s.answer(q, "a0", DAY0)
+    assert len(tries) == STATE_RETRIES
+    assert s.asked == 0  # the session did not count what was not saved
 
 
 def test_answers_get_distinct_random_ids_by_default(store: Store, deck: Deck) -> None:

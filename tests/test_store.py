@@ -16,7 +16,7 @@ import pytest
 from quiz import store as store_mod
 from quiz.errors import StoreError
 from quiz.models import Mode, Outcome, Review
-from quiz.store import SCHEMA_VERSION, StateUpdate, open_store
+from quiz.store import SCHEMA_VERSION, StateChanged, StateUpdate, open_store
 
 from .conftest import ROOT
 
@@ -49,6 +49,28 @@ def test_review_state_and_counters_in_one_write_and_retry_is_a_no_op(tmp_path: P
         assert s.db.execute("SELECT count(*) FROM reviews").fetchone()[0] == 1
         assert s.session(sid)["asked"] == 1
         assert s.states("deck")["c1"].reps == 1
+
+
+def test_a_checked_state_is_written_only_over_the_state_it_came_from(tmp_path: Path) -> None:
+    with open_store(tmp_path / "h.sqlite3") as s:
+        sid = s.begin_session(["deck"], Mode.REVIEW, NOW)
+        due = NOW + dt.timedelta(days=2)
+
+        def update(data: str, based_on: str | None) -> StateUpdate:
+            return StateUpdate("deck", "c1", 2, due, data, False, based_on=based_on,
+                               checked=True)
+
+        assert s.record(review("r1", sid), update("A", None)) is True
+        for rid, stale in (("r2", None), ("r3", "not what is stored")):
+            with pytest.raises(StateChanged):
+                s.record(review(rid, sid), update("B", stale))
+        # nothing of the refused answers was written: no review, no counter
+        assert [r[0] for r in s.db.execute("SELECT id FROM reviews")] == ["r1"]
+        assert s.session(sid)["asked"] == 1
+        assert s.db.execute("SELECT asked FROM card_stats").fetchall() == [(1,)]
+        assert (s.states("deck")["c1"].data, s.states("deck")["c1"].reps) == ("A", 1)
+        assert s.record(review("r4", sid), update("B", "A")) is True
+        assert (s.states("deck")["c1"].data, s.states("deck")["c1"].reps) == ("B", 2)
 
 
 def test_upgrade_keeps_rows_and_makes_a_backup(tmp_path: Path,
@@ -292,8 +314,8 @@ from quiz.models import Mode
 from quiz.scheduling import Scheduler, Settings
 from quiz.session import Session
 from quiz.store import open_store
-tag = sys.argv[2]
-deck = read_deck(f"id: d-{tag}\ntitle: T\ncards:\n" + "".join(
+tag, deck_tag = sys.argv[2], sys.argv[4]
+deck = read_deck(f"id: d-{deck_tag}\ntitle: T\ncards:\n" + "".join(
     f"  - {{id: c{i}, question: q, answer: a{i}}}\n" for i in range(200)), "d.yaml")
 ids = (f"{tag}-{i}" for i in itertools.count())
 store = open_store(Path(sys.argv[1]))
@@ -301,6 +323,8 @@ now = dt.datetime(2022, 3, 1, tzinfo=dt.UTC)
 s = Session(store, Scheduler(Settings(fuzz=False)), [deck], Mode(sys.argv[3]), now,
             random.Random(tag), new_limit=200, new_id=lambda: next(ids))
 print("READY", flush=True)
+if len(sys.argv) > 5:  # told to wait until the other session is ready too
+    sys.stdin.readline()
 while (q := s.next(now)) is not None:
     a = s.answer(q, "a0" if random.random() < 0.5 else str(q.card.answer), now, 100)
     print("ACK", a.review.id, flush=True)
@@ -310,10 +334,13 @@ print("DONE", flush=True)
 """
 
 
-def spawn(db: Path, tag: str, mode: str = "review") -> subprocess.Popen[str]:
+def spawn(db: Path, tag: str, mode: str = "review", deck: str | None = None,
+          wait: bool = False) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-c", CHILD, str(db), tag, mode],
-                            stdout=subprocess.PIPE, text=True, env=env)
+    return subprocess.Popen([sys.executable, "-c", CHILD, str(db), tag, mode, deck or tag,
+                             *(["wait"] if wait else [])],
+                            stdin=subprocess.PIPE if wait else None, stdout=subprocess.PIPE,
+                            text=True, env=env)
 
 
 KILLS = 32
@@ -377,6 +404,43 @@ def test_two_sessions_at_once_lose_no_rows(tmp_path: Path) -> None:
         assert stored == set(acked)
         sessions = s.db.execute("SELECT asked FROM sessions ORDER BY id").fetchall()
         assert sum(a for (a,) in sessions) == len(acked)
+        assert s.integrity() == "ok"
+
+
+def test_two_sessions_on_one_deck_schedule_from_each_others_answers(tmp_path: Path) -> None:
+    """Both sessions answer all 200 cards of the same deck, missed cards
+    several times: no answer's state is lost. Each card's reviews form one
+    chain, every review scheduled from the state the one before it stored,
+    and the card's stored state is the end of that chain."""
+    db = tmp_path / "h.sqlite3"
+    open_store(db).close()
+    children = [spawn(db, tag, deck="shared", wait=True) for tag in ("p1", "p2")]
+    for c in children:  # both queues hold all 200 new cards before either answers
+        assert c.stdout is not None and c.stdout.readline() == "READY\n"
+    outputs = [c.communicate("go\n", timeout=120)[0] for c in children]
+    assert [c.returncode for c in children] == [0, 0]
+    acked = {line.split()[1] for out in outputs for line in out.splitlines()
+             if line.startswith("ACK")}
+    with open_store(db) as s:
+        reviews: dict[str, list[tuple[str | None, str]]] = {}
+        sessions: dict[str, set[int]] = {}
+        for card, sid, before, after in s.db.execute(
+                "SELECT card_id, session_id, state_before, state_after FROM reviews"):
+            reviews.setdefault(card, []).append((before, after))
+            sessions.setdefault(card, set()).add(sid)
+        assert all(len(sids) == 2 for sids in sessions.values())  # every card, twice over
+        assert {r[0] for r in s.db.execute("SELECT id FROM reviews")} == acked
+        states = s.states("d-shared")
+        assert len(reviews) == len(states) == 200
+        for card, chain in reviews.items():
+            following = dict(chain)  # state_before -> state_after
+            assert len(following) == len(chain), f"{card}: two answers from one state"
+            state: str | None = None
+            for _ in chain:  # walk the chain from the card's first answer
+                assert state in following, f"{card}: an answer from a state never stored"
+                state = following[state]
+            assert states[card].data == state, card
+            assert states[card].reps == len(chain)
         assert s.integrity() == "ok"
 
 
