@@ -328,10 +328,7 @@ def read_table(path: Path) -> tuple[list[dict[str, Any]], dict[str, dict[str, st
         skipped += 1
     body = lines[skipped:]
     sep = {"tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|", "space": " "}.get(
-        settings.get("separator", ""))
-    sample = "".join(body[:5])
-    if sep is None:
-        sep = "\t" if sample.count("\t") >= sample.count(",") and "\t" in sample else ","
+        settings.get("separator", "")) or _separator(body[:20])
     reader = csv.reader(io.StringIO("".join(body)), delimiter=sep)
     rows = [(reader.line_num + skipped, r) for r in reader if any(c.strip() for c in r)]
     if not rows:
@@ -343,7 +340,27 @@ def read_table(path: Path) -> tuple[list[dict[str, Any]], dict[str, dict[str, st
         rows = rows[1:]  # a two-column file with a header row of its own: front,back
         if not rows:
             raise UsageError(f"{path}: no cards in this file, only a header row")
-    return _anki_rows(path, rows, settings), {}
+    return _anki_rows(path, rows, settings, sep), {}
+
+
+SEPARATOR_NAMES = {"\t": "tabs", ",": "commas", ";": "semicolons", "|": "pipes", " ": "spaces"}
+
+
+def _separator(sample: Sequence[str]) -> str:
+    """The separator of a table with no '#separator:' line: tab, comma or
+    semicolon (what spreadsheets set to a comma-decimal language write),
+    whichever splits every sampled row into the same two or more fields;
+    the most common one when none does."""
+    rows = [line for line in sample if line.strip()]
+    best, best_rows = ",", 0
+    for sep in ("\t", ",", ";"):
+        counts = [len(r) for r in csv.reader(io.StringIO("".join(rows)), delimiter=sep)]
+        if counts and min(counts) >= 2 and len(set(counts)) == 1:
+            return sep
+        split = sum(c >= 2 for c in counts)
+        if split > best_rows:
+            best, best_rows = sep, split
+    return best
 
 
 # Header rows of hand-made two-column files, read as names, not as a card.
@@ -387,7 +404,7 @@ ANKI_META_COLUMNS = ("notetype column", "deck column", "guid column", "tags colu
 
 
 def _anki_rows(path: Path, rows: Sequence[tuple[int, list[str]]],
-               settings: Mapping[str, str]) -> list[dict[str, Any]]:
+               settings: Mapping[str, str], sep: str) -> list[dict[str, Any]]:
     html_fields = settings.get("html", "false").lower() == "true"
     meta = {key: int(settings[key]) - 1 for key in ANKI_META_COLUMNS
             if settings.get(key, "").isdigit()}
@@ -402,8 +419,8 @@ def _anki_rows(path: Path, rows: Sequence[tuple[int, list[str]]],
         else:  # older exports: front, back, tags
             tags = content[2].split() if len(content) > 2 else []
         if len(content) < 2 or not content[0] or not content[1]:
-            raise UsageError(f"{path}:{n}: expected a front and a back, separated by the "
-                             "file's separator")
+            raise UsageError(f"{path}:{n}: expected a front and a back, separated by "
+                             f"{SEPARATOR_NAMES.get(sep, repr(sep))}")
         card: dict[str, Any] = {"id": slug(content[0], taken), "question": content[0],
                                 "type": "text", "answer": content[1]}
         taken.add(card["id"])

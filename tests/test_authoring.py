@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import sqlite3
 import sys
 import zipfile
@@ -277,6 +278,37 @@ def test_import_a_hand_made_csv_with_a_header_row(tmp_path: Path, header: str) -
     assert r.stderr == f"quiz: {only}: no cards in this file, only a header row\n"  # type: ignore
 
 
+@pytest.mark.parametrize("sep", [";", "\t", ","])
+def test_import_finds_the_separator_a_spreadsheet_used(tmp_path: Path, sep: str) -> None:
+    """Semicolons are what spreadsheets write where a comma is the decimal
+    point; commas inside the text must not make them look like commas."""
+    rows = [("front", "back"),
+            ("Who said, on 19 January, that the mission was over?", "Tokayev"),
+            (f"A quoted{sep} field", "2,500")]
+    table = tmp_path / "words.csv"
+    with table.open("w", newline="") as f:  # as a spreadsheet writes it: quoted where needed
+        csv.writer(f, delimiter=sep).writerows(rows)
+    out = tmp_path / "words.yaml"
+    r = run("import", str(table), "-o", str(out))
+    assert r.exit_code == 0, r.output  # type: ignore[attr-defined]
+    assert [(c.question, c.answer) for c in load_deck(out).cards] == [
+        ("Who said, on 19 January, that the mission was over?", "Tokayev"),
+        (f"A quoted{sep} field", "2,500")]
+
+
+def test_import_names_the_separator_it_expected(tmp_path: Path) -> None:
+    table = tmp_path / "words.csv"
+    table.write_text("Capital of Kazakhstan?;Astana\nTwo and two?;4\nA row with no back\n")
+    r = run("import", str(table), "-o", str(tmp_path / "w.yaml"))
+    assert (r.exit_code, r.stderr) == (  # type: ignore[attr-defined]
+        1, f"{table}:3: expected a front and a back, separated by semicolons\n")
+    single = tmp_path / "single.csv"
+    single.write_text("just one column\nand another row\n")
+    r = run("import", str(single), "-o", str(tmp_path / "s.yaml"))
+    assert (r.exit_code, r.stderr) == (  # type: ignore[attr-defined]
+        1, f"{single}:1: expected a front and a back, separated by commas\n")
+
+
 def test_import_anki_export_with_note_type_deck_and_guid_columns(tmp_path: Path) -> None:
     notes = tmp_path / "anki.txt"
     notes.write_text("#separator:tab\n#html:false\n#guid column:1\n#notetype column:2\n"
@@ -286,8 +318,8 @@ def test_import_anki_export_with_note_type_deck_and_guid_columns(tmp_path: Path)
     r = run("import", str(notes), "-o", str(tmp_path / "a.yaml"))
     assert r.exit_code == 1  # type: ignore[attr-defined]
     # the file's line 8, after six '#' lines: line numbers count them
-    assert r.stderr == (f"{notes}:8: expected a front and a back, separated by the "  # type: ignore[attr-defined]
-                        "file's separator\n")
+    assert r.stderr == (f"{notes}:8: expected a front and a back, separated by "  # type: ignore[attr-defined]
+                        "tabs\n")
     notes.write_text("\n".join(notes.read_text().splitlines()[:7]) + "\n")
     assert run("import", str(notes), "-o", str(tmp_path / "a.yaml")).exit_code == 0  # type: ignore
     [card] = load_deck(tmp_path / "a.yaml").cards
