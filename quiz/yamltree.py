@@ -119,7 +119,12 @@ def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
         mark = e.problem_mark or e.context_mark
         what = e.problem or "invalid YAML"
         if e.context and e.problem:
-            what = f"{e.problem} ({e.context})"
+            # where the unfinished thing began: what a hand author looks for
+            start = e.context_mark
+            since = (f" that starts at line {start.line + 1}, column {start.column + 1}"
+                     if start and mark and (start.line, start.column) != (mark.line, mark.column)
+                     else "")
+            what = f"{e.problem} ({e.context}{since})"
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         problems.append(Problem(path, line, col, f"YAML syntax error: {what}"))
         return None, problems
