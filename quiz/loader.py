@@ -108,12 +108,17 @@ class _Reader:
     def __init__(self, path: str, problems: list[Problem]) -> None:
         self.path = path
         self.problems = problems
+        self.reported = set(problems)
         self.card_cols: dict[str, int] = {}
+        self.declared_sources: set[str] = set()
 
     # -- helpers -----------------------------------------------------------
 
     def err(self, node: Node, message: str) -> None:
-        self.problems.append(Problem(self.path, node.line + 1, node.col + 1, message))
+        problem = Problem(self.path, node.line + 1, node.col + 1, message)
+        if problem not in self.reported:  # a value read twice is reported once
+            self.reported.add(problem)
+            self.problems.append(problem)
 
     def fields(self, m: Map, allowed: tuple[str, ...], what: str,
                applies: Callable[[str], str | None] | None = None) -> None:
@@ -208,9 +213,11 @@ class _Reader:
         if pair is None:
             return None
         node = pair[1]
+        before = len(self.problems)
         value = self.typed(node) if isinstance(node, Scalar) else None
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 9999:
-            self.err(node, "'year' must be a year like 2022")
+            if len(self.problems) == before:  # else typed() said what is wrong
+                self.err(node, "'year' must be a year like 2022")
             return None
         return value
 
@@ -223,6 +230,7 @@ class _Reader:
             self.err(node, "'sources' must map a short key to outlet, date and title")
             return {}
         out: dict[str, Source] = {}
+        self.declared_sources = set(node.pairs)  # a broken one is reported once, here
         for key, (knode, value) in node.pairs.items():
             if not _ID.fullmatch(key):
                 self.err(knode, f"source key '{key}' may only use letters, digits and . _ : -")
@@ -247,13 +255,16 @@ class _Reader:
             self.err(m, f"{what} has no 'date' (YYYY-MM-DD, or YYYY-MM when the day is unknown)")
             return None
         node = pair[1]
+        before = len(self.problems)
         if isinstance(node, Scalar):
             value = self.typed(node)
             if isinstance(value, dt.date):
                 return value.isoformat()
             if isinstance(value, str) and re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
                 return value
-        self.err(node, f"{what}: 'date' must be YYYY-MM-DD, or YYYY-MM when the day is unknown")
+        if len(self.problems) == before:  # else typed() said what is wrong
+            self.err(node, f"{what}: 'date' must be YYYY-MM-DD, or YYYY-MM when the day is "
+                     "unknown")
         return None
 
     def cards(self, root: Map, sources: dict[str, Source]) -> list[Card]:
@@ -308,7 +319,7 @@ class _Reader:
             self.fields(m, ALL_CARD_FIELDS, what)
         tags = self.text_list(m, "tags") or ()
         source = self.text(m, "source", what)
-        if source is not None and source not in sources:
+        if source is not None and source not in sources and source not in self.declared_sources:
             hint = did_you_mean(source, list(sources)) if sources else ""
             known = "" if sources else " (the deck has no 'sources')"
             self.err(m.pairs["source"][1],
@@ -332,9 +343,11 @@ class _Reader:
         if pair is None:
             return False
         node = pair[1]
+        before = len(self.problems)
         value = self.typed(node) if isinstance(node, Scalar) else None
         if not isinstance(value, bool):
-            self.err(node, f"'{name}' must be true or false")
+            if len(self.problems) == before:  # else typed() said what is wrong
+                self.err(node, f"'{name}' must be true or false")
             return False
         return value
 
@@ -464,10 +477,11 @@ class _Reader:
             pair = m.pairs.get("tolerance")
             if pair is not None:
                 node = pair[1]
+                before = len(self.problems)
                 tol = self.typed(node) if isinstance(node, Scalar) else None
                 if isinstance(tol, int | float) and not isinstance(tol, bool) and tol >= 0:
                     extra["tolerance"] = float(tol)
-                else:
+                elif len(self.problems) == before:  # else typed() said what is wrong
                     self.err(node, "'tolerance' must be a number of 0 or more")
             for name in ("qualifier", "unit"):
                 value = self.text(m, name, what)

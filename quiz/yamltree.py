@@ -18,6 +18,7 @@ gives them.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -304,7 +305,10 @@ def plain_value(s: Scalar) -> PlainValue:
     if _FLOAT.fullmatch(t):
         if len(t) > 40:
             raise ScalarTypeError("number is too long")
-        return float(t)
+        value = float(t)
+        if math.isinf(value):  # 1e400: past what a float holds, not a fact
+            raise ScalarTypeError(f"number {t} is too large")
+        return value
     if _DATE.fullmatch(t):
         try:
             return dt.date.fromisoformat(t)

@@ -147,6 +147,15 @@ def test_huge_string_and_integer_are_bounded() -> None:
     with pytest.raises(DeckError) as info:
         read_deck(MINIMAL.format(answer="9" * 5000) + "    type: number\n", "d.yaml")
     assert str(info.value) == "d.yaml:6:13: number with 5000 digits is too large"
+    # a float past what a float holds would be infinity: as an answer, or as a
+    # tolerance that would take any answer as right
+    with pytest.raises(DeckError) as info:
+        read_deck(MINIMAL.format(answer="1e400") + "    type: number\n", "d.yaml")
+    assert str(info.value) == "d.yaml:6:13: number 1e400 is too large"
+    with pytest.raises(DeckError) as info:
+        read_deck(MINIMAL.format(answer="5") + "    type: number\n    tolerance: -2.5E999\n",
+                  "d.yaml")
+    assert str(info.value) == "d.yaml:8:16: number -2.5E999 is too large"  # once, not twice
 
 
 def test_huge_file_refused_before_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
