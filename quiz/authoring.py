@@ -330,7 +330,11 @@ def read_table(path: Path) -> tuple[list[dict[str, Any]], dict[str, dict[str, st
     sep = {"tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|", "space": " "}.get(
         settings.get("separator", "")) or _separator(body[:20])
     reader = csv.reader(io.StringIO("".join(body)), delimiter=sep)
-    rows = [(reader.line_num + skipped, r) for r in reader if any(c.strip() for c in r)]
+    try:
+        rows = [(reader.line_num + skipped, r) for r in reader if any(c.strip() for c in r)]
+    except csv.Error as e:  # a field over the csv module's limit (128 KiB)
+        raise UsageError(f"{path}:{reader.line_num + skipped}: cannot read this row ({e})",
+                         ) from None
     if not rows:
         raise UsageError(f"{path}: no cards in this file")
     header = [h.strip().lower() for h in rows[0][1]]
@@ -354,7 +358,10 @@ def _separator(sample: Sequence[str]) -> str:
     rows = [line for line in sample if line.strip()]
     best, best_rows = ",", 0
     for sep in ("\t", ",", ";"):
-        counts = [len(r) for r in csv.reader(io.StringIO("".join(rows)), delimiter=sep)]
+        try:
+            counts = [len(r) for r in csv.reader(io.StringIO("".join(rows)), delimiter=sep)]
+        except csv.Error:  # a field too long to read: the full read says where
+            continue
         if counts and min(counts) >= 2 and len(set(counts)) == 1:
             return sep
         split = sum(c >= 2 for c in counts)

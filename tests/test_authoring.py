@@ -333,6 +333,11 @@ def test_import_errors_are_one_line_with_the_row(tmp_path: Path) -> None:
     r = run("import", str(bad), "-o", str(tmp_path / "x.yaml"))
     assert r.exit_code == 1  # type: ignore[attr-defined]
     assert r.stderr == f"{bad}:2: a card needs a question and an answer\n"  # type: ignore
+    huge = tmp_path / "huge.csv"  # a field past the csv module's own limit
+    huge.write_text("front,back\nQ?,a\nQ2?," + "x" * 200_000 + "\n")
+    r = run("import", str(huge), "-o", str(tmp_path / "h.yaml"))
+    assert (r.exit_code, r.stderr) == (  # type: ignore[attr-defined]
+        1, f"{huge}:3: cannot read this row (field larger than field limit (131072))\n")
     dup = tmp_path / "dup.csv"
     dup.write_text("id,question,answer\nc1,Q?,a\nc1,Q2?,b\n")
     r = run("import", str(dup), "-o", str(tmp_path / "y.yaml"))
