@@ -105,6 +105,35 @@ def test_any_bytes_give_a_deck_or_located_errors(data: bytes) -> None:
     outcome(data)
 
 
+CSV_PIECES = st.sampled_from([
+    "a", "b", "x", "é", "0", "42", ",", ";", "\t", "|", '"', "\n", "\r\n", "\r", "#", ":",
+    "<b>", "&amp;", "=", " ", "\x00", "\x1b[2J", "\u202e", "#separator:", "tab", "Pipe",
+    "#html:true\n", "#tags column:", "#guid column:", "front", "question", "answer", "type",
+    "choices", "tolerance", "id", "2022-01-01", "yes", "1e400", "-"])
+
+
+@settings(max_examples=150, deadline=5000, suppress_health_check=[HealthCheck.too_slow,
+                                                                   HealthCheck.function_scoped_fixture])
+@given(st.lists(CSV_PIECES, max_size=60).map("".join))
+def test_any_table_imports_as_a_valid_deck_or_one_line(tmp_path: Path, text: str) -> None:
+    """A CSV/TSV from someone else (an Anki export found online, a shared
+    spreadsheet) is untrusted too: `quiz import` writes a deck that loads,
+    or says in lines naming the file why not; never an internal error."""
+    table = tmp_path / "shared.csv"
+    table.write_text(text, encoding="utf-8", newline="")
+    out = tmp_path / "shared.yaml"
+    out.unlink(missing_ok=True)
+    result = CliRunner().invoke(app, ["import", str(table), "-o", str(out)])
+    if result.exit_code == 0:
+        assert isinstance(outcome(out.read_bytes()), Deck)
+        return
+    assert result.exit_code == 1, result.output
+    assert not out.exists()
+    assert result.stderr and all(str(table) in line or str(out) in line
+                                 for line in result.stderr.splitlines())
+    assert "\x1b" not in result.stderr
+
+
 @pytest.mark.parametrize("levels", [10, 100, 1000, 100_000])
 def test_deep_nesting_is_refused_quickly(levels: int) -> None:
     for text in ("[" * levels + "]" * levels, "{a: " * levels + "1" + "}" * levels,
