@@ -296,17 +296,22 @@ def test_import_finds_the_separator_a_spreadsheet_used(tmp_path: Path, sep: str)
         (f"A quoted{sep} field", "2,500")]
 
 
+def failed_import(tmp_path: Path, name: str, text: str) -> tuple[Path, str]:
+    """Import a table that must be refused: its path and what quiz said."""
+    table = tmp_path / name
+    table.write_text(text)
+    out = tmp_path / f"{table.stem}.yaml"
+    r = run("import", str(table), "-o", str(out))
+    assert r.exit_code == 1 and not out.exists()  # type: ignore[attr-defined]
+    return table, r.stderr  # type: ignore[attr-defined]
+
+
 def test_import_names_the_separator_it_expected(tmp_path: Path) -> None:
-    table = tmp_path / "words.csv"
-    table.write_text("Capital of Kazakhstan?;Astana\nTwo and two?;4\nA row with no back\n")
-    r = run("import", str(table), "-o", str(tmp_path / "w.yaml"))
-    assert (r.exit_code, r.stderr) == (  # type: ignore[attr-defined]
-        1, f"{table}:3: expected a front and a back, separated by semicolons\n")
-    single = tmp_path / "single.csv"
-    single.write_text("just one column\nand another row\n")
-    r = run("import", str(single), "-o", str(tmp_path / "s.yaml"))
-    assert (r.exit_code, r.stderr) == (  # type: ignore[attr-defined]
-        1, f"{single}:1: expected a front and a back, separated by commas\n")
+    table, said = failed_import(tmp_path, "words.csv", "Capital of Kazakhstan?;Astana\n"
+                                "Two and two?;4\nA row with no back\n")
+    assert said == f"{table}:3: expected a front and a back, separated by semicolons\n"
+    table, said = failed_import(tmp_path, "single.csv", "just one column\nand another row\n")
+    assert said == f"{table}:1: expected a front and a back, separated by commas\n"
 
 
 def test_import_anki_export_with_note_type_deck_and_guid_columns(tmp_path: Path) -> None:
@@ -328,21 +333,13 @@ def test_import_anki_export_with_note_type_deck_and_guid_columns(tmp_path: Path)
 
 
 def test_import_errors_are_one_line_with_the_row(tmp_path: Path) -> None:
-    bad = tmp_path / "bad.csv"
-    bad.write_text("id,question,answer\nc1,Q?,\n")
-    r = run("import", str(bad), "-o", str(tmp_path / "x.yaml"))
-    assert r.exit_code == 1  # type: ignore[attr-defined]
-    assert r.stderr == f"{bad}:2: a card needs a question and an answer\n"  # type: ignore
-    huge = tmp_path / "huge.csv"  # a field past the csv module's own limit
-    huge.write_text("front,back\nQ?,a\nQ2?," + "x" * 200_000 + "\n")
-    r = run("import", str(huge), "-o", str(tmp_path / "h.yaml"))
-    assert (r.exit_code, r.stderr) == (  # type: ignore[attr-defined]
-        1, f"{huge}:3: cannot read this row (field larger than field limit (131072))\n")
-    dup = tmp_path / "dup.csv"
-    dup.write_text("id,question,answer\nc1,Q?,a\nc1,Q2?,b\n")
-    r = run("import", str(dup), "-o", str(tmp_path / "y.yaml"))
-    assert r.exit_code == 1 and "duplicate card id 'c1'" in r.stderr  # type: ignore
-    assert not (tmp_path / "y.yaml").exists()
+    table, said = failed_import(tmp_path, "bad.csv", "id,question,answer\nc1,Q?,\n")
+    assert said == f"{table}:2: a card needs a question and an answer\n"
+    # a field past the csv module's own limit
+    table, said = failed_import(tmp_path, "huge.csv", "front,back\nQ?,a\nQ2?," + "x" * 200_000)
+    assert said == f"{table}:3: cannot read this row (field larger than field limit (131072))\n"
+    _, said = failed_import(tmp_path, "dup.csv", "id,question,answer\nc1,Q?,a\nc1,Q2?,b\n")
+    assert "duplicate card id 'c1'" in said
 
 
 def test_export_apkg_is_an_anki_package_with_stable_ids(tmp_path: Path) -> None:
