@@ -464,6 +464,7 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
     try:
         while (q := session.next(dt.datetime.now(dt.UTC))) is not None:
             total = max(total, session.asked + session.remaining + 1)
+            ui.settle()  # a second Enter after the last answer does not answer this one
             ui.header(out, q, total, session.asked, session.correct,
                       session.due_left + (not q.new) if mode is Mode.REVIEW else None)
             started = time.monotonic()
@@ -473,6 +474,7 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
             save = partial(session.answer, q, given, dt.datetime.now(dt.UTC), elapsed)
             felt = None
             if self_grade and session.check(q, given).outcome is Outcome.RIGHT:
+                ui.settle()
                 try:
                     felt = Rating[ui.ask_self_grade().upper()]
                 except (KeyboardInterrupt, EOFError):

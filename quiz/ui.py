@@ -142,18 +142,68 @@ def _pick_numbers(text: str, count: int) -> list[int] | None:
 
 # -- a question of the session -------------------------------------------------------------
 
+# A second Enter right after an answer (a habit, a key that bounces) must not
+# answer the next question, empty or with its first choice: what was typed
+# within this long of the last answer is dropped before the next prompt.
+SETTLE_SECONDS = 0.2
+_answered_at: list[float] = []  # time.monotonic() when the last prompt got its answer
+
+
+def _answered() -> None:
+    import time
+
+    _answered_at[:] = [time.monotonic()]
+
+
+def settle() -> None:
+    """Before the next prompt: drop the keys typed on the terminal since the
+    last prompt got its answer, after waiting until SETTLE_SECONDS have
+    passed since then; keys typed once the next question shows are kept.
+    Nothing is dropped before the first prompt, nor when answers come from
+    a pipe or a file."""
+    import time
+
+    if not _answered_at:
+        return
+    from prompt_toolkit.application.current import get_app_session
+    from prompt_toolkit.input import PipeInput
+    from prompt_toolkit.input.typeahead import clear_typeahead
+
+    if sys.stdin is None or not sys.stdin.isatty():
+        return  # answers from a pipe or a file are all meant
+    keys = get_app_session().input
+    if isinstance(keys, PipeInput):
+        return  # fed ahead on purpose (the tests)
+    wait = _answered_at[0] + SETTLE_SECONDS - time.monotonic()
+    if wait > 0:
+        time.sleep(wait)
+    try:
+        import termios
+    except ImportError:  # no POSIX terminal: nothing is buffered below prompt_toolkit
+        pass
+    else:
+        try:
+            termios.tcflush(sys.stdin.fileno(), termios.TCIFLUSH)  # not yet read
+        except termios.error:
+            pass
+    clear_typeahead(keys)  # read by the last prompt, left over
+
 def ask(q: Question) -> str | list[str]:
     """Ask one question; returns the learner's answer (a list for multi/order)."""
     message = _message(q)
     t = q.card.type
+    given: str | list[str]
     if t in (CardType.CHOICE, CardType.TRUEFALSE):
-        return q.options[choose(message, q.options)]
-    if t is CardType.MULTI:
-        return [q.options[i] for i in choose_many(message, q.options)]
-    if t is CardType.ORDER:
-        return ask_order(message, q.options)
-    check = {CardType.NUMBER: _number_ok, CardType.DATE: _date_ok}.get(t)
-    return ask_line(message, check)
+        given = q.options[choose(message, q.options)]
+    elif t is CardType.MULTI:
+        given = [q.options[i] for i in choose_many(message, q.options)]
+    elif t is CardType.ORDER:
+        given = ask_order(message, q.options)
+    else:
+        check = {CardType.NUMBER: _number_ok, CardType.DATE: _date_ok}.get(t)
+        given = ask_line(message, check)
+    _answered()
+    return given
 
 
 def ask_order(message: str, items: Sequence[str]) -> list[str]:
@@ -178,7 +228,9 @@ def ask_order(message: str, items: Sequence[str]) -> list[str]:
 
 def pick(message: str, labels: Sequence[str]) -> int:
     """Index of the chosen label (the deck picker)."""
-    return choose(message, labels)
+    chosen = choose(message, labels)
+    _answered()
+    return chosen
 
 
 def _number_ok(text: str) -> bool | str:
@@ -205,7 +257,9 @@ SELF_GRADES = ("Hard", "Good", "Easy")
 
 def ask_self_grade() -> str:
     """After a right answer: how hard was it to recall? (Good is the default.)"""
-    return SELF_GRADES[choose("How was it to recall?", SELF_GRADES, default=1)]
+    grade = SELF_GRADES[choose("How was it to recall?", SELF_GRADES, default=1)]
+    _answered()
+    return grade
 
 
 def feedback(out: Console, a: Answered) -> None:

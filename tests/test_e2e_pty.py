@@ -9,6 +9,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pexpect
@@ -93,3 +94,48 @@ def test_no_color_means_no_colour_codes_in_a_terminal(env: dict[str, str],
     assert COLOR.search(coloured), "expected colour without NO_COLOR"
     plain = session({**env, "NO_COLOR": "1"}, tmp_path / "b.sqlite3")
     assert not COLOR.search(plain), COLOR.findall(plain)[:5]
+
+
+def test_an_enter_too_many_does_not_answer_the_next_question(env: dict[str, str],
+                                                             tmp_path: Path) -> None:
+    """A second Enter after an answer, in the same burst or a moment later,
+    is dropped: the next question waits for its own answer."""
+    db = tmp_path / "h.sqlite3"
+    child = pexpect.spawn(str(QUIZ), ["start", "csto-quotes", "--db", str(db), "--new", "3"],
+                          env={**env, "NO_COLOR": "1"}, dimensions=(30, 120),
+                          encoding="utf-8", timeout=20)
+
+    def answered_on_its_own() -> bool:
+        return child.expect([r"Right\.|Wrong\.", pexpect.TIMEOUT], timeout=1.5) == 0
+
+    child.expect(r"Card 1 of 3")
+    child.expect(r"Use arrow keys")  # a choice: Enter takes the highlighted one
+    child.send("\r\r")  # the answer and an Enter too many, in one burst
+    child.expect(r"Right\.|Wrong\.")
+    child.expect(r"Card 2 of \d")  # of 4 when the first was missed: it comes back
+    child.expect(r"lack of reliable information")  # a typed answer
+    assert not answered_on_its_own()
+    child.send("Kosherbayev\r")
+    time.sleep(0.08)  # a double tap
+    child.send("\r")
+    child.expect(r"Right\.")
+    child.expect(r"Card 3 of \d")
+    assert not answered_on_its_own()
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    with sqlite3.connect(db) as con:
+        answers = [a for (a,) in con.execute("SELECT answer FROM reviews ORDER BY reviewed_at")]
+    assert len(answers) == 2 and answers[1] == "Kosherbayev"
+    # the same after the deck picker: its Enter, doubled, reaches no question
+    child = pexpect.spawn(str(QUIZ), ["start", "--db", str(db)], env={**env, "NO_COLOR": "1"},
+                          dimensions=(30, 120), encoding="utf-8", timeout=20)
+    child.expect(r"Which deck\?")
+    child.expect(r"Use arrow keys")
+    child.send("\r\r")
+    child.expect(r"Card 1 of")
+    child.expect(r"protests break out")  # a date: an empty Enter would say "Type a date"
+    assert child.expect([r"Type a date", pexpect.TIMEOUT], timeout=1.5) == 1
+    child.sendintr()
+    child.expect(pexpect.EOF)
