@@ -332,9 +332,9 @@ def read_table(path: Path) -> tuple[list[dict[str, Any]], dict[str, dict[str, st
     reader = csv.reader(io.StringIO("".join(body)), delimiter=sep)
     try:
         rows = [(reader.line_num + skipped, r) for r in reader if any(c.strip() for c in r)]
-    except csv.Error as e:  # a field over the csv module's limit (128 KiB)
-        raise UsageError(f"{path}:{reader.line_num + skipped}: cannot read this row ({e})",
-                         ) from None
+    except csv.Error as e:  # a field over the csv module's limit of 131,072 characters
+        line = reader.line_num + skipped
+        raise UsageError(f"{path}:{line}: cannot read this row ({e})") from None
     if not rows:
         raise UsageError(f"{path}: no cards in this file")
     header = [h.strip().lower() for h in rows[0][1]]
