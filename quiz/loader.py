@@ -108,17 +108,16 @@ class _Reader:
     def __init__(self, path: str, problems: list[Problem]) -> None:
         self.path = path
         self.problems = problems
-        self.reported = set(problems)
+        self.unreadable: set[tuple[int, int]] = set()  # values typed() could not read
         self.card_cols: dict[str, int] = {}
         self.declared_sources: set[str] = set()
 
     # -- helpers -----------------------------------------------------------
 
     def err(self, node: Node, message: str) -> None:
-        problem = Problem(self.path, node.line + 1, node.col + 1, message)
-        if problem not in self.reported:  # a value read twice is reported once
-            self.reported.add(problem)
-            self.problems.append(problem)
+        if (node.line, node.col) in self.unreadable:
+            return  # typed() said what is wrong with this value, once
+        self.problems.append(Problem(self.path, node.line + 1, node.col + 1, message))
 
     def fields(self, m: Map, allowed: tuple[str, ...], what: str,
                applies: Callable[[str], str | None] | None = None) -> None:
@@ -183,6 +182,7 @@ class _Reader:
             return plain_value(node)
         except ScalarTypeError as e:
             self.err(node, str(e))
+            self.unreadable.add((node.line, node.col))
             return None
 
     # -- the deck ----------------------------------------------------------
@@ -213,11 +213,9 @@ class _Reader:
         if pair is None:
             return None
         node = pair[1]
-        before = len(self.problems)
         value = self.typed(node) if isinstance(node, Scalar) else None
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 9999:
-            if len(self.problems) == before:  # else typed() said what is wrong
-                self.err(node, "'year' must be a year like 2022")
+            self.err(node, "'year' must be a year like 2022")
             return None
         return value
 
@@ -255,16 +253,13 @@ class _Reader:
             self.err(m, f"{what} has no 'date' (YYYY-MM-DD, or YYYY-MM when the day is unknown)")
             return None
         node = pair[1]
-        before = len(self.problems)
         if isinstance(node, Scalar):
             value = self.typed(node)
             if isinstance(value, dt.date):
                 return value.isoformat()
             if isinstance(value, str) and re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
                 return value
-        if len(self.problems) == before:  # else typed() said what is wrong
-            self.err(node, f"{what}: 'date' must be YYYY-MM-DD, or YYYY-MM when the day is "
-                     "unknown")
+        self.err(node, f"{what}: 'date' must be YYYY-MM-DD, or YYYY-MM when the day is unknown")
         return None
 
     def cards(self, root: Map, sources: dict[str, Source]) -> list[Card]:
@@ -343,11 +338,9 @@ class _Reader:
         if pair is None:
             return False
         node = pair[1]
-        before = len(self.problems)
         value = self.typed(node) if isinstance(node, Scalar) else None
         if not isinstance(value, bool):
-            if len(self.problems) == before:  # else typed() said what is wrong
-                self.err(node, f"'{name}' must be true or false")
+            self.err(node, f"'{name}' must be true or false")
             return False
         return value
 
@@ -477,11 +470,10 @@ class _Reader:
             pair = m.pairs.get("tolerance")
             if pair is not None:
                 node = pair[1]
-                before = len(self.problems)
                 tol = self.typed(node) if isinstance(node, Scalar) else None
                 if isinstance(tol, int | float) and not isinstance(tol, bool) and tol >= 0:
                     extra["tolerance"] = float(tol)
-                elif len(self.problems) == before:  # else typed() said what is wrong
+                else:
                     self.err(node, "'tolerance' must be a number of 0 or more")
             for name in ("qualifier", "unit"):
                 value = self.text(m, name, what)

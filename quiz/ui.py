@@ -146,13 +146,14 @@ def _pick_numbers(text: str, count: int) -> list[int] | None:
 # answer the next question, empty or with its first choice: what was typed
 # within this long of the last answer is dropped before the next prompt.
 SETTLE_SECONDS = 0.2
-_answered_at: list[float] = []  # time.monotonic() when the last prompt got its answer
+_answered_at: float | None = None  # time.monotonic() when the last prompt got its answer
 
 
 def _answered() -> None:
     import time
 
-    _answered_at[:] = [time.monotonic()]
+    global _answered_at
+    _answered_at = time.monotonic()
 
 
 def settle() -> None:
@@ -163,7 +164,7 @@ def settle() -> None:
     a pipe or a file."""
     import time
 
-    if not _answered_at:
+    if _answered_at is None:
         return
     from prompt_toolkit.application.current import get_app_session
     from prompt_toolkit.input import PipeInput
@@ -174,7 +175,7 @@ def settle() -> None:
     keys = get_app_session().input
     if isinstance(keys, PipeInput):
         return  # fed ahead on purpose (the tests)
-    wait = _answered_at[0] + SETTLE_SECONDS - time.monotonic()
+    wait = _answered_at + SETTLE_SECONDS - time.monotonic()
     if wait > 0:
         time.sleep(wait)
     try:
