@@ -689,15 +689,19 @@ def import_command(
     from quiz.paths import user_decks_dir
     from quiz.textsafe import one_line
 
-    if not file.is_file():
+    if not file.exists():  # a pipe, as from <(...), is read like a file
         raise UsageError(f"{file}: no such file")
     cards, sources = read_table(file)
-    new_id = _new_deck_id(deck_id or slug(file.stem), deck_id is not None, output)
+    # A pipe's name (/dev/fd/63) says nothing: name the deck after -o, or "imported".
+    piped = not file.is_file()
+    stem = output.stem if piped and output else "imported" if piped else file.stem
+    new_id = _new_deck_id(deck_id or slug(stem), deck_id is not None, output)
     target = output or user_decks_dir() / f"{new_id}.yaml"
     if target.exists():
         raise UsageError(f"{target}: already exists; choose another with -o")
-    text = deck_yaml(new_id, title or file.stem.replace("-", " ").replace("_", " "), cards,
-                     sources, description=f"Imported from {file.name}.")
+    text = deck_yaml(new_id, title or stem.replace("-", " ").replace("_", " "), cards,
+                     sources, description="Imported from a pipe." if piped
+                     else f"Imported from {file.name}.")
     try:
         deck = read_deck(text, str(target))
     except DeckError as e:

@@ -296,6 +296,33 @@ def test_import_finds_the_separator_a_spreadsheet_used(tmp_path: Path, sep: str)
         (f"A quoted{sep} field", "2,500")]
 
 
+def test_import_reads_a_pipe_as_from_process_substitution(quiz_home: Path,
+                                                          tmp_path: Path) -> None:
+    """`quiz import <(curl ...)` hands quiz a pipe such as /dev/fd/63: it is
+    read like a file, and the deck is named 'imported', not '63'."""
+    import os
+    import threading
+
+    pipe = tmp_path / "63"
+    os.mkfifo(pipe)
+
+    def feed() -> None:
+        with pipe.open("w") as f:
+            f.write("front,back\nCapital of Kazakhstan?,Astana\n")
+
+    writer = threading.Thread(target=feed, daemon=True)  # never blocks the run
+    writer.start()
+    r = run("import", str(pipe))
+    writer.join(timeout=10)
+    assert r.exit_code == 0, r.output  # type: ignore[attr-defined]
+    deck = load_deck(quiz_home / "decks" / "imported.yaml")
+    assert (deck.id, deck.description) == ("imported", "Imported from a pipe.")
+    assert [(c.question, c.answer) for c in deck.cards] == [("Capital of Kazakhstan?", "Astana")]
+    r = run("import", str(tmp_path / "missing.csv"))
+    assert r.exit_code == 1  # type: ignore[attr-defined]
+    assert r.stderr == f"quiz: {tmp_path / 'missing.csv'}: no such file\n"  # type: ignore
+
+
 def failed_import(tmp_path: Path, name: str, text: str) -> tuple[Path, str]:
     """Import a table that must be refused: its path and what quiz said."""
     table = tmp_path / name
