@@ -240,7 +240,8 @@ def _validate(paths: list[Path] | None) -> tuple[list[Any], bool]:
         typer.echo(f"{problems} {noun} in {files} file{'s' if files != 1 else ''}", err=True)
         return entries, False
     if not files:
-        typer.echo("no deck files found", err=True)
+        where = ", ".join(one_line(str(p)) for p in paths) if paths else "the deck folders"
+        typer.echo(f"no deck files (.yaml or .yml) in {where}", err=True)
         return entries, False
     typer.echo(f"ok: {files} deck{'s' * (files != 1)}, {cards} card{'s' * (cards != 1)}")
     return entries, True

@@ -90,6 +90,13 @@ def test_validate_missing_path(tmp_path: Path) -> None:
     assert result.stdout == f"{tmp_path / 'nope.yaml'}: no such file or folder\n"
 
 
+def test_validate_a_folder_without_decks_names_it(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("not a deck")
+    result = runner.invoke(app, ["validate", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.stderr == f"no deck files (.yaml or .yml) in {tmp_path}\n"
+
+
 def test_validate_takes_deck_ids_as_start_and_add_do(quiz_home: Path) -> None:
     folder = quiz_home / "decks"
     folder.mkdir()
