@@ -21,7 +21,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from quiz.errors import QuizError, UsageError
+from quiz.errors import UsageError
+from quiz.fileio import replace_file
 from quiz.models import Card, CardType, Deck, Source
 
 # Field order in written cards, as in the bundled decks and the format doc.
@@ -147,18 +148,8 @@ def new_deck(name: str, folder: Path, today: dt.date, title: str | None = None) 
     deck_id = slug(path.stem)
     text = scaffold(deck_id, title or given.stem.replace("-", " ").replace("_", " ").title(),
                     path.name, today)
-    write_atomic(path, text)
+    replace_file(path, text)
     return path
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """The whole file or nothing (see fileio.replace_file); one line on failure."""
-    from quiz.fileio import replace_file
-
-    try:
-        replace_file(path, text)
-    except OSError as e:
-        raise QuizError(f"{path}: cannot write ({e.strerror})") from None
 
 
 # -- appending a card, keeping the file as it is --------------------------------
@@ -232,7 +223,7 @@ def append_card(path: Path, fields: Mapping[str, Any]) -> None:
             result = "".join(lines)
     if "\r\n" in text:  # a file saved with Windows line ends keeps them
         result = result.replace("\r\n", "\n").replace("\n", "\r\n")
-    write_atomic(path, ("\ufeff" if bom else "") + result)
+    replace_file(path, ("\ufeff" if bom else "") + result)
 
 
 # -- CSV / TSV ---------------------------------------------------------------------
@@ -562,9 +553,4 @@ def write_apkg(deck: Deck, path: Path) -> None:
         anki_deck.add_note(note)
     buffer = io.BytesIO()
     _write_package(genanki.Package(anki_deck), buffer)
-    try:
-        from quiz.fileio import replace_file
-
-        replace_file(path, buffer.getvalue())
-    except OSError as e:
-        raise QuizError(f"{path}: cannot write ({e.strerror})") from None
+    replace_file(path, buffer.getvalue())

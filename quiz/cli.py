@@ -585,8 +585,9 @@ def add_command(
     would break it.
     """
     from quiz import ui
-    from quiz.authoring import append_card, write_atomic
+    from quiz.authoring import append_card
     from quiz.errors import DeckError
+    from quiz.fileio import replace_file
     from quiz.loader import load_deck
     from quiz.textsafe import one_line
 
@@ -600,7 +601,7 @@ def add_command(
     try:
         load_deck(path, cache=False)
     except DeckError as e:
-        write_atomic(path, before)
+        replace_file(path, before)
         for problem in e.problems:
             typer.echo(one_line(str(problem)), err=True)
         typer.echo(f"quiz: the card was not added; {path} is as it was", err=True)
@@ -622,9 +623,10 @@ def export_command(
     CSV and TSV have one row per card, with its source written out, so
     'quiz import' can rebuild the deck from them.
     """
-    from quiz.authoring import write_apkg, write_atomic, write_csv
+    from quiz.authoring import write_apkg, write_csv
     from quiz.catalog import find
     from quiz.errors import UsageError
+    from quiz.fileio import replace_file
 
     if fmt not in ("csv", "tsv", "apkg"):
         raise UsageError(f"unknown format '{fmt}'; formats are csv, tsv and apkg")
@@ -641,7 +643,7 @@ def export_command(
     if output is None:
         sys.stdout.write(buffer.getvalue())
     else:
-        write_atomic(output, buffer.getvalue())
+        replace_file(output, buffer.getvalue())
         typer.echo(f"Wrote {output} ({len(chosen.cards)} cards)", err=True)
 
 
@@ -684,8 +686,9 @@ def import_command(
                      show_default=False)] = None,
 ) -> None:
     """Make a new YAML deck from a CSV or TSV file of cards."""
-    from quiz.authoring import deck_yaml, read_table, slug, write_atomic
+    from quiz.authoring import deck_yaml, read_table, slug
     from quiz.errors import DeckError, UsageError
+    from quiz.fileio import replace_file
     from quiz.loader import read_deck
     from quiz.paths import user_decks_dir
     from quiz.textsafe import one_line
@@ -710,7 +713,7 @@ def import_command(
             typer.echo(one_line(str(problem)), err=True)
         raise UsageError(f"{file}: these cards do not make a valid deck; nothing was "
                          "written") from None
-    write_atomic(target, text)
+    replace_file(target, text)
     typer.echo(f"Wrote {target} ({len(deck.cards)} cards). Check it with "
                f"'quiz validate {target}'.")
 
@@ -744,8 +747,9 @@ def generate_command(
     """
     import datetime as dt
 
-    from quiz.authoring import deck_yaml, slug, write_atomic
+    from quiz.authoring import deck_yaml, slug
     from quiz.errors import UsageError
+    from quiz.fileio import replace_file
     from quiz.generate import draft, read_meta, to_cards
     from quiz.loader import read_deck
     from quiz.paths import user_decks_dir
@@ -782,7 +786,7 @@ def generate_command(
     if target.exists():
         raise UsageError(f"{target}: already exists; choose another with -o")
     read_deck(body, str(target))  # a draft that does not validate is a bug, not a file
-    write_atomic(target, body)
+    replace_file(target, body)
     counts = {k: sum(1 for d in drafts if d.kind == k)
               for k in ("dates", "figures", "quotes", "members")}
     summary = ", ".join(f"{n} {k}" for k, n in counts.items())
@@ -964,11 +968,8 @@ def history_command(
                 return
             from quiz.fileio import replacing
 
-            try:  # all of it or nothing, as every file quiz writes
-                with replacing(output) as f:
-                    write_csv(f)
-            except OSError as e:
-                raise QuizError(f"{output}: cannot write ({e.strerror})") from None
+            with replacing(output) as f:  # all of it or nothing, as every file quiz writes
+                write_csv(f)
             return
         from quiz.store import from_ts
         from quiz.textsafe import one_line
@@ -986,9 +987,9 @@ def history_command(
                          f"{answer}\n")
         text = buffer.getvalue()
         if output:
-            from quiz.authoring import write_atomic
+            from quiz.fileio import replace_file
 
-            write_atomic(output, text)
+            replace_file(output, text)
         else:
             typer.echo(text, nl=False)
 

@@ -107,14 +107,14 @@ def put(data: bytes, digest: str, deck: Deck) -> None:
         return
     import pickle
 
-    from quiz.fileio import replace_file
+    from quiz.fileio import WriteError, replace_file
 
     folder = paths.cache_dir() / "decks"
     try:
         replace_file(folder / f"{digest}.pickle",
                      pickle.dumps(_freeze(deck), protocol=pickle.HIGHEST_PROTOCOL), mode=0o600)
         _trim(folder)
-    except OSError:
+    except (OSError, WriteError):
         return  # read-only or full: the cache is only an accelerator
 
 

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
-from quiz.errors import UsageError
 from quiz.render import duration, percent
 from quiz.stats import RECENT_DAYS, Stats
 
@@ -167,7 +166,4 @@ def write_report(s: Stats, tz: dt.tzinfo, path: Path) -> None:
     """Write the page atomically: a failed write leaves no half page."""
     from quiz.fileio import replace_file
 
-    try:
-        replace_file(path, render_html(s, tz))
-    except OSError as e:
-        raise UsageError(f"{path}: cannot write the report ({e.strerror})") from None
+    replace_file(path, render_html(s, tz))

@@ -114,15 +114,25 @@ def test_history_csv_exports_every_answer(tmp_path: Path) -> None:
     assert out.read_text() == result.output
 
 
-@pytest.mark.parametrize("args", [["--csv"], []])
-def test_history_to_a_file_it_cannot_write_is_one_line(tmp_path: Path, args: list[str]) -> None:
+@pytest.mark.parametrize("args", [
+    ["history", "--csv", "-o"], ["history", "-o"], ["stats", "--html"],
+    ["export", "csto-dates", "-o"], ["export", "csto-dates", "-f", "apkg", "-o"],
+    ["new"], ["import", "TABLE", "-o"]])
+def test_every_file_it_cannot_write_is_one_line(quiz_home: Path, tmp_path: Path,
+                                                args: list[str]) -> None:
+    """Each command that writes a file says the same one line when it cannot."""
     db = tmp_path / "h.sqlite3"
     study(db)
+    table = tmp_path / "cards.csv"
+    table.write_text("front,back\nQ?,A\n")
     (tmp_path / "a-file").write_text("")
-    out = tmp_path / "a-file" / "all.csv"  # its folder is a file
-    result = runner.invoke(app, ["history", *args, "-o", str(out), "--db", str(db)])
+    out = tmp_path / "a-file" / "out.yaml"  # its folder is a file
+    args = [str(table) if a == "TABLE" else a for a in args]
+    result = runner.invoke(app, [*args, str(out), "--db", str(db)] if args[0] in (
+        "history", "stats") else [*args, str(out)])
     assert (result.exit_code, result.output) == (
         1, f"quiz: {out}: cannot write (Not a directory)\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "cards.csv", "h.sqlite3"]
 
 
 def test_a_failed_history_export_leaves_the_old_file(tmp_path: Path,
