@@ -142,6 +142,7 @@ class Session:
         self._right = self._partly = self._wrong = 0
         self._by_tag: dict[str, TagScore] = {}
         self._last: tuple[str, str] | None = None
+        self._day_end = self.now  # reviews due before this are asked today (see _build_queue)
         with paused():  # tens of thousands of short-lived objects, no cycles
             self._queue = self._build_queue()
             for deck in self.decks:
@@ -185,6 +186,7 @@ class Session:
         # (minutes) are due at their time.
         day_end = self.day_start + dt.timedelta(days=1) if self.day_start else self.now
         day_end = max(day_end, self.now)
+        self._day_end = day_end
         scheduled = self._scheduled
         for deck in self.decks:
             scheduled.update((deck.id, c) for c in self.store.scheduled_ids(deck.id))
@@ -264,13 +266,30 @@ class Session:
                  and (p.deck.id, p.card.id) != self._last]
         if ready:
             return self._take_pending(min(ready, key=lambda p: p.due))
-        if self._queue:
+        while self._queue:
             deck, card = self._queue.pop(0)
+            if self.mode is Mode.REVIEW and self._answered_elsewhere((deck.id, card.id), now):
+                continue
             return self._question(deck, card, again=False)
         soon = [p for p in self._pending if p.due <= now + LEARN_AHEAD]
         if soon:
             return self._take_pending(min(soon, key=lambda p: p.due))
         return None
+
+    def _answered_elsewhere(self, key: tuple[str, str], now: dt.datetime) -> bool:
+        """Whether another session on this history has answered this queued
+        card since the queue was built, so that it is no longer due (one
+        primary-key read per card from the queue). Its newer state is kept
+        either way, for the answer to be scheduled from."""
+        known = self._stored.get(key)
+        stored = self.store.state(*key)
+        if stored is None or (known is not None and stored.data == known.data):
+            return False
+        self._stored[key] = stored
+        self._states.pop(key, None)
+        self._scheduled.add(key)
+        self._new_keys.discard(key)
+        return not is_due(stored.phase, stored.due, now, max(self._day_end, now))
 
     def _take_pending(self, p: _Pending) -> Question:
         self._pending.remove(p)

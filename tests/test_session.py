@@ -251,18 +251,56 @@ def test_naive_datetimes_are_refused(store: Store, deck: Deck) -> None:
 
 
 def test_answering_reads_no_card_state_from_the_database(store: Store, deck: Deck) -> None:
-    """What the session read at its start is enough: a new card has no state
-    to look up, and a due card's state came with the due query."""
+    """What the session read at its start is enough to answer: a new card has
+    no state to look up, and a due card's state came with the due query. A
+    question from the queue costs one primary-key read (another session may
+    have answered the card meanwhile); the answer itself reads nothing."""
     run(make(store, deck, DAY0, new_limit=4), DAY0)  # four cards scheduled
-    later = DAY0 + dt.timedelta(days=30)
-    s = make(store, deck, later, new_limit=2)
+    now = DAY0 + dt.timedelta(days=30)
+    s = make(store, deck, now, new_limit=2)
     reads: list[str] = []
     store.db.set_trace_callback(lambda sql: reads.append(sql) if "card_state" in sql
                                 and sql.lstrip().upper().startswith("SELECT") else None)
-    asked = run(s, later)
+    asked = []
+    while (q := s.next(now)) is not None:
+        asked.append(q.card.id)
+        assert reads == [f"{Store._STATE} AND card_id = '{q.card.id}'".replace(
+            "= ?", f"= '{deck.id}'")]
+        reads.clear()
+        s.answer(q, str(q.card.answer), now)
+        assert reads == []
+        now += dt.timedelta(minutes=1)
     store.db.set_trace_callback(None)
-    assert len({c for c, _ in asked}) == 6  # the four due cards and two new ones
-    assert reads == [f"SELECT min(due) FROM card_state WHERE deck_id = '{deck.id}'"]  # finish
+    assert len(set(asked)) == 6  # the four due cards and two new ones
+
+
+def test_a_card_answered_in_another_session_since_is_not_asked_again(
+        tmp_path: Path, deck: Deck) -> None:
+    """Two sessions on one deck, one terminal each: a card one of them has
+    answered since the other built its queue is skipped there when it is no
+    longer due, whether it was new or due for review."""
+    path = tmp_path / "h.sqlite3"
+    run(make(open_store(path), deck, DAY0, new_limit=4), DAY0)  # c0-c3 learned
+    later = DAY0 + dt.timedelta(days=30)
+    one = make(open_store(path), deck, later, new_limit=2)
+    other = make(open_store(path), deck, later, new_limit=2)
+    plan = [(d.id, c.id) for d, c in other._queue]
+    assert len(plan) == 6  # four reviews, two new cards
+    taken = []
+    for _ in range(3):  # `one` answers c0 and c1 (due), then a new card
+        q = one.next(later)
+        assert q is not None
+        while q.card.id in ("c2", "c3"):  # leave the rest of the reviews to `other`
+            q = one.next(later)
+            assert q is not None
+        one.answer(q, str(q.card.answer), later)
+        taken.append(q.card.id)
+    assert len(taken) == 3 and taken[2] not in ("c0", "c1", "c2", "c3")
+    asked = []
+    while (q := other.next(later)) is not None:
+        asked.append(q.card.id)
+        other.answer(q, str(q.card.answer), later)
+    assert sorted(asked) == sorted(c for _, c in plan if c not in taken)  # c2, c3, c5
 
 
 def test_two_sessions_on_one_deck_schedule_from_each_others_answers(
