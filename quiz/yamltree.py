@@ -98,6 +98,40 @@ def decode(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
     return text, []
 
 
+# A value whose opening quote closes before its end: `question: 'It's here'`.
+_QUOTED_VALUE = re.compile(r"""^\s*(?:-\s+)?(?:[^\s'"#-][^:#]*:\s+)?(['"])""")
+
+
+def _syntax_hint(e: yaml.MarkedYAMLError, line: str, col: int) -> str:
+    """What a hand author most likely did, where libyaml's words do not say
+    it: '' when nothing fits. `line` is the text of the error's line, `col`
+    its 0-based column."""
+    problem, context = e.problem or "", e.context or ""
+    here = line[col] if col < len(line) else ""
+    if "tab character" in problem or (here == "\t" and problem.startswith("found character")):
+        return "; indent with spaces, not tabs"
+    if problem.startswith("found character that cannot start any token"):
+        if here in ("@", "`", "%"):
+            return f"; a value cannot start with {here}: put it in quotes"
+    if problem == "mapping values are not allowed in this context":
+        if ": " in line[:col]:
+            return "; a value with ': ' in it needs quotes"
+        return "; this line is indented deeper than the one above it"
+    if "alias" in context or "anchor" in context:
+        return f"; a value cannot start with {'*' if 'alias' in context else '&'}: put it in quotes"
+    if "block scalar" in context:
+        return "; a value cannot start with | or >: put it in quotes"
+    quoted = _QUOTED_VALUE.match(line)
+    if quoted and col > quoted.end() and problem.startswith("did not find expected"):
+        if quoted.group(1) == "'":
+            return "; the quote inside the value ends it: write '' for ' inside single quotes"
+        return '; the quote inside the value ends it: write \\" for " inside double quotes'
+    if problem.startswith(("did not find expected key", "did not find expected '-'",
+                           "expected <block end>")):
+        return "; check this line's indentation against the lines above it"
+    return ""
+
+
 def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
     """Build the node tree of a one-document YAML text.
 
@@ -118,6 +152,11 @@ def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
         return None, problems
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
+        hint = ""
+        if mark:
+            lines = text.split("\n")
+            hint = _syntax_hint(e, lines[mark.line] if mark.line < len(lines) else "",
+                                mark.column)
         what = e.problem or "invalid YAML"
         if e.context and e.problem:
             # where the unfinished thing began: what a hand author looks for
@@ -125,9 +164,10 @@ def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
             since = (f" that starts at line {start.line + 1}, column {start.column + 1}"
                      if start and mark and (start.line, start.column) != (mark.line, mark.column)
                      else "")
-            what = f"{e.problem} ({e.context}{since})"
+            if since or not hint:  # libyaml's bare "while scanning ..." says less than a hint
+                what = f"{e.problem} ({e.context}{since})"
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        problems.append(Problem(path, line, col, f"YAML syntax error: {what}"))
+        problems.append(Problem(path, line, col, f"YAML syntax error: {what}{hint}"))
         return None, problems
     except yaml.YAMLError as e:  # ReaderError: bad characters in the stream
         pos = getattr(e, "position", None)

@@ -37,6 +37,40 @@ def test_malformed_deck_reports_every_problem(path: Path) -> None:
     assert sorted(problems_of(path)) == expected
 
 
+HEAD = "id: x\ntitle: X\ncards:\n  - id: a\n"
+
+
+@pytest.mark.parametrize(("card", "said"), [
+    ("    question: Who said: hello?\n", "5:23: mapping values are not allowed in this "
+     "context; a value with ': ' in it needs quotes"),
+    ("    question: q\n      answer: b\n", "6:13: mapping values are not allowed in this "
+     "context; this line is indented deeper than the one above it"),
+    ("    question: q\n\t  answer: b\n", "6:1: found a tab character that violates "
+     "indentation (while scanning a plain scalar that starts at line 5, column 15); indent "
+     "with spaces, not tabs"),
+    ("    question: @tass said?\n", "5:15: found character that cannot start any token; a "
+     "value cannot start with @: put it in quotes"),
+    ("    question: *really*?\n", "5:22: did not find expected alphabetic or numeric "
+     "character (while scanning an alias that starts at line 5, column 15); a value cannot "
+     "start with *: put it in quotes"),
+    ("    question: 'It's over'\n", "5:19: did not find expected key (while parsing a block "
+     "mapping that starts at line 4, column 5); the quote inside the value ends it: write '' "
+     "for ' inside single quotes"),
+    ('    question: "Say "done" now"\n', "5:21: did not find expected key (while parsing a "
+     "block mapping that starts at line 4, column 5); the quote inside the value ends it: "
+     'write \\" for " inside double quotes'),
+    ("    question: q\n   answer: b\n", "6:4: did not find expected '-' indicator (while "
+     "parsing a block collection that starts at line 4, column 3); check this line's "
+     "indentation against the lines above it"),
+])
+def test_yaml_syntax_errors_say_what_the_author_likely_did(card: str, said: str) -> None:
+    """libyaml's words for a hand author's usual slips, with what to do."""
+    with pytest.raises(DeckError) as info:
+        read_deck(HEAD + card, "d.yaml")
+    where, what = said.split(": ", 1)
+    assert [str(p) for p in info.value.problems] == [f"d.yaml:{where}: YAML syntax error: {what}"]
+
+
 def test_python_tag_runs_nothing(tmp_path: Path) -> None:
     marker = Path("/tmp/quiz-pwned")
     marker.unlink(missing_ok=True)
