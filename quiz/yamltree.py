@@ -145,7 +145,7 @@ def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
         line = text.count("\n", 0, m.start()) + 1
         col = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
         return None, [Problem(path, line, col, "contains a NUL byte; is this a binary file?")]
-    builder = _Builder(path, problems)
+    builder = _Builder(path, problems, text)
     try:
         root = builder.run(yaml.parse(text, Loader=_Loader))
     except _Stop:
@@ -198,10 +198,17 @@ def _mark(ev: yaml.Event) -> _Pos:
     return _Pos(m.line, m.column) if m is not None else _Pos(0, 0)
 
 
+# After a plain value on its line: a '#' with a space before it starts a
+# comment, so in `question: What was its #1 goal?` the question is "What was
+# its". A comment is written '# like this'; '#' glued to a word is text.
+_GLUED_COMMENT = re.compile(r"[ \t]+#[^\s#]\S*")
+
+
 class _Builder:
-    def __init__(self, path: str, problems: list[Problem]) -> None:
+    def __init__(self, path: str, problems: list[Problem], text: str = "") -> None:
         self.path = path
         self.problems = problems
+        self.text = text
 
     def fail(self, line: int, col: int, message: str) -> None:
         self.problems.append(Problem(self.path, line + 1, col + 1, message))
@@ -277,6 +284,14 @@ class _Builder:
                       "terminal control codes are not allowed in deck text")
             text = _BAD_CHAR.sub("?", text)
         plain = ev.style in ("", None) and ev.tag is None
+        end = ev.end_mark
+        if plain and text and end and (cut := _GLUED_COMMENT.match(self.text, end.index)):
+            word = cut.group().strip()
+            word = word if len(word) <= 20 else word[:19] + "…"
+            shown = text if len(text) <= 40 else "…" + text[-39:]
+            self.fail(mark.line, mark.column,
+                      f"'{word}' starts a YAML comment, so this value ends at '{shown}'; put "
+                      "the whole value in quotes (or, for a comment, leave a space after #)")
         return Scalar(text, plain, mark.line, mark.column)
 
     def _attach(self, stack: list[tuple[Seq | Map, Scalar | None]], node: Node) -> None:
