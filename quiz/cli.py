@@ -681,7 +681,8 @@ def import_command(
                       "write (default: FILE's name, in your deck folder).",
                       show_default=False, dir_okay=False)] = None,
     deck_id: Annotated[str | None, typer.Option("--id", help="The new deck's id (default: "
-                       "from the file name).", show_default=False)] = None,
+                       "from the file name; 'imported' when FILE is a pipe).",
+                       show_default=False)] = None,
     title: Annotated[str | None, typer.Option("--title", help="The new deck's title.",
                      show_default=False)] = None,
 ) -> None:
