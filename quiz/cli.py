@@ -135,7 +135,8 @@ def decks_command() -> None:
         deck = e.deck
         assert deck is not None
         types = ", ".join(f"{t.value} {c}" for t, c in sorted(deck.type_counts().items()))
-        head = f"{deck.id:<{width}}  {len(deck.cards):>4} cards  "
+        n = len(deck.cards)
+        head = f"{deck.id:<{width}}  {n:>4} {'card ' if n == 1 else 'cards'}  "
         title = one_line(deck.title)
         room = max(columns - len(head) - 1, 10)
         if len(title) > room:
@@ -589,6 +590,7 @@ def add_command(
     from quiz.errors import DeckError
     from quiz.fileio import replace_file
     from quiz.loader import load_deck
+    from quiz.render import count
     from quiz.textsafe import one_line
 
     entry = _editable_deck(deck)  # a broken deck is reported, not appended to
@@ -606,7 +608,7 @@ def add_command(
             typer.echo(one_line(str(problem)), err=True)
         typer.echo(f"quiz: the card was not added; {path} is as it was", err=True)
         raise typer.Exit(1) from None
-    typer.echo(f"Added '{fields['id']}' to {path} ({len(current.cards) + 1} cards).")
+    typer.echo(f"Added '{fields['id']}' to {path} ({count(len(current.cards) + 1, 'card')}).")
 
 
 @app.command("export")
@@ -627,6 +629,7 @@ def export_command(
     from quiz.catalog import find
     from quiz.errors import UsageError
     from quiz.fileio import replace_file
+    from quiz.render import count
 
     if fmt not in ("csv", "tsv", "apkg"):
         raise UsageError(f"unknown format '{fmt}'; formats are csv, tsv and apkg")
@@ -634,7 +637,7 @@ def export_command(
     if fmt == "apkg":
         target = output or Path(f"{chosen.id}.apkg")
         write_apkg(chosen, target)
-        typer.echo(f"Wrote {target} ({len(chosen.cards)} notes)", err=True)
+        typer.echo(f"Wrote {target} ({count(len(chosen.cards), 'note')})", err=True)
         return
     import io
 
@@ -644,7 +647,7 @@ def export_command(
         sys.stdout.write(buffer.getvalue())
     else:
         replace_file(output, buffer.getvalue())
-        typer.echo(f"Wrote {output} ({len(chosen.cards)} cards)", err=True)
+        typer.echo(f"Wrote {output} ({count(len(chosen.cards), 'card')})", err=True)
 
 
 def _new_deck_id(wanted: str, explicit: bool, target: Path | None = None,
@@ -692,6 +695,7 @@ def import_command(
     from quiz.fileio import replace_file
     from quiz.loader import read_deck
     from quiz.paths import user_decks_dir
+    from quiz.render import count
     from quiz.textsafe import one_line
 
     if not file.exists():  # a pipe, as from <(...), is read like a file
@@ -715,7 +719,7 @@ def import_command(
         raise UsageError(f"{file}: these cards do not make a valid deck; nothing was "
                          "written") from None
     replace_file(target, text)
-    typer.echo(f"Wrote {target} ({len(deck.cards)} cards). Check it with "
+    typer.echo(f"Wrote {target} ({count(len(deck.cards), 'card')}). Check it with "
                f"'quiz validate {target}'.")
 
 
@@ -754,6 +758,7 @@ def generate_command(
     from quiz.generate import draft, read_meta, to_cards
     from quiz.loader import read_deck
     from quiz.paths import user_decks_dir
+    from quiz.render import count
 
     try:
         text = article.read_text(encoding="utf-8")
@@ -791,7 +796,7 @@ def generate_command(
     counts = {k: sum(1 for d in drafts if d.kind == k)
               for k in ("dates", "figures", "quotes", "members")}
     summary = ", ".join(f"{n} {k}" for k, n in counts.items())
-    typer.echo(f"Wrote {target}: {len(cards)} draft cards ({summary}).")
+    typer.echo(f"Wrote {target}: {count(len(cards), 'draft card')} ({summary}).")
     typer.echo(f"Check them, then 'quiz validate {target}'.")
 
 
