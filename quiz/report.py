@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
-from quiz.render import duration, percent
+from quiz.render import count, duration, percent
 from quiz.stats import RECENT_DAYS, Stats
 
 CSS = """
@@ -132,7 +132,7 @@ def render_html(s: Stats, tz: dt.tzinfo) -> str:
         parts += ["<h2>Score by tag</h2>", bars_svg(
             [(t.tag, t.score, f"{t.score:.0f}% of {t.asked:,}") for t in s.tags], 100, BLUE)]
     parts.append("<h2>True retention</h2><p>Learned cards recalled when due: "
-                 f"{percent(r.rate)} of {r.reviews:,} reviews; last {RECENT_DAYS} days "
+                 f"{percent(r.rate)} of {count(r.reviews, 'review')}; last {RECENT_DAYS} days "
                  f"{percent(r.recent_rate)} of {r.recent_reviews:,}. The scheduler aims for "
                  f"{percent(r.desired)}.</p>")
     parts += ["<h2>Due in the next 14 days</h2>", columns_svg(
