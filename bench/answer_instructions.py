@@ -14,6 +14,13 @@ kernel time and is not counted). --anki drives Anki's `sched.answerCard` the
 way bench/anki_peer.py does (Anki answers at most about 570 cards of a fresh
 deck before its learning steps stall). Exits 2 with a message when valgrind
 or, with --anki, the `anki` package is missing.
+
+--ahead (for either) is a what-if for moving scheduling off the answer: both
+runs first compute the card's next state for every rating it can get, as a
+reviewer could while the question is on screen (quiz: Again, Hard and Good
+through py-fsrs; Anki: `get_scheduling_states`, which its own reviewer
+fetches to label its buttons), so the difference is the answer with those
+states ready. It also prints that scheduling's cost per card.
 """
 
 from __future__ import annotations
@@ -28,12 +35,19 @@ import tempfile
 _REFS = re.compile(r"I\s+refs:\s+([\d,]+)")
 
 
-def quiz_workload(answers: int, answer: bool) -> int:
+def quiz_workload(answers: int, answer: bool, ahead: bool = False) -> int:
     import datetime as dt
     from pathlib import Path
 
     from answer_latency import START, bench_answer, bench_session  # beside this script
 
+    from quiz.scheduling import Rating, Scheduler
+
+    ready: dict[object, object] = {}
+    if ahead:  # Session.answer then finds its rating's state computed already
+        review = Scheduler.review
+        Scheduler.review = lambda self, state, rating, now: (  # type: ignore[method-assign]
+            ready.get((id(state), rating, now)) or review(self, state, rating, now))
     done = 0
     with tempfile.TemporaryDirectory() as tmp:
         rng = random.Random(1)
@@ -41,6 +55,12 @@ def quiz_workload(answers: int, answer: bool) -> int:
         now = START
         while done < answers and (q := session.next(now)) is not None:
             given = bench_answer(q, rng)
+            if ahead:
+                ready.clear()
+                state = session._state((q.deck.id, q.card.id))
+                for rating in (Rating.AGAIN, Rating.HARD, Rating.GOOD):
+                    ready[(id(state), rating, now)] = review(session.scheduler, state, rating,
+                                                             now)
             if answer:
                 session.answer(q, given, now, 2000)
             done += 1
@@ -49,8 +69,9 @@ def quiz_workload(answers: int, answer: bool) -> int:
     return done
 
 
-def anki_workload(answers: int, answer: bool) -> int:
+def anki_workload(answers: int, answer: bool, ahead: bool = False) -> int:
     from anki.collection import Collection
+    from anki.scheduler.v3 import CardAnswer
     from anki_peer import bench_collection  # beside this script
 
     done = 0
@@ -58,18 +79,26 @@ def anki_workload(answers: int, answer: bool) -> int:
         col = bench_collection(Collection, tmp, answers)
         col.db.execute("pragma synchronous = OFF")
         while done < answers and (card := col.sched.getCard()) is not None:
-            if answer:
-                col.sched.answerCard(card, 1 if done % 5 == 0 else 3)
+            again = done % 5 == 0
+            if ahead:
+                states = col._backend.get_scheduling_states(card.id)
+                if answer:  # what answerCard does once it has the states
+                    col.sched.answer_card(col.sched.build_answer(
+                        card=card, states=states,
+                        rating=CardAnswer.AGAIN if again else CardAnswer.GOOD))
+            elif answer:
+                col.sched.answerCard(card, 1 if again else 3)
             done += 1
         col.close()
     return done
 
 
-def count(peer: str, answers: int, mode: str) -> tuple[int, int]:
+def count(peer: str, answers: int, mode: str, ahead: bool = False) -> tuple[int, int]:
     """(instructions, cards gone through) of one workload under cachegrind."""
     out = subprocess.run(
         ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
-         sys.executable, __file__, "--child", peer, mode, str(answers)],
+         sys.executable, __file__, "--child", peer, mode, str(answers),
+         *(["ahead"] if ahead else [])],
         capture_output=True, text=True, check=False)
     refs = _REFS.search(out.stderr)
     done = re.search(r"^done (\d+)$", out.stdout, re.M)
@@ -82,8 +111,10 @@ def main(argv: list[str]) -> None:
     if argv[:1] == ["--child"]:
         peer, mode, n = argv[1], argv[2], int(argv[3])
         work = anki_workload if peer == "anki" else quiz_workload
-        print(f"done {work(n, mode == 'answer')}")
+        print(f"done {work(n, mode == 'answer', ahead='ahead' in argv[4:])}")
         return
+    ahead = "--ahead" in argv
+    argv = [a for a in argv if a != "--ahead"]
     peer = "anki" if argv[:1] == ["--anki"] else "quiz"
     rest = argv[1:] if peer == "anki" else argv
     answers = int(rest[0]) if rest else (500 if peer == "anki" else 2000)
@@ -99,13 +130,22 @@ def main(argv: list[str]) -> None:
                              "script with the python of a separate venv where it is installed "
                              "(it is AGPL, never a quiz dependency)\n")
             sys.exit(2)
-    answered, n = count(peer, answers, "answer")
-    fetched, m = count(peer, answers, "fetch")
+    answered, n = count(peer, answers, "answer", ahead)
+    fetched, m = count(peer, answers, "fetch", ahead)
     if n != m or n == 0:
         sys.exit(f"answer_instructions: {n} cards answered but {m} fetched; cannot compare")
-    print(f"{peer}: {n} answers, {answered:,} instructions; {fetched:,} fetching the same "
-          f"cards without answering")
-    print(f"{peer}: instructions per answer (grade + schedule + write, no fsync): "
+    print(f"{peer}: {n} answers, {answered:,} instructions; {fetched:,} fetching "
+          f"{'and scheduling ' if ahead else ''}the same cards without answering")
+    if not ahead:
+        print(f"{peer}: instructions per answer (grade + schedule + write, no fsync): "
+              f"{(answered - fetched) // n:,}")
+        return
+    bare, k = count(peer, answers, "fetch")
+    if k != n:
+        sys.exit(f"answer_instructions: {n} cards scheduled ahead but {k} fetched")
+    print(f"{peer}: instructions per card to schedule every rating ahead: "
+          f"{(fetched - bare) // n:,}")
+    print(f"{peer}: instructions per answer with its state ready (grade + write, no fsync): "
           f"{(answered - fetched) // n:,}")
 
 

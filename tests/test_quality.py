@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 from pathlib import Path
@@ -207,9 +208,9 @@ def test_instruction_count_benchmark_without_valgrind_says_so(tmp_path: Path) ->
                          text=True, timeout=60, env=env)
     assert out.returncode == 2 and out.stdout == ""
     assert "valgrind is not installed here" in out.stderr
-    for mode in ("answer", "fetch"):
-        out = subprocess.run([sys.executable, script, "--child", "quiz", mode, "20"], cwd=ROOT,
-                             capture_output=True, text=True, timeout=60, env=env)
+    for mode, ahead in itertools.product(("answer", "fetch"), ([], ["ahead"])):
+        out = subprocess.run([sys.executable, script, "--child", "quiz", mode, "20", *ahead],
+                             cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
         assert out.returncode == 0, out.stderr
         assert out.stdout == "done 20\n"
 
