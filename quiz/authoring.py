@@ -301,8 +301,10 @@ def read_table(path: Path) -> tuple[list[dict[str, Any]], dict[str, dict[str, st
     least question and answer), and Anki's plain-text export: no header row,
     '#separator:tab'-style lines first, which may name the columns holding
     the note type, deck, GUID and tags; the first two other columns are the
-    front and the back. A hand-made two-column file is read the same way,
-    with or without a header row such as 'front,back' or 'term,definition'.
+    front and the back, and other fields are left out. Without those lines
+    (Anki before 2.1.55), a third column of three is the tags. A hand-made
+    two-column file is read the same way, with or without a header row such
+    as 'front,back' or 'term,definition'.
     """
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -414,8 +416,10 @@ def _anki_rows(path: Path, rows: Sequence[tuple[int, list[str]]],
         content = [f for i, f in enumerate(fields) if i not in meta.values()]
         if tags_col is not None:
             tags = fields[tags_col].split() if tags_col < len(fields) else []
-        else:  # older exports: front, back, tags
-            tags = content[2].split() if len(content) > 2 else []
+        elif not settings and len(content) == 3:  # Anki before 2.1.55: front, back, tags
+            tags = content[2].split()
+        else:  # Anki's '#' lines name a tags column when there is one; a third
+            tags = []  # field of a note type (Extra, Source) is not tags
         if len(content) < 2 or not content[0] or not content[1]:
             raise UsageError(f"{path}:{n}: expected a front and a back, separated by "
                              f"{SEPARATOR_NAMES.get(sep, repr(sep))}")

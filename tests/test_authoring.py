@@ -243,6 +243,26 @@ def test_import_anki_plain_text_export(tmp_path: Path) -> None:
         ("two-two", "Two & two?", "4", ())]
 
 
+@pytest.mark.parametrize(("header", "tags"), [
+    # Anki 2.1.55 and later, tags left out: its '#' lines name no tags column
+    ("#separator:tab\n#html:false\n", ()),
+    # older Anki: no '#' lines, and a two-field note's tags after its fields
+    ("", ("src",)),
+])
+def test_import_anki_export_reads_tags_only_where_anki_put_them(
+        tmp_path: Path, header: str, tags: tuple[str, ...]) -> None:
+    """A note type's third field (Extra, Source) is not a list of tags."""
+    notes = tmp_path / "anki.txt"
+    third = "src" if not header else "TASS, 2022-01-19: a report"
+    fourth = "" if not header else "\tcsto-quotes/karin"
+    notes.write_text(f"{header}Who said it?\tErlan Karin\t{third}{fourth}\n")
+    out = tmp_path / "anki.yaml"
+    r = run("import", str(notes), "-o", str(out))
+    assert r.exit_code == 0, r.output  # type: ignore[attr-defined]
+    [card] = load_deck(out).cards
+    assert (card.question, card.answer, card.tags) == ("Who said it?", "Erlan Karin", tags)
+
+
 def test_new_decks_never_take_the_id_of_a_deck_quiz_already_reads(
         tmp_path: Path, quiz_home: Path) -> None:
     """Two decks with one id in the deck folders make the second one broken."""
