@@ -301,7 +301,8 @@ def read_table(path: Path) -> tuple[list[dict[str, Any]], dict[str, dict[str, st
     least question and answer), and Anki's plain-text export: no header row,
     '#separator:tab'-style lines first, which may name the columns holding
     the note type, deck, GUID and tags; the first two other columns are the
-    front and the back, and other fields are left out. Without those lines
+    front and the back, and other fields are left out; a cloze note
+    ({{c1::...}}) gives one card per deletion, as in Anki. Without those lines
     (Anki before 2.1.55), a third column of three is the tags. A hand-made
     two-column file is read the same way, with or without a header row such
     as 'front,back' or 'term,definition'.
@@ -420,6 +421,14 @@ def _anki_rows(path: Path, rows: Sequence[tuple[int, list[str]]],
             tags = content[2].split()
         else:  # Anki's '#' lines name a tags column when there is one; a third
             tags = []  # field of a note type (Extra, Source) is not tags
+        if content and _CLOZE.search(content[0]):
+            clozes = _cloze_cards(content[0], content[1] if len(content) > 1 else "", taken)
+            if not clozes:
+                raise UsageError(f"{path}:{n}: a cloze note with nothing to fill in")
+            for cloze in clozes:
+                taken.add(cloze["id"])
+                cards.append({**cloze, "tags": tags} if tags else cloze)
+            continue
         if len(content) < 2 or not content[0] or not content[1]:
             raise UsageError(f"{path}:{n}: expected a front and a back, separated by "
                              f"{SEPARATOR_NAMES.get(sep, repr(sep))}")
@@ -428,6 +437,42 @@ def _anki_rows(path: Path, rows: Sequence[tuple[int, list[str]]],
         taken.add(card["id"])
         if tags:
             card["tags"] = tags
+        cards.append(card)
+    return cards
+
+
+# Anki's cloze deletions: {{c1::answer}}, or {{c1::answer::hint}}.
+_CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.S)
+
+
+def _cloze_cards(text: str, extra: str, taken: set[str]) -> list[dict[str, Any]]:
+    """The cards of one Anki cloze note, as Anki makes them: one per deletion
+    number, with that deletion blanked (its hint kept) and the others shown.
+    A number used twice blanks two places, which a cloze card cannot hold:
+    that card is a text card whose answer lists both."""
+    from quiz.models import BLANK
+
+    cards: list[dict[str, Any]] = []
+    for number in sorted({int(m.group(1)) for m in _CLOZE.finditer(text)}):
+        hidden: list[str] = []
+
+        def blank(m: re.Match[str], number: int = number, hidden: list[str] = hidden) -> str:
+            if int(m.group(1)) != number or not m.group(2).strip():  # {{c1::}} hides nothing
+                return m.group(2)
+            hidden.append(m.group(2).strip())
+            return BLANK + (f" ({m.group(3).strip()})" if m.group(3) else "")
+
+        question = _CLOZE.sub(blank, text).strip()
+        if not hidden:
+            continue
+        card: dict[str, Any] = {"id": slug(question, [*taken, *(c["id"] for c in cards)]),
+                                "question": question}
+        if len(hidden) == 1:
+            card.update(type="cloze", answer=hidden[0])
+        else:
+            card.update(type="text", answer=", ".join(hidden))
+        if extra:
+            card["explain"] = extra
         cards.append(card)
     return cards
 

@@ -263,6 +263,27 @@ def test_import_anki_export_reads_tags_only_where_anki_put_them(
     assert (card.question, card.answer, card.tags) == ("Who said it?", "Erlan Karin", tags)
 
 
+def test_import_anki_cloze_notes_as_anki_makes_their_cards(tmp_path: Path) -> None:
+    """One card per deletion number, that deletion blanked (with its hint) and
+    the others shown; Back Extra becomes the explanation. A number used twice
+    blanks two places: a text card. A cloze note needs no back."""
+    notes = tmp_path / "anki.txt"
+    notes.write_text("#separator:tab\n#html:false\n#notetype column:1\n#tags column:4\n"
+                     "Cloze\tThe CSTO sent {{c1::2,030}} troops in {{c2::January::month}}"
+                     "\tTASS\tcsto\n"
+                     "Cloze\t{{c1::Armenia}}, {{c1::Belarus}} and Russia sent troops\t\t\n")
+    out = tmp_path / "anki.yaml"
+    r = run("import", str(notes), "-o", str(out))
+    assert r.exit_code == 0, r.output  # type: ignore[attr-defined]
+    assert [(c.type.value, c.question, c.answer, c.explain, c.tags)
+            for c in load_deck(out).cards] == [
+        ("cloze", "The CSTO sent ___ troops in January", "2,030", "TASS", ("csto",)),
+        ("cloze", "The CSTO sent 2,030 troops in ___ (month)", "January", "TASS", ("csto",)),
+        ("text", "___, ___ and Russia sent troops", "Armenia, Belarus", None, ())]
+    _, said = failed_import(tmp_path, "empty.txt", "#separator:tab\n{{c1::}} hides nothing\n")
+    assert said.endswith("empty.txt:2: a cloze note with nothing to fill in\n")
+
+
 def test_new_decks_never_take_the_id_of_a_deck_quiz_already_reads(
         tmp_path: Path, quiz_home: Path) -> None:
     """Two decks with one id in the deck folders make the second one broken."""
