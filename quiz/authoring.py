@@ -421,11 +421,9 @@ def _anki_rows(path: Path, rows: Sequence[tuple[int, list[str]]],
             tags = content[2].split()
         else:  # Anki's '#' lines name a tags column when there is one; a third
             tags = []  # field of a note type (Extra, Source) is not tags
-        if content and _CLOZE.search(content[0]):
-            clozes = _cloze_cards(content[0], content[1] if len(content) > 1 else "", taken)
-            if not clozes:
-                raise UsageError(f"{path}:{n}: a cloze note with nothing to fill in")
-            for cloze in clozes:
+        if content and _deletions(content[0]):
+            extra = content[1] if len(content) > 1 else ""
+            for cloze in _cloze_cards(path, n, content[0], extra, taken):
                 taken.add(cloze["id"])
                 cards.append({**cloze, "tags": tags} if tags else cloze)
             continue
@@ -442,29 +440,53 @@ def _anki_rows(path: Path, rows: Sequence[tuple[int, list[str]]],
 
 
 # Anki's cloze deletions: {{c1::answer}}, or {{c1::answer::hint}}.
-_CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.S)
+_CLOZE_START = re.compile(r"\{\{c(\d{1,4})::")
+MAX_CLOZE_NUMBERS = 100  # cards from one note; Anki's own notes rarely pass 20
 
 
-def _cloze_cards(text: str, extra: str, taken: set[str]) -> list[dict[str, Any]]:
+def _deletions(text: str) -> list[tuple[int, int, int, str, str]]:
+    """Anki's cloze deletions in `text`, {{c1::answer}} or {{c1::answer::hint}}:
+    (start, end, number, answer, hint) each. Read in one pass (a pattern with
+    two lazy groups takes quadratic time on a long field that never closes)."""
+    found = []
+    pos = 0
+    while (m := _CLOZE_START.search(text, pos)) is not None:
+        close = text.find("}}", m.end())
+        if close < 0:
+            break  # nothing closes after this, so nothing after it does either
+        answer, _, hint = text[m.end():close].partition("::")
+        found.append((m.start(), close + 2, int(m.group(1)), answer, hint))
+        pos = close + 2
+    return found
+
+
+def _cloze_cards(path: Path, line: int, text: str, extra: str,
+                 taken: set[str]) -> list[dict[str, Any]]:
     """The cards of one Anki cloze note, as Anki makes them: one per deletion
     number, with that deletion blanked (its hint kept) and the others shown.
     A number used twice blanks two places, which a cloze card cannot hold:
     that card is a text card whose answer lists both."""
     from quiz.models import BLANK
 
+    found = [d for d in _deletions(text) if d[3].strip()]  # {{c1::}} hides nothing
+    numbers = sorted({d[2] for d in found})
+    if not numbers:
+        raise UsageError(f"{path}:{line}: a cloze note with nothing to fill in")
+    if len(numbers) > MAX_CLOZE_NUMBERS:
+        raise UsageError(f"{path}:{line}: a cloze note with {len(numbers):,} deletions; "
+                         f"at most {MAX_CLOZE_NUMBERS} are read")
     cards: list[dict[str, Any]] = []
-    for number in sorted({int(m.group(1)) for m in _CLOZE.finditer(text)}):
-        hidden: list[str] = []
-
-        def blank(m: re.Match[str], number: int = number, hidden: list[str] = hidden) -> str:
-            if int(m.group(1)) != number or not m.group(2).strip():  # {{c1::}} hides nothing
-                return m.group(2)
-            hidden.append(m.group(2).strip())
-            return BLANK + (f" ({m.group(3).strip()})" if m.group(3) else "")
-
-        question = _CLOZE.sub(blank, text).strip()
-        if not hidden:
-            continue
+    for number in numbers:
+        parts, hidden, pos = [], [], 0
+        for start, end, n, answer, hint in found:
+            parts.append(text[pos:start])
+            if n == number:
+                hidden.append(answer.strip())
+                parts.append(BLANK + (f" ({hint.strip()})" if hint.strip() else ""))
+            else:
+                parts.append(answer)
+            pos = end
+        question = "".join([*parts, text[pos:]]).strip()
         card: dict[str, Any] = {"id": slug(question, [*taken, *(c["id"] for c in cards)]),
                                 "question": question}
         if len(hidden) == 1:

@@ -109,7 +109,8 @@ CSV_PIECES = st.sampled_from([
     "a", "b", "x", "é", "0", "42", ",", ";", "\t", "|", '"', "\n", "\r\n", "\r", "#", ":",
     "<b>", "&amp;", "=", " ", "\x00", "\x1b[2J", "\u202e", "#separator:", "tab", "Pipe",
     "#html:true\n", "#tags column:", "#guid column:", "front", "question", "answer", "type",
-    "choices", "tolerance", "id", "2022-01-01", "yes", "1e400", "-"])
+    "choices", "tolerance", "id", "2022-01-01", "yes", "1e400", "-", "{{c1::", "{{c2::", "::",
+    "}}"])
 
 
 @settings(max_examples=150, deadline=5000, suppress_health_check=[HealthCheck.too_slow,
@@ -132,6 +133,22 @@ def test_any_table_imports_as_a_valid_deck_or_one_line(tmp_path: Path, text: str
     assert result.stderr and all(str(table) in line or str(out) in line
                                  for line in result.stderr.splitlines())
     assert "\x1b" not in result.stderr
+
+
+@pytest.mark.parametrize(("field", "said"), [
+    ("{{c1::" + ":::x" * 30_000, "expected a front and a back"),  # never closes
+    ("".join(f"{{{{c{i}::x}}}}" for i in range(1, 3_000)), "a cloze note with 2,999 "
+     "deletions; at most 100 are read"),
+])
+def test_hostile_cloze_notes_are_read_quickly(tmp_path: Path, field: str, said: str) -> None:
+    """Cloze deletions are found in one pass: a long field that never closes
+    once took seconds per 30,000 characters, growing with the square."""
+    table = tmp_path / "anki.txt"
+    table.write_text(f"#separator:tab\n{field}\n")
+    start = time.perf_counter()
+    result = CliRunner().invoke(app, ["import", str(table), "-o", str(tmp_path / "a.yaml")])
+    assert time.perf_counter() - start < 5
+    assert result.exit_code == 1 and said in result.stderr
 
 
 @pytest.mark.parametrize("levels", [10, 100, 1000, 100_000])
