@@ -506,6 +506,8 @@ class _Reader:
 
 def _shape(node: Node) -> str:
     if isinstance(node, Map):
+        if len(node.pairs) == 1:  # `- Almaty: the old capital`, `[a, b: c]`
+            return "mapping (a ': ' in it made one; put the text in quotes)"
         return "mapping"
     if isinstance(node, Seq):
         return "list"

@@ -126,6 +126,8 @@ def _syntax_hint(e: yaml.MarkedYAMLError, line: str, col: int) -> str:
         if quoted.group(1) == "'":
             return "; the quote inside the value ends it: write '' for ' inside single quotes"
         return '; the quote inside the value ends it: write \\" for " inside double quotes'
+    if problem.startswith("did not find expected ','"):
+        return "; inside [ ] or { }, a value with ',', ': ' or ' #' in it needs quotes"
     if problem.startswith(("did not find expected key", "did not find expected '-'",
                            "expected <block end>")):
         return "; check this line's indentation against the lines above it"

@@ -59,6 +59,9 @@ HEAD = "id: x\ntitle: X\ncards:\n  - id: a\n"
     ('    question: "Say "done" now"\n', "5:21: did not find expected key (while parsing a "
      "block mapping that starts at line 4, column 5); the quote inside the value ends it: "
      'write \\" for " inside double quotes'),
+    ("    choices: [Astana, Almaty: the: capital]\n", "5:34: did not find expected ',' or "
+     "']' (while parsing a flow sequence that starts at line 5, column 14); inside [ ] or { }, "
+     "a value with ',', ': ' or ' #' in it needs quotes"),
     ("    question: q\n   answer: b\n", "6:4: did not find expected '-' indicator (while "
      "parsing a block collection that starts at line 4, column 3); check this line's "
      "indentation against the lines above it"),
