@@ -468,8 +468,8 @@ def _cloze_cards(path: Path, line: int, text: str, extra: str,
     that card is a text card whose answer lists both."""
     from quiz.models import BLANK
 
-    found = [d for d in _deletions(text) if d[3].strip()]  # {{c1::}} hides nothing
-    numbers = sorted({d[2] for d in found})
+    found = _deletions(text)
+    numbers = sorted({d[2] for d in found if d[3].strip()})  # {{c1::}} hides nothing
     if not numbers:
         raise UsageError(f"{path}:{line}: a cloze note with nothing to fill in")
     if len(numbers) > MAX_CLOZE_NUMBERS:
@@ -480,7 +480,7 @@ def _cloze_cards(path: Path, line: int, text: str, extra: str,
         parts, hidden, pos = [], [], 0
         for start, end, n, answer, hint in found:
             parts.append(text[pos:start])
-            if n == number:
+            if n == number and answer.strip():
                 hidden.append(answer.strip())
                 parts.append(BLANK + (f" ({hint.strip()})" if hint.strip() else ""))
             else:

@@ -271,7 +271,8 @@ def test_import_anki_cloze_notes_as_anki_makes_their_cards(tmp_path: Path) -> No
     notes.write_text("#separator:tab\n#html:false\n#notetype column:1\n#tags column:4\n"
                      "Cloze\tThe CSTO sent {{c1::2,030}} troops in {{c2::January::month}}"
                      "\tTASS\tcsto\n"
-                     "Cloze\t{{c1::Armenia}}, {{c1::Belarus}} and Russia sent troops\t\t\n")
+                     "Cloze\t{{c1::Armenia}}, {{c1::Belarus}} and Russia{{c2::}} sent troops"
+                     "\t\t\n")
     out = tmp_path / "anki.yaml"
     r = run("import", str(notes), "-o", str(out))
     assert r.exit_code == 0, r.output  # type: ignore[attr-defined]
