@@ -23,7 +23,7 @@ from typing import Any
 
 from quiz.errors import UsageError
 from quiz.fileio import replace_file
-from quiz.models import Card, CardType, Deck, Source
+from quiz.models import Card, CardType, Deck, Source, answer_text
 
 # Field order in written cards, as in the bundled decks and the format doc.
 CARD_ORDER = ("id", "question", "type", "answer", "accept", "choices", "tolerance", "qualifier",
@@ -613,7 +613,7 @@ def write_apkg(deck: Deck, path: Path) -> None:
         front = html.escape(card.question)
         if card.type in (CardType.CHOICE, CardType.MULTI) and card.choices:
             front += "<br>" + " · ".join(html.escape(c) for c in card.choices)
-        back = html.escape(row["answer"])
+        back = html.escape(answer_text(card))  # as quiz shows it: '7 January 2022', 'True'
         if row["explain"]:
             back += f"<br>{html.escape(row['explain'])}"
         source = deck.sources.get(card.source or "")

@@ -427,6 +427,11 @@ def test_export_apkg_is_an_anki_package_with_stable_ids(tmp_path: Path) -> None:
     fields = {f.split("\x1f")[3]: f.split("\x1f") for _, f in rows}
     first = deck.cards[0]
     assert first.question.replace("'", "&#x27;") in fields[f"{deck.id}/{first.id}"][0]
+    # the back shows the answer as quiz does: a list with commas, True not true
+    backs = {card.type.value: fields[f"{deck.id}/{card.id}"][1].split("<br>")[0]
+             for card in deck.cards}
+    assert backs["truefalse"] in ("True", "False")
+    assert backs["multi"].count(", ") >= 1 and "|" not in backs["multi"]
 
 
 def test_export_apkg_leaves_nothing_in_the_temp_folder(
