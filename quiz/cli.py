@@ -985,12 +985,15 @@ def history_command(
             typer.echo("No answers yet. Run 'quiz start' to begin.")
             return
         buffer = io.StringIO()
-        for r in reversed(rows):
+        cards = [f"{one_line(r[2])}/{one_line(r[3])}" for r in rows]
+        cards = [c if len(c) <= 40 else c[:39] + "…" for c in cards]
+        width = max(len("Card"), *(len(c) for c in cards))
+        buffer.write(f"{'When':<12}  Result  {'Card':<{width}}  Your answer\n")
+        for r, card in zip(reversed(rows), reversed(cards), strict=True):
             when = from_ts(r[4]).astimezone()
-            answer = one_line(r[5])
+            answer = one_line(r[5]) or "(nothing)"
             answer = answer if len(answer) <= 28 else answer[:27] + "…"
-            buffer.write(f"{when:%d %b %H:%M}  {r[6]:<6}  {one_line(r[2])}/{one_line(r[3])}  "
-                         f"{answer}\n")
+            buffer.write(f"{when:%d %b %H:%M}  {r[6]:<6}  {card:<{width}}  {answer}\n")
         text = buffer.getvalue()
         if output:
             from quiz.fileio import replace_file

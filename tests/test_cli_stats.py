@@ -160,10 +160,15 @@ def test_history_shows_the_latest_answers(tmp_path: Path) -> None:
     db = tmp_path / "h.sqlite3"
     cards = study(db)
     result = runner.invoke(app, ["history", "-n", "2", "--db", str(db)])
-    lines = result.output.splitlines()
+    header, *lines = result.output.splitlines()
+    assert header.split() == ["When", "Result", "Card", "Your", "answer"]
     assert len(lines) == 2
     assert lines[0].split()[3:5] == ["right", f"csto-dates/{cards[4]}"]
     assert lines[1].split()[3:] == ["wrong", f"csto-dates/{cards[5]}", "no", "idea"]
+    # one column each: the answers start where the header says
+    at = header.index("Your answer")
+    assert all(line[at - 2:at] == "  " and line[at:].split() == line.split()[5:]
+               for line in lines)
 
 
 def test_stats_on_answers_without_a_counted_session(tmp_path: Path) -> None:
