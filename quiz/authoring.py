@@ -19,9 +19,9 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from quiz.errors import UsageError
+from quiz.errors import Problem, UsageError
 from quiz.fileio import replace_file
 from quiz.models import Card, CardType, Deck, Source, answer_text
 
@@ -294,7 +294,16 @@ def _from_html(text: str) -> str:
     return re.sub(r"\s+", " ", html.unescape(text)).strip()
 
 
-def read_table(path: Path) -> tuple[list[dict[str, Any]], dict[str, dict[str, str]]]:
+class Table(NamedTuple):
+    """What `quiz import` read: card field dicts, sources, and the line of the
+    file each card came from (for messages about a card the deck refuses)."""
+
+    cards: list[dict[str, Any]]
+    sources: dict[str, dict[str, str]]
+    lines: list[int]
+
+
+def read_table(path: Path) -> Table:
     """Cards (field dicts) and sources from a CSV or TSV file.
 
     Two layouts are read: quiz's own (a header row naming CSV_COLUMNS, at
@@ -338,7 +347,7 @@ def read_table(path: Path) -> tuple[list[dict[str, Any]], dict[str, dict[str, st
         rows = rows[1:]  # a two-column file with a header row of its own: front,back
         if not rows:
             raise UsageError(f"{path}: no cards in this file, only a header row")
-    return _anki_rows(path, rows, settings, sep), {}
+    return _anki_rows(path, rows, settings, sep)
 
 
 SEPARATOR_NAMES = {"\t": "tabs", ",": "commas", ";": "semicolons", "|": "pipes", " ": "spaces"}
@@ -369,14 +378,42 @@ FRONT_WORDS = {"front", "term", "prompt", "word", "q"}
 BACK_WORDS = {"back", "definition", "response", "meaning", "a"}
 
 
+def table_problems(path: Path, table: Table, text: str,
+                   problems: Sequence[Problem]) -> list[str]:
+    """Problems of the deck built from `table` (as YAML `text`), told at the
+    line of `path` each card came from: the YAML was never written, so its
+    line numbers would point nowhere."""
+    from bisect import bisect_right
+
+    from quiz.yamltree import Map, Seq, parse
+
+    tree, _ = parse(text, str(path))
+    node = tree.pairs.get("cards", (None, None))[1] if isinstance(tree, Map) else None
+    starts = [item.line + 1 for item in node.items] if isinstance(node, Seq) else []
+    def row(line: int) -> int | None:
+        card = bisect_right(starts, line) - 1
+        ok = line > 0 and 0 <= card < len(table.lines) and len(starts) == len(table.lines)
+        return table.lines[card] if ok else None
+
+    out = []
+    for p in problems:
+        # "first used at line 6" names a line of the YAML too
+        message = re.sub(r"\bline (\d+)",
+                         lambda m: f"line {row(int(m.group(1))) or m.group(1)}", p.message)
+        at = row(p.line)
+        # a problem outside every card is about the deck as a whole (its sources, say)
+        out.append(f"{path}:{at}: {message}" if at else f"{path}: {message}")
+    return out
+
+
 def _quiz_rows(path: Path, header: list[str], rows: Sequence[tuple[int, list[str]]],
-               ) -> tuple[list[dict[str, Any]], dict[str, dict[str, str]]]:
+               ) -> Table:
     unknown = [h for h in header if h not in CSV_COLUMNS]
     if unknown:
         raise UsageError(f"{path}:1: unknown column(s) {', '.join(unknown)}; "
                          f"columns are {', '.join(CSV_COLUMNS)}")
-    cards: list[dict[str, Any]] = []
-    sources: dict[str, dict[str, str]] = {}
+    table = Table([], {}, [])
+    cards, sources = table.cards, table.sources
     taken: set[str] = set()
     for n, raw in rows:
         row = {h: (raw[i].strip() if i < len(raw) else "") for i, h in enumerate(header)}
@@ -398,19 +435,21 @@ def _quiz_rows(path: Path, header: list[str], rows: Sequence[tuple[int, list[str
                                       "date": row.get("source_date", ""),
                                       "title": row.get("source_title", "")}
         cards.append(card)
-    return cards, sources
+        table.lines.append(n)
+    return table
 
 
 ANKI_META_COLUMNS = ("notetype column", "deck column", "guid column", "tags column")
 
 
 def _anki_rows(path: Path, rows: Sequence[tuple[int, list[str]]],
-               settings: Mapping[str, str], sep: str) -> list[dict[str, Any]]:
+               settings: Mapping[str, str], sep: str) -> Table:
     html_fields = settings.get("html", "false").lower() == "true"
     meta = {key: int(settings[key]) - 1 for key in ANKI_META_COLUMNS
             if settings.get(key, "").isdigit()}
     tags_col = meta.get("tags column")
-    cards: list[dict[str, Any]] = []
+    table = Table([], {}, [])
+    cards = table.cards
     taken: set[str] = set()
     for n, raw in rows:
         fields = [_from_html(f) if html_fields or "<" in f else f.strip() for f in raw]
@@ -426,6 +465,7 @@ def _anki_rows(path: Path, rows: Sequence[tuple[int, list[str]]],
             for cloze in _cloze_cards(path, n, content[0], extra, taken):
                 taken.add(cloze["id"])
                 cards.append({**cloze, "tags": tags} if tags else cloze)
+                table.lines.append(n)
             continue
         if len(content) < 2 or not content[0] or not content[1]:
             raise UsageError(f"{path}:{n}: expected a front and a back, separated by "
@@ -436,7 +476,8 @@ def _anki_rows(path: Path, rows: Sequence[tuple[int, list[str]]],
         if tags:
             card["tags"] = tags
         cards.append(card)
-    return cards
+        table.lines.append(n)
+    return table
 
 
 # Anki's cloze deletions: {{c1::answer}}, or {{c1::answer::hint}}.

@@ -690,7 +690,7 @@ def import_command(
                      show_default=False)] = None,
 ) -> None:
     """Make a new YAML deck from a CSV or TSV file of cards."""
-    from quiz.authoring import deck_yaml, read_table, slug
+    from quiz.authoring import deck_yaml, read_table, slug, table_problems
     from quiz.errors import DeckError, UsageError
     from quiz.fileio import replace_file
     from quiz.loader import read_deck
@@ -700,7 +700,7 @@ def import_command(
 
     if not file.exists():  # a pipe, as from <(...), is read like a file
         raise UsageError(f"{file}: no such file")
-    cards, sources = read_table(file)
+    table = read_table(file)
     # A pipe's name (/dev/fd/63) says nothing: name the deck after -o, or "imported".
     piped = not file.is_file()
     stem = output.stem if piped and output else "imported" if piped else file.stem
@@ -708,14 +708,14 @@ def import_command(
     target = output or user_decks_dir() / f"{new_id}.yaml"
     if target.exists():
         raise UsageError(f"{target}: already exists; choose another with -o")
-    text = deck_yaml(new_id, title or stem.replace("-", " ").replace("_", " "), cards,
-                     sources, description="Imported from a pipe." if piped
+    text = deck_yaml(new_id, title or stem.replace("-", " ").replace("_", " "), table.cards,
+                     table.sources, description="Imported from a pipe." if piped
                      else f"Imported from {file.name}.")
     try:
         deck = read_deck(text, str(target))
     except DeckError as e:
-        for problem in e.problems[:20]:
-            typer.echo(one_line(str(problem)), err=True)
+        for line in table_problems(file, table, text, e.problems[:20]):
+            typer.echo(one_line(line), err=True)
         raise UsageError(f"{file}: these cards do not make a valid deck; nothing was "
                          "written") from None
     replace_file(target, text)

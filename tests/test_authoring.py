@@ -408,8 +408,16 @@ def test_import_errors_are_one_line_with_the_row(tmp_path: Path) -> None:
     # a field past the csv module's own limit
     table, said = failed_import(tmp_path, "huge.csv", "front,back\nQ?,a\nQ2?," + "x" * 200_000)
     assert said == f"{table}:3: cannot read this row (field larger than field limit (131072))\n"
-    _, said = failed_import(tmp_path, "dup.csv", "id,question,answer\nc1,Q?,a\nc1,Q2?,b\n")
-    assert "duplicate card id 'c1'" in said
+    # what the deck refuses is told at the table's rows, not at the unwritten YAML's lines
+    table, said = failed_import(tmp_path, "dup.csv", "id,question,answer\nc1,Q?,a\n\n"
+                                "c1,Q2?,b\nc2,Q3 has no blank,x\n")
+    assert said.splitlines()[0] == (f"{table}:4: duplicate card id 'c1' (first used at line "
+                                    "2); ids must be unique in a deck")
+    table, said = failed_import(tmp_path, "types.csv", "id,question,answer,type\nc1,Q?,a,text\n"
+                                "c2,Q2 has no blank,x,cloze\nc3,How many?,lots,number\n")
+    assert said.splitlines()[:2] == [
+        f"{table}:3: a cloze question has exactly one blank written ___ (found 0)",
+        f"{table}:4: the answer of a number card must be a number, like 4500 or 2.5"]
 
 
 def test_export_apkg_is_an_anki_package_with_stable_ids(tmp_path: Path) -> None:
