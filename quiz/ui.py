@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import questionary
 from rich.console import Console
@@ -63,6 +64,29 @@ def plain_prompts() -> bool:
 Check = Callable[[str], "bool | str"]
 
 
+def _asked(question: questionary.Question) -> Any:
+    """Run a questionary prompt so that a SIGINT stops it as Ctrl-C does.
+
+    While a prompt runs, prompt_toolkit turns the SIGINT signal into a
+    <sigint> key, which questionary's select and checkbox leave unbound. So a
+    Ctrl-C pressed as a list question appeared (before the terminal was raw,
+    when the key is still a signal), or a `kill -INT`, did nothing."""
+    from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
+    from prompt_toolkit.keys import Keys
+
+    bindings = KeyBindings()
+
+    @bindings.add(Keys.SIGINT)
+    def _interrupt(event: Any) -> None:
+        event.app.exit(exception=KeyboardInterrupt, style="class:aborting")
+
+    app = question.application
+    # the last binding for a key wins
+    app.key_bindings = merge_key_bindings([app.key_bindings, bindings]) if (
+        app.key_bindings) else bindings
+    return question.unsafe_ask()
+
+
 def choose(message: str, labels: Sequence[str], default: int | None = None) -> int:
     """Index of the one label picked."""
     shown = [inert(label) for label in labels]
@@ -83,8 +107,8 @@ def choose(message: str, labels: Sequence[str], default: int | None = None) -> i
             print(f"  Type one number from 1 to {len(shown)}.")
     keys = [f"{i + 1}. {label}" for i, label in enumerate(shown)] if len(set(shown)) < len(
         shown) else shown  # questionary needs distinct labels
-    picked_label = questionary.select(
-        message, choices=keys, default=None if default is None else keys[default]).unsafe_ask()
+    picked_label = _asked(questionary.select(
+        message, choices=keys, default=None if default is None else keys[default]))
     return keys.index(picked_label)
 
 
@@ -103,9 +127,9 @@ def choose_many(message: str, labels: Sequence[str], at_least: int = 0) -> list[
                 return sorted(set(picked))
             print(f"  Type numbers from 1 to {len(shown)}" + (", or -." if not at_least
                                                                else "."))
-    picked_labels = questionary.checkbox(
+    picked_labels = _asked(questionary.checkbox(
         message, choices=shown,
-        validate=lambda xs: len(xs) >= at_least or f"Pick at least {at_least}").unsafe_ask()
+        validate=lambda xs: len(xs) >= at_least or f"Pick at least {at_least}"))
     return sorted(shown.index(x) for x in picked_labels)
 
 
@@ -119,7 +143,7 @@ def ask_line(message: str, check: Check | None = None, default: str = "") -> str
             if problem is True:
                 return typed
             print(f"  {problem}")
-    return str(questionary.text(inert(message), validate=check, default=default).unsafe_ask())
+    return str(_asked(questionary.text(inert(message), validate=check, default=default)))
 
 
 def _line(prompt: str) -> str:
@@ -161,14 +185,16 @@ def settle() -> None:
     last prompt got its answer, after waiting until SETTLE_SECONDS have
     passed since then; keys typed once the next question shows are kept.
     Nothing is dropped before the first prompt, nor when answers come from
-    a pipe or a file."""
+    a pipe or a file. A Ctrl-C or Ctrl-D among the dropped keys is never
+    lost: it stops the session as it would at a prompt."""
     import time
 
     if _answered_at is None:
         return
     from prompt_toolkit.application.current import get_app_session
     from prompt_toolkit.input import PipeInput
-    from prompt_toolkit.input.typeahead import clear_typeahead
+    from prompt_toolkit.input.typeahead import get_typeahead
+    from prompt_toolkit.keys import Keys
 
     if sys.stdin is None or not sys.stdin.isatty():
         return  # answers from a pipe or a file are all meant
@@ -178,16 +204,48 @@ def settle() -> None:
     wait = _answered_at + SETTLE_SECONDS - time.monotonic()
     if wait > 0:
         time.sleep(wait)
+    # read by the last prompt after its answer (its Enter came in the same burst)
+    left = {k.key for k in get_typeahead(keys)}  # and forgotten
+    typed = _drain(sys.stdin.fileno())  # not read yet
+    if Keys.ControlC in left or b"\x03" in typed:
+        raise KeyboardInterrupt
+    if Keys.ControlD in left or b"\x04" in typed:
+        raise EOFError
+
+
+def _drain(fd: int) -> bytes:
+    """Read and return what the terminal holds unread, without waiting (the
+    bytes come as typed, whatever the terminal's mode)."""
     try:
         import termios
     except ImportError:  # no POSIX terminal: nothing is buffered below prompt_toolkit
+        return b""
+    import os
+
+    try:
+        mode = termios.tcgetattr(fd)
+    except termios.error:
+        return b""
+    raw = [*mode[:6], list(mode[6])]
+    raw[3] &= ~(termios.ICANON | termios.ECHO)
+    raw[6][termios.VMIN], raw[6][termios.VTIME] = 0, 0
+    chunks: list[bytes] = []
+    try:
+        termios.tcsetattr(fd, termios.TCSANOW, raw)
+    except termios.error:
+        return b""
+    try:
+        while sum(map(len, chunks)) < 1 << 16 and (chunk := os.read(fd, 4096)):
+            chunks.append(chunk)
+    except OSError:
         pass
-    else:
+    finally:
         try:
-            termios.tcflush(sys.stdin.fileno(), termios.TCIFLUSH)  # not yet read
+            termios.tcsetattr(fd, termios.TCSANOW, mode)
         except termios.error:
             pass
-    clear_typeahead(keys)  # read by the last prompt, left over
+    return b"".join(chunks)
+
 
 def ask(q: Question) -> str | list[str]:
     """Ask one question; returns the learner's answer (a list for multi/order)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -139,3 +140,29 @@ def test_an_enter_too_many_does_not_answer_the_next_question(env: dict[str, str]
     assert child.expect([r"Type a date", pexpect.TIMEOUT], timeout=1.5) == 1
     child.sendintr()
     child.expect(pexpect.EOF)
+
+
+@pytest.mark.parametrize("stop", ["ctrl-c after enter", "ctrl-d after enter", "kill -INT"])
+def test_ctrl_c_is_never_dropped_at_a_list_question(env: dict[str, str], tmp_path: Path,
+                                                    stop: str) -> None:
+    """Keys typed just after an answer are dropped (see above), but a Ctrl-C
+    or Ctrl-D among them still stops the session; so does a SIGINT that
+    arrives while a list question is shown, which prompt_toolkit turns into
+    a key that questionary's lists ignored."""
+    db = tmp_path / "h.sqlite3"
+    child = pexpect.spawn(str(QUIZ), ["start", "csto-quotes", "--db", str(db), "--new", "3"],
+                          env={**env, "NO_COLOR": "1"}, dimensions=(30, 120),
+                          encoding="utf-8", timeout=20)
+    child.expect(r"Card 1 of 3")
+    child.expect(r"Use arrow keys")  # a choice
+    if stop == "kill -INT":
+        os.kill(child.pid, signal.SIGINT)
+    else:  # the answer and the key, in one burst
+        child.send("\r\x03" if stop == "ctrl-c after enter" else "\r\x04")
+    assert child.expect([r"Stopped\.", pexpect.TIMEOUT], timeout=5) == 0
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    with sqlite3.connect(db) as con:
+        asked = con.execute("SELECT count(*) FROM reviews").fetchone()[0]
+    assert asked == (0 if stop == "kill -INT" else 1)  # an answer given is kept

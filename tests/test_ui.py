@@ -454,3 +454,43 @@ def test_a_terminal_that_cannot_show_a_character_gets_a_question_mark(
     con = sqlite3.connect(db)
     assert con.execute("SELECT answer, outcome FROM reviews").fetchall() == [("Astana", "right")]
     con.close()
+
+
+@pytest.mark.parametrize("ask", [
+    lambda: ui.choose("Which?", ["a", "b"]),
+    lambda: ui.choose_many("Which?", ["a", "b"]),
+    lambda: ui.ask_line("What?"),
+], ids=["select", "checkbox", "text"])
+def test_a_sigint_stops_every_prompt(ask: Callable[[], object]) -> None:
+    """prompt_toolkit turns a SIGINT that arrives during a prompt into a key
+    that questionary's lists left unbound: the signal must stop them too."""
+    import os
+    import signal
+    import threading
+
+    from prompt_toolkit.application import create_app_session
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    default = signal.getsignal(signal.SIGINT)
+
+    def interrupt() -> None:  # once the prompt has taken over SIGINT
+        for _ in range(500):
+            if signal.getsignal(signal.SIGINT) is not default:
+                os.kill(os.getpid(), signal.SIGINT)
+                return
+            threading.Event().wait(0.01)
+
+    # no keys come: only the signal can end the prompt (an ignored one would hang
+    # it, so after 5 s the input is closed, which ends it with EOFError)
+    ended = threading.Event()
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        sender = threading.Thread(target=lambda: (interrupt(), ended.wait(5), pipe.close()),
+                                  daemon=True)
+        sender.start()
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                ask()
+        finally:
+            ended.set()
+            sender.join(timeout=10)
