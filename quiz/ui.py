@@ -64,8 +64,9 @@ def plain_prompts() -> bool:
 Check = Callable[[str], "bool | str"]
 
 
-def _asked(question: questionary.Question) -> Any:
-    """Run a questionary prompt so that a SIGINT stops it as Ctrl-C does.
+def _asked(question: questionary.Question, listing: bool = False) -> Any:
+    """Run a questionary prompt so that a SIGINT stops it as Ctrl-C does, and,
+    for a list (`listing`), Ctrl-D too, as it does at a typed answer.
 
     While a prompt runs, prompt_toolkit turns the SIGINT signal into a
     <sigint> key, which questionary's select and checkbox leave unbound. So a
@@ -79,6 +80,11 @@ def _asked(question: questionary.Question) -> Any:
     @bindings.add(Keys.SIGINT)
     def _interrupt(event: Any) -> None:
         event.app.exit(exception=KeyboardInterrupt, style="class:aborting")
+
+    if listing:  # a typed answer keeps prompt_toolkit's Ctrl-D (delete, or end on an empty line)
+        @bindings.add(Keys.ControlD)
+        def _end(event: Any) -> None:
+            event.app.exit(exception=EOFError, style="class:aborting")
 
     app = question.application
     # the last binding for a key wins
@@ -108,7 +114,7 @@ def choose(message: str, labels: Sequence[str], default: int | None = None) -> i
     keys = [f"{i + 1}. {label}" for i, label in enumerate(shown)] if len(set(shown)) < len(
         shown) else shown  # questionary needs distinct labels
     picked_label = _asked(questionary.select(
-        message, choices=keys, default=None if default is None else keys[default]))
+        message, choices=keys, default=None if default is None else keys[default]), listing=True)
     return keys.index(picked_label)
 
 
@@ -129,7 +135,7 @@ def choose_many(message: str, labels: Sequence[str], at_least: int = 0) -> list[
                                                                else "."))
     picked_labels = _asked(questionary.checkbox(
         message, choices=shown,
-        validate=lambda xs: len(xs) >= at_least or f"Pick at least {at_least}"))
+        validate=lambda xs: len(xs) >= at_least or f"Pick at least {at_least}"), listing=True)
     return sorted(shown.index(x) for x in picked_labels)
 
 

@@ -109,6 +109,32 @@ def test_ctrl_c_raises_keyboard_interrupt(keys: Keys) -> None:
         ui.ask(q("cloze"))
 
 
+@pytest.mark.parametrize("card_id", ["city", "members", "seq", "tf", "txt"])
+def test_ctrl_d_stops_every_kind_of_question(card_id: str) -> None:
+    """Ctrl-D ends a typed answer on an empty line; the lists take it too.
+    (The input stays open: its end would raise EOFError anyway. If Ctrl-D
+    were ignored, an Enter a moment later would answer instead.)"""
+    import threading
+
+    from prompt_toolkit.application import create_app_session
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    card = DECK.card(card_id)
+    assert card is not None
+    options = ("True", "False") if card_id == "tf" else tuple(
+        card.choices or (card.answer if isinstance(card.answer, tuple) else ()))
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        pipe.send_text("\x04")
+        later = threading.Timer(3, pipe.send_text, (ENTER * 4,))
+        later.start()
+        try:
+            with pytest.raises(EOFError):
+                ui.ask(q(card_id, options))
+        finally:
+            later.cancel()
+
+
 def test_escape_sequences_rendered_inert() -> None:
     assert ui.safe("\x1b]52;c;aGk=\x07[link=http://x]y[/link]") == (
         "␛]52;c;aGk=␇\\[link=http://x]y\\[/link]")
