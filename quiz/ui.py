@@ -286,8 +286,11 @@ def ask_order(message: str, items: Sequence[str]) -> list[str]:
     left = list(items)
     chosen: list[str] = []
     while len(left) > 1:
+        if chosen:
+            settle()  # a second Enter after a pick does not pick the next item too
         label = "first" if not chosen else "next"
         chosen.append(left.pop(choose(f"{message} Which comes {label}?", left)))
+        _answered()
     return chosen + left
 
 

@@ -166,3 +166,24 @@ def test_ctrl_c_is_never_dropped_at_a_list_question(env: dict[str, str], tmp_pat
     with sqlite3.connect(db) as con:
         asked = con.execute("SELECT count(*) FROM reviews").fetchone()[0]
     assert asked == (0 if stop == "kill -INT" else 1)  # an answer given is kept
+
+
+def test_an_enter_too_many_does_not_pick_the_next_item_of_an_order(
+        env: dict[str, str], tmp_path: Path) -> None:
+    """An order question is asked pick by pick: a doubled Enter on one pick
+    must not make the next one."""
+    deck = tmp_path / "order.yaml"
+    deck.write_text("id: order\ntitle: Order\ncards:\n"
+                    "  - {id: o, question: In order?, answer: [one, two, three]}\n")
+    child = pexpect.spawn(str(QUIZ), ["start", str(deck), "--db", str(tmp_path / "h.sqlite3")],
+                          env={**env, "NO_COLOR": "1"}, dimensions=(30, 120),
+                          encoding="utf-8", timeout=20)
+    child.expect(r"Which comes first\?")
+    child.expect(r"Use arrow keys")
+    child.send("\r\r")
+    child.expect(r"Which comes next\?")
+    assert child.expect([r"Right\.|Wrong\.", pexpect.TIMEOUT], timeout=1.5) == 1
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
