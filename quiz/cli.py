@@ -222,6 +222,7 @@ def _deck_paths(args: list[Path] | None) -> list[Path] | None:
 def _validate(paths: list[Path] | None) -> tuple[list[Any], bool]:
     """Print every problem (or an ok line); returns the entries and whether all is clean."""
     from quiz.catalog import scan
+    from quiz.models import count
     from quiz.textsafe import one_line
 
     roots = [(p, "path") for p in paths] if paths else None
@@ -237,14 +238,13 @@ def _validate(paths: list[Path] | None) -> tuple[list[Any], bool]:
             cards += len(e.deck.cards)
     files = len(entries)
     if problems:
-        noun = "problem" if problems == 1 else "problems"
-        typer.echo(f"{problems} {noun} in {files} file{'s' if files != 1 else ''}", err=True)
+        typer.echo(f"{count(problems, 'problem')} in {count(files, 'file')}", err=True)
         return entries, False
     if not files:
         where = ", ".join(one_line(str(p)) for p in paths) if paths else "the deck folders"
         typer.echo(f"no deck files (.yaml or .yml) in {where}", err=True)
         return entries, False
-    typer.echo(f"ok: {files} deck{'s' * (files != 1)}, {cards} card{'s' * (cards != 1)}")
+    typer.echo(f"ok: {count(files, 'deck')}, {count(cards, 'card')}")
     return entries, True
 
 
@@ -296,6 +296,7 @@ def _report_orphans(entries: list[Any], db: Path | None, every_deck: bool) -> No
     """Cards with history that are no longer in their deck: kept, and named.
     With `every_deck` (every known deck was checked), so are decks with
     history and no file left."""
+    from quiz.models import count
     from quiz.textsafe import one_line
 
     with _open_store(db, create=False) as store:
@@ -314,7 +315,7 @@ def _report_orphans(entries: list[Any], db: Path | None, every_deck: bool) -> No
             if deck_id not in found:
                 cards = len(store.card_ids(deck_id))
                 typer.echo(one_line(f"{store.path}: deck '{deck_id}' has history for "
-                                    f"{cards} card{'s' * (cards != 1)} but no deck file "
+                                    f"{count(cards, 'card')} but no deck file "
                                     "(orphaned; its history is kept)"))
 
 
@@ -432,7 +433,7 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
     from functools import partial
 
     from quiz import ui
-    from quiz.models import Mode, Outcome
+    from quiz.models import Mode, Outcome, count
     from quiz.scheduling import Rating, Scheduler, Settings, parameters_from_json
     from quiz.session import Session
 
@@ -444,7 +445,7 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
     out = ui.console()
     drafts = session.drafts
     if drafts:
-        out.print(f"Left out: {drafts} draft card{'s' if drafts != 1 else ''} "
+        out.print(f"Left out: {count(drafts, 'draft card')} "
                   "(check each, then remove its 'draft: true' line to study it).")
     total = session.remaining
     if total == 0:
@@ -590,7 +591,7 @@ def add_command(
     from quiz.errors import DeckError
     from quiz.fileio import replace_file
     from quiz.loader import load_deck
-    from quiz.render import count
+    from quiz.models import count
     from quiz.textsafe import one_line
 
     entry = _editable_deck(deck)  # a broken deck is reported, not appended to
@@ -629,7 +630,7 @@ def export_command(
     from quiz.catalog import find
     from quiz.errors import UsageError
     from quiz.fileio import replace_file
-    from quiz.render import count
+    from quiz.models import count
 
     if fmt not in ("csv", "tsv", "apkg"):
         raise UsageError(f"unknown format '{fmt}'; formats are csv, tsv and apkg")
@@ -694,8 +695,8 @@ def import_command(
     from quiz.errors import DeckError, UsageError
     from quiz.fileio import replace_file
     from quiz.loader import read_deck
+    from quiz.models import count
     from quiz.paths import user_decks_dir
-    from quiz.render import count
     from quiz.textsafe import one_line
 
     if not file.exists():  # a pipe, as from <(...), is read like a file
@@ -757,8 +758,8 @@ def generate_command(
     from quiz.fileio import replace_file
     from quiz.generate import draft, read_meta, to_cards
     from quiz.loader import read_deck
+    from quiz.models import count
     from quiz.paths import user_decks_dir
-    from quiz.render import count
 
     try:
         text = article.read_text(encoding="utf-8")

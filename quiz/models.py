@@ -105,6 +105,11 @@ class Card:
     line: int = 0
 
 
+def count(n: int, noun: str) -> str:
+    """'1 session', '2 sessions', '1,204 answers'."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def format_number(value: float) -> str:
     """4500 -> '4,500'; 2.5 -> '2.5'."""
     if float(value).is_integer():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from quiz.models import count
 from quiz.stats import FORECAST_DAYS, RECENT_DAYS, Stats
 from quiz.textsafe import one_line
 
@@ -61,11 +62,6 @@ def columns(values: Sequence[float], top: float, height: int, plain: bool,
             cells.append(ch * width + " " * gap)
         rows.append("".join(cells).rstrip())
     return rows
-
-
-def count(n: int, noun: str) -> str:
-    """'1 session', '2 sessions', '1,204 answers'."""
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def stats_lines(s: Stats, tz: dt.tzinfo, plain: bool, width: int = 80) -> list[str]:

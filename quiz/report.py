@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
-from quiz.render import count, duration, percent
+from quiz.models import count
+from quiz.render import duration, percent
 from quiz.stats import RECENT_DAYS, Stats
 
 CSS = """
