@@ -142,7 +142,6 @@ class Session:
         self._right = self._partly = self._wrong = 0
         self._by_tag: dict[str, TagScore] = {}
         self._last: tuple[str, str] | None = None
-        self._day_end = self.now  # reviews due before this are asked today (see _build_queue)
         with paused():  # tens of thousands of short-lived objects, no cycles
             self._queue = self._build_queue()
             for deck in self.decks:
@@ -184,9 +183,7 @@ class Session:
         # interval is counted in days, so a card due at 09:40 tomorrow is
         # asked in tomorrow's 09:00 session, not a day late. Learning steps
         # (minutes) are due at their time.
-        day_end = self.day_start + dt.timedelta(days=1) if self.day_start else self.now
-        day_end = max(day_end, self.now)
-        self._day_end = day_end
+        day_end = self._day_end(self.now)
         scheduled = self._scheduled
         for deck in self.decks:
             scheduled.update((deck.id, c) for c in self.store.scheduled_ids(deck.id))
@@ -212,6 +209,22 @@ class Session:
         self._new_keys = {(d.id, c.id) for d, c in fresh}
         queue += fresh
         return queue[: self.limit] if self.limit else queue
+
+    def _day_end(self, now: dt.datetime) -> dt.datetime:
+        """Reviews due before this are asked today: the learner's next midnight."""
+        end = self.day_start + dt.timedelta(days=1) if self.day_start else now
+        return max(end, now)
+
+    def _changed_elsewhere(self, key: tuple[str, str], stored: StoredState | None) -> None:
+        """Another session stored a new state for this card: schedule from
+        `stored`, or, when None, from the stored state read when next needed."""
+        self._states.pop(key, None)
+        if stored is None:
+            self._stored.pop(key, None)
+        else:
+            self._stored[key] = stored
+        self._scheduled.add(key)
+        self._new_keys.discard(key)
 
     def _recall(self, deck_id: str, card_id: str, stored: StoredState) -> float:
         if stored.stability and stored.last_review:
@@ -285,11 +298,8 @@ class Session:
         stored = self.store.state(*key)
         if stored is None or (known is not None and stored.data == known.data):
             return False
-        self._stored[key] = stored
-        self._states.pop(key, None)
-        self._scheduled.add(key)
-        self._new_keys.discard(key)
-        return not is_due(stored.phase, stored.due, now, max(self._day_end, now))
+        self._changed_elsewhere(key, stored)
+        return not is_due(stored.phase, stored.due, now, self._day_end(now))
 
     def _take_pending(self, p: _Pending) -> Question:
         self._pending.remove(p)
@@ -371,9 +381,7 @@ class Session:
             except StateChanged:
                 # Another session on this deck answered the card since this one
                 # read its state: schedule again from the state it stored.
-                self._states.pop(key, None)
-                self._stored.pop(key, None)
-                self._scheduled.add(key)
+                self._changed_elsewhere(key, None)
         else:
             raise StoreError(f"{self.store.path}: the card {q.card.id!r} kept being answered "
                              "in another session; this answer was not saved")
