@@ -155,10 +155,10 @@ def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         hint = ""
-        if mark:
-            lines = text.split("\n")
-            hint = _syntax_hint(e, lines[mark.line] if mark.line < len(lines) else "",
-                                mark.column)
+        if mark:  # the error's line, cut out around it (not the whole file split)
+            begin = text.rfind("\n", 0, mark.index) + 1
+            end = text.find("\n", mark.index)
+            hint = _syntax_hint(e, text[begin:end if end >= 0 else len(text)], mark.column)
         what = e.problem or "invalid YAML"
         if e.context and e.problem:
             # where the unfinished thing began: what a hand author looks for
