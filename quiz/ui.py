@@ -55,6 +55,26 @@ def plain_prompts() -> bool:
     return getattr(get_app_session(), "_input", None) is None
 
 
+def _fit(message: str, then: str = "") -> str:
+    """`message` broken between words to fit the terminal after questionary's
+    "? " (prompt_toolkit would break it inside a word), and before the
+    instruction `then`, which goes to a line of its own if it does not fit
+    beside the message's last line."""
+    import shutil
+
+    from rich.text import Text
+
+    width = max(shutil.get_terminal_size().columns, 20)
+    lines = [line.plain.rstrip() for line in Text(f"? {message}").wrap(console(), width)]
+    if then and Text(f"{lines[-1]} {then}").cell_len > width:
+        lines.append("")
+    return "\n".join(lines)[2:]
+
+
+SELECT_HINT = "(Use arrow keys)"
+CHECKBOX_HINT = "(<space> to pick, <enter> when done)"
+
+
 # -- three prompts, each with a plain form for dumb terminals -------------------------
 #
 # Rich terminals get questionary's select, checkbox and text; a dumb one gets a
@@ -114,7 +134,8 @@ def choose(message: str, labels: Sequence[str], default: int | None = None) -> i
     keys = [f"{i + 1}. {label}" for i, label in enumerate(shown)] if len(set(shown)) < len(
         shown) else shown  # questionary needs distinct labels
     picked_label = _asked(questionary.select(
-        message, choices=keys, default=None if default is None else keys[default]), listing=True)
+        _fit(message, SELECT_HINT), instruction=SELECT_HINT, choices=keys,
+        default=None if default is None else keys[default]), listing=True)
     return keys.index(picked_label)
 
 
@@ -134,7 +155,7 @@ def choose_many(message: str, labels: Sequence[str], at_least: int = 0) -> list[
             print(f"  Type numbers from 1 to {len(shown)}" + (", or -." if not at_least
                                                                else "."))
     picked_labels = _asked(questionary.checkbox(
-        message, choices=shown,
+        _fit(message, CHECKBOX_HINT), instruction=CHECKBOX_HINT, choices=shown,
         validate=lambda xs: len(xs) >= at_least or f"Pick at least {at_least}"), listing=True)
     return sorted(shown.index(x) for x in picked_labels)
 
@@ -149,7 +170,7 @@ def ask_line(message: str, check: Check | None = None, default: str = "") -> str
             if problem is True:
                 return typed
             print(f"  {problem}")
-    return str(_asked(questionary.text(inert(message), validate=check, default=default)))
+    return str(_asked(questionary.text(_fit(inert(message)), validate=check, default=default)))
 
 
 def _line(prompt: str) -> str:
@@ -340,12 +361,23 @@ def feedback(out: Console, a: Answered) -> None:
     else:
         out.print(f"[red]✗ Wrong.[/red] The answer: {safe(v.expected)}")
     if v.hint:
-        out.print(f"  {safe(v.hint)}")
+        _indented(out, safe(v.hint))
     if card.explain:
-        out.print(f"  {safe(card.explain.strip())}")
+        _indented(out, safe(card.explain.strip()))
     source = a.question.deck.sources.get(card.source or "")
     if source is not None:
-        out.print(f"  [dim]Source: {safe(source.cite())}[/dim]")
+        _indented(out, f"[dim]Source: {safe(source.cite())}[/dim]")
+
+
+def _indented(out: Console, markup: str, indent: int = 2) -> None:
+    """Print `markup` indented, its lines broken between words to fit the
+    terminal and each indented as the first (rich would start them at the
+    margin)."""
+    from rich.text import Text
+
+    for line in Text.from_markup(markup).wrap(out, max(out.width - indent, 20)):
+        line.rstrip()
+        out.print(Text(" " * indent) + line)
 
 
 def summary(out: Console, s: Summary, interrupted: bool) -> None:

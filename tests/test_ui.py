@@ -520,3 +520,109 @@ def test_a_sigint_stops_every_prompt(ask: Callable[[], object]) -> None:
         finally:
             ended.set()
             sender.join(timeout=10)
+
+
+LONG = ("In TASS's January 19 report, who calls the events a turning point in the "
+        "organization's development?")
+
+
+def screen_after(ask: Callable[[], object], typed: str, columns: int,
+                 monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The rows a `columns`-wide terminal (pyte) shows while `ask` waits, then
+    after `typed` answered it."""
+    import threading
+
+    import pyte
+    from prompt_toolkit.application import create_app_session
+    from prompt_toolkit.data_structures import Size
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output.vt100 import Vt100_Output
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    screen = pyte.Screen(columns, 16)
+    stream = pyte.Stream(screen)
+
+    class Terminal(io.StringIO):
+        def write(self, text: str) -> int:
+            stream.feed(text)
+            return len(text)
+
+    output = Vt100_Output(Terminal(), lambda: Size(rows=16, columns=columns),
+                          term="xterm")
+    shown: list[str] = []
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=output):
+        def answer() -> None:  # once the question is drawn
+            for _ in range(500):
+                if any("?" in row for row in screen.display):
+                    threading.Event().wait(0.05)
+                    shown.extend(row.rstrip() for row in screen.display)
+                    pipe.send_text(typed)
+                    return
+                threading.Event().wait(0.01)
+            pipe.close()
+
+        threading.Thread(target=answer, daemon=True).start()
+        ask()
+    return shown
+
+
+@pytest.mark.parametrize(("ask", "typed", "hint"), [
+    (lambda: ui.choose(LONG, ["Ermek Kosherbayev", "Kassym-Jomart Tokayev"]), ENTER,
+     ui.SELECT_HINT),
+    (lambda: ui.choose_many(LONG, ["Armenia", "Belarus"]), ENTER, ui.CHECKBOX_HINT),
+    (lambda: ui.ask_line(LONG), "x" + ENTER, ""),
+], ids=["select", "checkbox", "text"])
+@pytest.mark.parametrize("columns", [40, 57, 80, 100])
+def test_a_long_question_breaks_between_words(
+        ask: Callable[[], object], typed: str, hint: str, columns: int,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """prompt_toolkit breaks a long message wherever the row ends, inside
+    a word ('organiz' / 'ation'); the question must break between words, and
+    a prompt's instruction must not be split either."""
+    rows = screen_after(ask, typed, columns, monkeypatch)
+    question: list[str] = []
+    for row in rows:
+        if hint and hint in row:
+            question.append(row.replace(hint, ""))
+            break
+        if not row:
+            break
+        question.append(row)
+    assert " ".join(question).removeprefix("? ").split() == LONG.split(), rows
+    assert all(len(row) <= columns for row in question)
+
+
+def test_feedback_lines_are_indented_and_broken_between_words() -> None:
+    from rich.console import Console
+
+    from quiz.grading import grade
+    from quiz.scheduling import Rating
+    from quiz.session import Answered
+
+    deck = read_deck("""id: d
+title: Deck
+sources:
+  s:
+    outlet: TASS
+    date: 2022-02-09
+    title: Valdai Club welcomed by Lavrov letter lauding CSTO peacekeeping effort
+      in Kazakhstan
+cards:
+  - id: a
+    question: How many?
+    answer: 225
+    source: s
+    explain: This report says some 225 were killed; the January 19 reports give the
+      same figure for the bodies delivered to morgues.
+""", "d.yaml")
+    card = deck.cards[0]
+    question = Question(deck, card, (), 1, False)
+    out = Console(file=io.StringIO(), width=40, no_color=True, highlight=False)
+    ui.feedback(out, Answered(question, grade(card, "200"), Rating.AGAIN, None, None))  # type: ignore[arg-type]
+    rows = out.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    assert rows[0] == "✗ Wrong. The answer: 225"
+    assert all(row.startswith("  ") and len(row) <= 40 and row == row.rstrip()
+               for row in rows[1:]), rows
+    text = " ".join(row.strip() for row in rows[1:])
+    assert text == (f"{card.explain} Source: TASS, 2022-02-09: Valdai Club welcomed by "
+                    "Lavrov letter lauding CSTO peacekeeping effort in Kazakhstan")
