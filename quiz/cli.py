@@ -599,7 +599,11 @@ def add_command(
     before = path.read_text(encoding="utf-8")
     import datetime as dt
 
-    fields = ui.ask_card(current, dt.date.today().year)
+    try:
+        fields = ui.ask_card(current, dt.date.today().year)
+    except (KeyboardInterrupt, EOFError):
+        typer.echo(f"\nStopped: no card was added; {path} is as it was.", err=True)
+        raise typer.Exit(130) from None
     append_card(path, fields)
     try:
         load_deck(path, cache=False)

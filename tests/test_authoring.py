@@ -130,6 +130,17 @@ def test_add_appends_a_card_and_keeps_the_file_as_it_was(keys: Keys, deck_copy: 
     assert "Added 'who-chaired-the-meeting'" in r.stdout
 
 
+@pytest.mark.parametrize("stop", ["\x03", "\x04"], ids=["ctrl-c", "ctrl-d"])
+def test_stopping_add_halfway_says_nothing_was_added(
+        keys: Keys, deck_copy: Path, stop: str) -> None:
+    before = deck_copy.read_text()
+    keys(ENTER, "Who chaired the meeting?", ENTER, "Tokayev", ENTER, stop)
+    r = CliRunner().invoke(app, ["add", str(deck_copy)])
+    assert r.exit_code == 130, r.output
+    assert f"Stopped: no card was added; {deck_copy} is as it was." in r.stderr
+    assert deck_copy.read_text() == before
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
 def test_rewritten_and_new_files_keep_the_usual_permissions(tmp_path: Path) -> None:
     """The atomic write goes through a private temporary file (0600); the
