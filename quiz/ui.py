@@ -86,20 +86,29 @@ Check = Callable[[str], "bool | str"]
 
 def _asked(question: questionary.Question, listing: bool = False) -> Any:
     """Run a questionary prompt so that a SIGINT stops it as Ctrl-C does, and,
-    for a list (`listing`), Ctrl-D too, as it does at a typed answer.
+    for a list (`listing`), Ctrl-D too, as it does at a typed answer. Ctrl-Z
+    suspends quiz to the shell (`fg` brings the question back), as it does
+    elsewhere in a terminal.
 
     While a prompt runs, prompt_toolkit turns the SIGINT signal into a
     <sigint> key, which questionary's select and checkbox leave unbound. So a
     Ctrl-C pressed as a list question appeared (before the terminal was raw,
-    when the key is still a signal), or a `kill -INT`, did nothing."""
+    when the key is still a signal), or a `kill -INT`, did nothing. Ctrl-Z,
+    a key too in the raw terminal, was ignored."""
+    from prompt_toolkit.filters import Condition
     from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
     from prompt_toolkit.keys import Keys
+    from prompt_toolkit.utils import suspend_to_background_supported
 
     bindings = KeyBindings()
 
     @bindings.add(Keys.SIGINT)
     def _interrupt(event: Any) -> None:
         event.app.exit(exception=KeyboardInterrupt, style="class:aborting")
+
+    @bindings.add(Keys.ControlZ, filter=Condition(suspend_to_background_supported))
+    def _suspend(event: Any) -> None:
+        event.app.suspend_to_background()
 
     if listing:  # a typed answer keeps prompt_toolkit's Ctrl-D (delete, or end on an empty line)
         @bindings.add(Keys.ControlD)

@@ -187,3 +187,51 @@ def test_an_enter_too_many_does_not_pick_the_next_item_of_an_order(
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 130
+
+
+def test_ctrl_z_suspends_to_the_shell_and_fg_brings_the_question_back(
+        env: dict[str, str], tmp_path: Path) -> None:
+    """In a shell with job control, Ctrl-Z at a question (a list and a typed
+    one) stops quiz and gives the prompt back; `fg` resumes at the same
+    question, which then takes its answer."""
+    import shutil
+
+    bash = shutil.which("bash")  # a shell with job control; CI runs .ci/run with it
+    assert bash is not None
+    db = tmp_path / "h.sqlite3"
+    shell = pexpect.spawn(bash, ["--norc", "--noprofile", "-i"],
+                          env={**env, "NO_COLOR": "1", "PS1": "$ "}, dimensions=(30, 120),
+                          encoding="utf-8", timeout=20)
+    shell.expect_exact("$ ")
+    shell.send(f"{QUIZ} start csto-quotes --db {db} --new 3\r")
+
+    def suspend_and_resume() -> None:
+        shell.send("\x1a")
+        shell.expect(r"Stopped")  # the shell's job report
+        shell.expect_exact("$ ")
+        shell.send("fg\r")
+        shell.expect(r"\?")  # the question, drawn again
+
+    shell.expect(r"Card 1 of 3")
+    shell.expect(r"Use arrow keys")  # a choice
+    suspend_and_resume()
+    time.sleep(0.3)
+    shell.send("\r")
+    shell.expect(r"Right\.|Wrong\.")
+    shell.expect(r"Card 2 of \d")
+    shell.expect(r"lack of reliable information")  # a typed answer
+    suspend_and_resume()
+    time.sleep(0.3)
+    shell.send("Kosherbayev\r")
+    shell.expect(r"Right\.")
+    shell.sendintr()
+    shell.expect(r"Every answer so far is saved\.")
+    shell.expect_exact("$ ")
+    shell.send("echo exit=$?\r")
+    shell.expect(r"exit=(\d+)")
+    assert shell.match.group(1) == "130"
+    shell.sendeof()
+    shell.expect(pexpect.EOF)
+    with sqlite3.connect(db) as con:
+        answers = [a for (a,) in con.execute("SELECT answer FROM reviews ORDER BY reviewed_at")]
+    assert len(answers) == 2 and answers[1] == "Kosherbayev"
