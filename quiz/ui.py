@@ -115,11 +115,21 @@ def _asked(question: questionary.Question, listing: bool = False) -> Any:
         def _end(event: Any) -> None:
             event.app.exit(exception=EOFError, style="class:aborting")
 
+        # prompt_toolkit's line-editing keys that accept a line (Ctrl-O,
+        # Alt-Enter, Alt-#) ended a list with an empty answer: a choice was a
+        # crash, a multi-select an empty pick. In a list they do nothing.
+        for keys in (("c-o",), ("escape", "enter"), ("escape", "#")):
+            bindings.add(*keys)(_nothing)
+
     app = question.application
     # the last binding for a key wins
     app.key_bindings = merge_key_bindings([app.key_bindings, bindings]) if (
         app.key_bindings) else bindings
     return question.unsafe_ask()
+
+
+def _nothing(event: Any) -> None:
+    """A key that does nothing here."""
 
 
 def choose(message: str, labels: Sequence[str], default: int | None = None) -> int:
@@ -142,10 +152,12 @@ def choose(message: str, labels: Sequence[str], default: int | None = None) -> i
             print(f"  Type one number from 1 to {len(shown)}.")
     keys = [f"{i + 1}. {label}" for i, label in enumerate(shown)] if len(set(shown)) < len(
         shown) else shown  # questionary needs distinct labels
-    picked_label = _asked(questionary.select(
-        _fit(message, SELECT_HINT), instruction=SELECT_HINT, choices=keys,
-        default=None if default is None else keys[default]), listing=True)
-    return keys.index(picked_label)
+    while True:  # anything but one of the choices (a key not foreseen) asks again
+        picked_label = _asked(questionary.select(
+            _fit(message, SELECT_HINT), instruction=SELECT_HINT, choices=keys,
+            default=None if default is None else keys[default]), listing=True)
+        if picked_label in keys:
+            return keys.index(picked_label)
 
 
 def choose_many(message: str, labels: Sequence[str], at_least: int = 0) -> list[int]:
@@ -163,10 +175,14 @@ def choose_many(message: str, labels: Sequence[str], at_least: int = 0) -> list[
                 return sorted(set(picked))
             print(f"  Type numbers from 1 to {len(shown)}" + (", or -." if not at_least
                                                                else "."))
-    picked_labels = _asked(questionary.checkbox(
-        _fit(message, CHECKBOX_HINT), instruction=CHECKBOX_HINT, choices=shown,
-        validate=lambda xs: len(xs) >= at_least or f"Pick at least {at_least}"), listing=True)
-    return sorted(shown.index(x) for x in picked_labels)
+    while True:  # as in choose()
+        picked_labels = _asked(questionary.checkbox(
+            _fit(message, CHECKBOX_HINT), instruction=CHECKBOX_HINT, choices=shown,
+            validate=lambda xs: len(xs) >= at_least or f"Pick at least {at_least}"),
+            listing=True)
+        if isinstance(picked_labels, list) and len(picked_labels) >= at_least and all(
+                x in shown for x in picked_labels):
+            return sorted(shown.index(x) for x in picked_labels)
 
 
 def ask_line(message: str, check: Check | None = None, default: str = "") -> str:

@@ -626,3 +626,30 @@ cards:
     text = " ".join(row.strip() for row in rows[1:])
     assert text == (f"{card.explain} Source: TASS, 2022-02-09: Valdai Club welcomed by "
                     "Lavrov letter lauding CSTO peacekeeping effort in Kazakhstan")
+
+
+@pytest.mark.parametrize(("after", "ask", "given"), [
+    ((DOWN, ENTER), lambda: ui.ask(q("city", ("Aktau", "Almaty", "Nur-Sultan"))), "Almaty"),
+    ((SPACE, ENTER), lambda: ui.ask(q("members", ("A", "B", "C"))), ["A"]),
+    ((ENTER,), lambda: ui.pick("Which deck?", ["one", "two"]), 0),
+], ids=["choice", "multi", "deck picker"])
+@pytest.mark.parametrize("key", ["\x0f", "\x1b\r", "\x1b#"], ids=["ctrl-o", "alt-enter", "alt-#"])
+def test_line_editing_keys_that_accept_a_line_do_nothing_in_a_list(
+        keys: Keys, key: str, after: tuple[str, ...], ask: Callable[[], object],
+        given: object) -> None:
+    """prompt_toolkit's default bindings accept a line on these keys, which
+    ended a list with '' for an answer: an internal error at a choice (the
+    deck picker, the self-grade question), an empty pick at a multi-select."""
+    keys(key, *after)
+    assert ask() == given
+
+
+def test_a_list_that_ends_without_a_pick_asks_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any other way a list ends without one of its choices (None, '') asks
+    it again instead of failing or counting as an empty answer."""
+    monkeypatch.setattr(ui, "plain_prompts", lambda: False)
+    ends = iter(["", None, "b"])
+    monkeypatch.setattr(ui, "_asked", lambda question, listing=False: next(ends))
+    assert ui.choose("Which?", ["a", "b"]) == 1
+    ends = iter(["", ["c"], None, ["a", "c"]])
+    assert ui.choose_many("Which?", ["a", "b", "c"], at_least=2) == [0, 2]
