@@ -94,7 +94,8 @@ def _asked(question: questionary.Question, listing: bool = False) -> Any:
     <sigint> key, which questionary's select and checkbox leave unbound. So a
     Ctrl-C pressed as a list question appeared (before the terminal was raw,
     when the key is still a signal), or a `kill -INT`, did nothing. Ctrl-Z,
-    a key too in the raw terminal, was ignored."""
+    a key too in the raw terminal, was ignored. In a typed answer's history
+    search (Ctrl-R), Ctrl-C only ended the search."""
     from prompt_toolkit.filters import Condition
     from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
     from prompt_toolkit.keys import Keys
@@ -103,6 +104,7 @@ def _asked(question: questionary.Question, listing: bool = False) -> Any:
     bindings = KeyBindings()
 
     @bindings.add(Keys.SIGINT)
+    @bindings.add(Keys.ControlC, eager=True)  # also while searching (Ctrl-R), which took it
     def _interrupt(event: Any) -> None:
         event.app.exit(exception=KeyboardInterrupt, style="class:aborting")
 

@@ -653,3 +653,12 @@ def test_a_list_that_ends_without_a_pick_asks_again(monkeypatch: pytest.MonkeyPa
     assert ui.choose("Which?", ["a", "b"]) == 1
     ends = iter(["", ["c"], None, ["a", "c"]])
     assert ui.choose_many("Which?", ["a", "b", "c"], at_least=2) == [0, 2]
+
+
+@pytest.mark.parametrize("before", ["\x12", "\x13"], ids=["ctrl-r", "ctrl-s"])
+def test_ctrl_c_stops_a_typed_answer_while_searching(keys: Keys, before: str) -> None:
+    """Ctrl-R and Ctrl-S search the answer's history; Ctrl-C there only
+    ended the search, and the question stayed."""
+    keys("Tok", before, "a", CTRL_C, "ayev", ENTER)
+    with pytest.raises(KeyboardInterrupt):
+        ui.ask(q("txt"))
