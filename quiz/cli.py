@@ -143,6 +143,7 @@ def decks_command() -> None:
             title = title[: room - 1] + "…"
         typer.echo(head + title)
         typer.echo(f"{'':<{width}}  {e.origin}: {types}")
+    typer.echo(f"\nYour own decks go in {user_decks_dir()} ('quiz new NAME' starts one there).")
     for e in entries:
         if e.error is not None:
             n = len(e.error.problems)

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from quiz import __version__
 from quiz.cli import app
+from quiz.paths import user_decks_dir
 
 from .conftest import ROOT
 
@@ -51,7 +52,9 @@ def test_decks_lists_bundled_with_type_counts() -> None:
     assert lines[0].startswith("csto-dates")
     assert "16 cards" in lines[0]
     assert lines[1].split() == ["bundled:", "date", "14,", "order", "1,", "truefalse", "1"]
-    assert all(len(line) <= 80 for line in lines)
+    assert all(len(line) <= 80 for line in lines[:-2])  # the table; then where your own go
+    assert lines[-2:] == ["", f"Your own decks go in {user_decks_dir()} ('quiz new NAME' "
+                              "starts one there)."]
 
 
 def test_a_broken_deck_does_not_hide_the_others(tmp_path: Path,
@@ -138,6 +141,8 @@ def test_user_deck_folder_is_listed(quiz_home: Path) -> None:
     (quiz_home / "decks" / "mine.yaml").write_text(GOOD)
     result = runner.invoke(app, ["decks"])
     assert "mine" in result.stdout and "user: text 1" in result.stdout
+    assert result.stdout.endswith(f"\n\nYour own decks go in {quiz_home / 'decks'} "
+                                  "('quiz new NAME' starts one there).\n")
 
 
 @pytest.mark.slow
@@ -147,7 +152,7 @@ def test_installed_command_lists_bundled_decks_from_elsewhere(tmp_path: Path) ->
     out = subprocess.run([sys.executable, "-m", "quiz", "decks"], cwd=tmp_path,
                          capture_output=True, text=True, env=env, timeout=60)
     assert out.returncode == 0, out.stderr
-    assert [line.split()[0] for line in out.stdout.splitlines()[::2]] == [
+    assert [line.split()[0] for line in out.stdout.splitlines()[:-2:2]] == [
         "csto-dates", "csto-figures", "csto-members", "csto-quotes"]
     where = subprocess.run([sys.executable, "-c", "import quiz; print(quiz.__file__)"],
                            cwd=tmp_path, capture_output=True, text=True, env=env, timeout=60)
