@@ -65,7 +65,10 @@ def _fit(message: str, then: str = "") -> str:
     from rich.text import Text
 
     width = max(shutil.get_terminal_size().columns, 20)
-    lines = [line.plain.rstrip() for line in Text(f"? {message}").wrap(console(), width)]
+    # "??" holds the place of "? " without a break after it, so the first line
+    # is never the mark alone (rich puts a word that does not fit, such as a
+    # run of CJK text, on a line of its own, then folds it)
+    lines = [line.plain.rstrip() for line in Text(f"??{message}").wrap(console(), width)]
     if then and Text(f"{lines[-1]} {then}").cell_len > width:
         lines.append("")
     return "\n".join(lines)[2:]

@@ -662,3 +662,17 @@ def test_ctrl_c_stops_a_typed_answer_while_searching(keys: Keys, before: str) ->
     keys("Tok", before, "a", CTRL_C, "ayev", ENTER)
     with pytest.raises(KeyboardInterrupt):
         ui.ask(q("txt"))
+
+
+@pytest.mark.parametrize("columns", [40, 41, 80])
+def test_a_long_question_without_spaces_fills_its_rows(
+        columns: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """CJK text has no spaces to break at: it is broken between characters,
+    from the first row on, and no character is lost or left past the edge."""
+    text = "集体安全条约组织在二零二二年一月向哪个国家派遣了维和部队以帮助恢复秩序和稳定局势？"
+    rows = screen_after(lambda: ui.choose(text, ["哈萨克斯坦", "吉尔吉斯斯坦"]), ENTER, columns,
+                        monkeypatch)
+    question = rows[:rows.index(next(r for r in rows if ui.SELECT_HINT in r)) + 1]
+    shown = "".join(question).removeprefix("? ").replace(ui.SELECT_HINT, "").strip()
+    assert shown == text, rows
+    assert len(question[0]) == 2 + (columns - 2) // 2, rows  # the first row is full
