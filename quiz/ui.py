@@ -205,7 +205,53 @@ def ask_line(message: str, check: Check | None = None, default: str = "") -> str
 
 def _line(prompt: str) -> str:
     """One line from the learner; Ctrl-C and Ctrl-D raise as in questionary."""
-    return input(prompt).strip()
+    import os
+
+    if os.name == "posix" and sys.stdin is not None and sys.stdin.isatty():
+        return _tty_line(prompt, sys.stdin.fileno()).strip()
+    return input(prompt).strip()  # answers from a pipe or a file, or no POSIX terminal
+
+
+def _tty_line(prompt: str, fd: int) -> str:
+    """input() from the terminal `fd`, without its lost Ctrl-C.
+
+    A SIGINT that arrives after input() has let go of the interpreter and
+    before it blocks in read() (while it writes its prompt, say) is only
+    acted on once a line comes: a Ctrl-C typed right after Enter could be
+    ignored. Here the signal also writes to a pipe (signal.set_wakeup_fd)
+    that the wait watches, so it wakes the wait whenever it came."""
+    import os
+    import select
+    import signal
+
+    sys.stdout.write(prompt)
+    sys.stdout.flush()
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_r, False)
+    os.set_blocking(wake_w, False)
+    try:
+        earlier = signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
+    except ValueError:  # not the main thread: no signal comes here anyway
+        earlier = None
+    try:
+        typed = b""
+        while True:
+            ready = select.select([fd, wake_r], [], [])[0]
+            if wake_r in ready:  # a signal: its handler runs now (Ctrl-C raises)
+                os.read(wake_r, 512)
+            if fd not in ready:
+                continue
+            chunk = os.read(fd, 4096)  # a line (the terminal is in line mode), or EOF
+            if not chunk and not typed:
+                raise EOFError
+            typed += chunk
+            if not chunk or typed.endswith(b"\n"):
+                return typed.decode(sys.stdin.encoding or "utf-8", errors="replace")
+    finally:
+        if earlier is not None:
+            signal.set_wakeup_fd(earlier)
+        os.close(wake_r)
+        os.close(wake_w)
 
 
 def _numbered(options: Sequence[str]) -> None:
