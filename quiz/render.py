@@ -20,6 +20,34 @@ TREND_SESSIONS = 60
 HARDEST_SHOWN = 5
 
 
+def cells(text: str) -> int:
+    """The terminal cells `text` takes: two for a wide (CJK) character."""
+    if text.isascii():
+        return len(text)
+    from wcwidth import wcswidth
+
+    width = wcswidth(text)
+    return width if width >= 0 else len(text)
+
+
+def clip(text: str, width: int) -> str:
+    """`text` cut to at most `width` cells, ending in '…' when cut."""
+    if cells(text) <= width:
+        return text
+    kept, used = [], 0
+    for ch in text:
+        used += cells(ch)
+        if used > width - 1:
+            break
+        kept.append(ch)
+    return "".join(kept) + "…"
+
+
+def pad(text: str, width: int) -> str:
+    """`text` and spaces to fill `width` cells."""
+    return text + " " * max(0, width - cells(text))
+
+
 def duration(seconds: float) -> str:
     minutes = int(seconds // 60)
     if minutes < 60:
@@ -108,13 +136,12 @@ def _trend(s: Stats, tz: dt.tzinfo, plain: bool, width: int) -> list[str]:
 def _tags(s: Stats, plain: bool, width: int) -> list[str]:
     if not s.tags:
         return []
-    name_w = min(max(len(t.tag) for t in s.tags), 16)
+    name_w = min(max(cells(one_line(t.tag)) for t in s.tags), 16)
     bar_w = max(10, min(30, width - name_w - 30))
     out = ["", "Score by tag"]
     for t in s.tags:
-        name = one_line(t.tag)
-        name = name if len(name) <= name_w else name[: name_w - 1] + "…"
-        out.append(f"  {name:<{name_w}} {bar(t.score / 100, bar_w, plain)} {t.score:4.0f}%  "
+        name = pad(clip(one_line(t.tag), name_w), name_w)
+        out.append(f"  {name} {bar(t.score / 100, bar_w, plain)} {t.score:4.0f}%  "
                    f"({count(t.asked, 'answer')})")
     return out
 
@@ -161,6 +188,5 @@ def _hardest(s: Stats, width: int) -> list[str]:
         head = f"  {h.lapses} lapse{'s' if h.lapses != 1 else ' '} {h.correct}/{h.asked} right " \
                f"{recall:<11} "
         text = one_line(h.question or f"{h.deck_id}/{h.card_id}")
-        room = width - len(head) - 1
-        out.append(head + (text if len(text) <= room else text[: room - 1] + "…"))
+        out.append(head + clip(text, width - len(head) - 1))
     return out

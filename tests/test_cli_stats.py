@@ -9,6 +9,7 @@ import io
 import json
 import os
 import random
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -203,3 +204,39 @@ def test_html_score_chart_shows_the_last_sessions_only(tmp_path: Path) -> None:
     page = out.read_text()
     assert f"<h2>Score by session (the last {TREND_MAX} of {TREND_MAX + 5:,})</h2>" in page
     assert page.count("<circle") == TREND_MAX
+
+
+def test_stats_columns_hold_wide_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tags and questions in CJK take two cells a character: the tag bars
+    line up and no line passes 80 columns (len() counted one)."""
+    from wcwidth import wcswidth
+
+    deck_file = tmp_path / "wide.yaml"
+    deck_file.write_text(
+        "id: wide\ntitle: 宽\ncards:\n"
+        "  - {id: a, question: 集体安全条约组织在二零二二年一月向哪个国家派遣了维和部队以帮助"
+        "恢复秩序和稳定局势？, answer: 哈萨克斯坦, tags: [国家和地区]}\n"
+        "  - {id: b, question: Which city?, answer: Almaty, tags: [cities]}\n", encoding="utf-8")
+    db = tmp_path / "h.sqlite3"
+    deck = find([str(deck_file)])[0]
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    with open_store(db) as store:
+        s = Session(store, Scheduler(Settings(fuzz=False)), [deck], Mode.REVIEW, now,
+                    random.Random(3), new_limit=2)
+        while (q := s.next(now)) is not None and s.asked < 4:
+            s.answer(q, "no idea", now)
+            now += dt.timedelta(minutes=20)
+        s.finish(now)
+    monkeypatch.setenv("COLUMNS", "80")
+    result = runner.invoke(app, ["stats", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert all(wcswidth(line) <= 80 for line in lines), [
+        (wcswidth(line), line) for line in lines if wcswidth(line) > 80]
+    tags = lines[lines.index("Score by tag") + 1:][:2]
+    bars = [re.search(r"[#.]{10,}", line) for line in tags]  # plain: # filled, . empty
+    bar_starts = {wcswidth(line[:bar.start()]) for line, bar in zip(tags, bars, strict=True)
+                  if bar}
+    assert len(bar_starts) == 1 and all(bars), tags
+    hardest = lines[lines.index("Hardest cards") + 1:]
+    assert any("集体安全条约组织" in line and line.endswith("…") for line in hardest), hardest
