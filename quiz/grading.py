@@ -259,7 +259,9 @@ def grade_multi(card: Card, options: Sequence[str], given: Sequence[str] | str) 
     if len(missing) + len(extra) == 1 and chosen:
         slip = f"missed {next(iter(missing))}" if missing else f"{next(iter(extra))} is not one"
         return Verdict(Outcome.PARTLY, expected, f"one slip: {slip}")
-    return Verdict(Outcome.WRONG, expected)
+    # the list showed only "done (3 selections)": say what was picked
+    picked = [o for o in options if o in chosen] or sorted(chosen)
+    return Verdict(Outcome.WRONG, expected, f"you picked {', '.join(picked) or 'none'}")
 
 
 def grade_order(card: Card, given: Sequence[str]) -> Verdict:

@@ -124,8 +124,9 @@ MEMBERS = card(CardType.MULTI, ("Armenia", "Belarus", "Russia"),
         ("a, b, d", R, None),
         (["Armenia", "Belarus"], P, "one slip: missed Russia"),
         (["Armenia", "Belarus", "Russia", "Georgia"], P, "one slip: Georgia is not one"),
-        (["Armenia"], W, None),
-        ([], W, None),
+        (["Armenia"], W, "you picked Armenia"),
+        (["Russia", "Georgia"], W, "you picked Georgia, Russia"),  # in the order shown
+        ([], W, "you picked none"),
     ],
 )
 def test_multi_partial_credit(given: list[str] | str, outcome: Outcome, hint: str | None) -> None:
