@@ -60,11 +60,10 @@ def _fit(message: str, then: str = "") -> str:
     "? " (prompt_toolkit would break it inside a word), and before the
     instruction `then`, which goes to a line of its own if it does not fit
     beside the message's last line."""
-    import shutil
-
+    from prompt_toolkit.application.current import get_app_session
     from rich.text import Text
 
-    width = max(shutil.get_terminal_size().columns, 20)
+    width = max(get_app_session().output.get_size().columns, 20)  # where the prompt draws
     # "??" holds the place of "? " without a break after it, so the first line
     # is never the mark alone (rich puts a word that does not fit, such as a
     # run of CJK text, on a line of its own, then folds it)
