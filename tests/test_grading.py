@@ -38,7 +38,8 @@ CAPITAL = card(CardType.TEXT, "Nur-Sultan", accept=("Astana",))
         (card(CardType.TEXT, "The Defense Ministry"), "defense ministry", R, None),
         (card(CardType.TEXT, "RBC"), "RBK", W, None),  # short answers: no typo allowance
         (card(CardType.CLOZE, "Russia"), "russia", R, None),
-        (card(CardType.CLOZE, "Russia"), "Rusia", P, "almost: Russia"),
+        (card(CardType.CLOZE, "Russia"), "Rusia", P, "almost: check the spelling"),
+        (CAPITAL, "Astanna", P, "almost: Astana"),
     ],
 )
 def test_text(c: Card, given: str, outcome: Outcome, hint: str | None) -> None:
@@ -74,19 +75,24 @@ PROTESTS = card(CardType.DATE, dt.date(2022, 1, 2))
 
 
 @pytest.mark.parametrize(
-    ("given", "year", "outcome"),
+    ("given", "year", "outcome", "hint"),
     [
-        ("2022-01-02", None, R), ("2 January 2022", None, R), ("January 2nd, 2022", None, R),
-        ("Jan 2 2022", None, R), ("2/1/2022", None, R), ("1/2/2022", None, R),
-        ("Jan 2", 2022, R), ("2 jan", 2022, R),
-        ("Jan 2", None, P),  # the deck does not imply a year
-        ("Jan 3", 2022, P),  # a day off
-        ("2 January 2021", None, P),  # right day, wrong year
-        ("Jan 20", 2022, W), ("yesterday", 2022, W), ("", 2022, W),
+        ("2022-01-02", None, R, None), ("2 January 2022", None, R, None),
+        ("January 2nd, 2022", None, R, None), ("Jan 2 2022", None, R, None),
+        ("2/1/2022", None, R, None), ("1/2/2022", None, R, None),
+        ("Jan 2", 2022, R, None), ("2 jan", 2022, R, None),
+        ("Jan 2", None, P, "right day; the year is missing"),  # the deck implies no year
+        ("Jan 3", 2022, P, "one day off"),
+        ("2 January 2021", None, P, "right day, wrong year"),
+        ("Jan 20", 2022, W, None), ("yesterday", 2022, W, "that is not a date"),
+        ("", 2022, W, "that is not a date"),
     ],
 )
-def test_date(given: str, year: int | None, outcome: Outcome) -> None:
-    assert grade(PROTESTS, given, implied_year=year).outcome is outcome
+def test_date(given: str, year: int | None, outcome: Outcome, hint: str | None) -> None:
+    """The answer line shows the date, so a hint says what was off, not the date again."""
+    v = grade(PROTESTS, given, implied_year=year)
+    assert (v.outcome, v.hint) == (outcome, hint)
+    assert v.expected == "2 January 2022"
 
 
 def test_parse_helpers_used_for_reasking() -> None:
