@@ -485,7 +485,7 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
                     _patiently(out, "this answer", save)  # given and right: kept as Good
                     raise
             answered = _patiently(out, "this answer", partial(save, self_rating=felt))
-            ui.feedback(out, answered)
+            ui.feedback(out, answered, told=felt is not None)
     except (KeyboardInterrupt, EOFError):
         interrupted = True
     summary = _patiently(out, "the session's end",

@@ -420,16 +420,22 @@ SELF_GRADES = ("Hard", "Good", "Easy")
 
 
 def ask_self_grade() -> str:
-    """After a right answer: how hard was it to recall? (Good is the default.)"""
-    grade = SELF_GRADES[choose("How was it to recall?", SELF_GRADES, default=1)]
+    """After a right answer: how hard was it to recall? (Good is the default.)
+    The question says the answer was right, so the learner knows before rating
+    it; `feedback(..., told=True)` then leaves that line out."""
+    grade = SELF_GRADES[choose("✓ Right. How was it to recall?", SELF_GRADES, default=1)]
     _answered()
     return grade
 
 
-def feedback(out: Console, a: Answered) -> None:
+def feedback(out: Console, a: Answered, told: bool = False) -> None:
+    """The verdict (unless `told`: the self-grade question said it), the hint,
+    the explanation and the source."""
     v = a.verdict
     card = a.question.card
-    if v.outcome is Outcome.RIGHT:
+    if told:
+        pass
+    elif v.outcome is Outcome.RIGHT:
         out.print("[green]✓ Right.[/green]")
     elif v.outcome is Outcome.PARTLY:
         out.print(f"[yellow]~ Partly right.[/yellow] The answer: {safe(v.expected)}")

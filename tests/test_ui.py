@@ -230,6 +230,31 @@ def test_self_grade_after_a_right_answer_sets_the_rating(keys: Keys, tmp_path: P
     assert rows == [("a", "right", 4), ("b", "wrong", 1), ("b", "right", 3)]
 
 
+def test_self_grade_says_right_before_asking_how_it_felt(tmp_path: Path,
+                                                         quiz_home: Path) -> None:
+    """The learner is told the answer was right in the self-grade question
+    itself, before rating it, and the verdict is not printed twice; a wrong
+    answer keeps its own verdict line. (Piped: the plain prompts print the
+    whole exchange in order.)"""
+    import os
+    import subprocess
+
+    deck = tmp_path / "deck.yaml"
+    deck.write_text("id: mini\ntitle: Mini\ncards:\n"
+                    "  - {id: a, question: 'Capital?', answer: Astana, explain: Since 2019.}\n"
+                    "  - {id: b, question: 'Sky?', answer: blue}\n")
+    quiz = Path(sys.executable).parent / "quiz"
+    out = subprocess.run([str(quiz), "start", str(deck), "--db", str(tmp_path / "h.sqlite3"),
+                          "--self-grade"], input="Astana\n3\nred\n", capture_output=True,
+                         text=True, timeout=60, env={**os.environ, "QUIZ_HOME": str(quiz_home)})
+    assert out.returncode == 130, out.stderr
+    text = out.stdout
+    asked = text.index("? ✓ Right. How was it to recall?")
+    assert text.index("? Capital?") < asked < text.index("Since 2019.") < text.index("? Sky?")
+    assert text.count("Right.") == 1, text
+    assert "✗ Wrong. The answer: blue" in text
+
+
 def test_ctrl_c_at_the_self_grade_question_keeps_the_answer(keys: Keys, tmp_path: Path) -> None:
     """The answer was given and was right; stopping before saying how hard it
     felt must not throw it away: it is saved as Good, as without --self-grade."""
