@@ -906,7 +906,8 @@ def stats_command(
     """Show your progress: scores, retention, what is due.
 
     Scores over sessions, by tag, the hardest cards, true retention, the due
-    forecast, your streak and time studied.
+    forecast, your streak and time studied (a pause of over 2 minutes between
+    answers counts as 2 minutes).
 
     Charts fit an 80-column terminal and turn into plain ASCII when the output
     is piped, NO_COLOR is set or TERM is dumb.

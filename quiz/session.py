@@ -54,6 +54,11 @@ MAX_TRIES = 4  # a card is asked at most this often in one session; then it wait
 # Times an answer is scheduled again because another session stored the card's
 # state first; each retry reads the newest state, so more than 2 is rare.
 STATE_RETRIES = 8
+# Study time counts the time between answers, but a gap longer than this (a
+# break, a question left on screen, quiz suspended with Ctrl-Z) counts as this
+# much, so a session left open over lunch does not report an hour studied.
+# (Anki caps each answer's time at 60 s; this gap also holds the feedback.)
+PAUSE_CAP = dt.timedelta(minutes=2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +157,14 @@ class Session:
         self.session_id = self.store.begin_session(
             [d.id for d in self.decks], self.mode, self.now, planned=self._planned)
         self.started = self.now
+        self._since = self.now  # the last answer, or the start
+        self._seconds = 0.0  # study time up to it
+
+    def _studied(self, now: dt.datetime) -> float:
+        """Seconds of study since the last answer (or the start), at most PAUSE_CAP."""
+        if now.tzinfo is None:
+            raise ValueError("a naive datetime: pass an aware (UTC) time")
+        return max(0.0, min(now - self._since, PAUSE_CAP).total_seconds())
 
     # -- the queue --------------------------------------------------------
 
@@ -356,6 +369,7 @@ class Session:
         key = (q.deck.id, q.card.id)
         text = given if isinstance(given, str) else "\n".join(given)
         review_id = self.new_id()
+        studied = self._studied(now)
         for _ in range(STATE_RETRIES):
             before = self._state(key) if self.mode is Mode.REVIEW else None
             after: CardState | None = None
@@ -376,7 +390,7 @@ class Session:
                 phase_before=int(before.phase) if before else None,
             )
             try:
-                self.store.record(review, update)
+                self.store.record(review, update, studied)
                 break
             except StateChanged:
                 # Another session on this deck answered the card since this one
@@ -389,6 +403,8 @@ class Session:
         if after is not None:
             self._states[key] = after
         self._count(q.card, verdict)
+        self._seconds += studied
+        self._since = max(self._since, now)
         self._last = key
         self._tries[key] = self._tries.get(key, 0) + 1
         if self._tries[key] < MAX_TRIES:
@@ -421,13 +437,15 @@ class Session:
     # -- the end ----------------------------------------------------------
 
     def finish(self, now: dt.datetime) -> Summary:
-        """Close the session record and sum it up."""
-        self.store.end_session(self.session_id, now)
+        """Close the session record and sum it up. Its time is the study time
+        of its answers and of the last question, each gap at most PAUSE_CAP."""
+        seconds = self._seconds + self._studied(now)
+        self.store.end_session(self.session_id, now, seconds)
         next_due = self.store.next_due(d.id for d in self.decks) if self.decks else None
         return Summary(
             session_id=self.session_id, mode=self.mode, asked=self._asked, right=self._right,
             partly=self._partly, wrong=self._wrong,
-            seconds=max(0.0, (now - self.started).total_seconds()),
+            seconds=seconds,
             by_tag=dict(self._by_tag), next_due=next_due, planned=self._planned,
         )
 

@@ -462,19 +462,18 @@ class Store:
             assert cur.lastrowid is not None
             return cur.lastrowid
 
-    def end_session(self, session_id: int, ended: dt.datetime) -> None:
+    def end_session(self, session_id: int, ended: dt.datetime, seconds: float) -> None:
+        """Mark the session ended, with its study time in `seconds`."""
         with self.write() as db:
-            db.execute(
-                "UPDATE sessions SET ended_at = ?, seconds = max(0, "
-                "(julianday(?) - julianday(replace(started_at, 'Z', ''))) * 86400.0) "
-                "WHERE id = ?",
-                (ts(ended), ts(ended).rstrip("Z"), session_id),
-            )
+            db.execute("UPDATE sessions SET ended_at = ?, seconds = ? WHERE id = ?",
+                       (ts(ended), max(0.0, seconds), session_id))
 
     # answers
 
-    def record(self, review: Review, state: StateUpdate | None) -> bool:
+    def record(self, review: Review, state: StateUpdate | None, studied: float = 0.0) -> bool:
         """Store one answer, the card's new state and the session counters, at once.
+        `studied` (seconds) is added to the session's study time, so a killed
+        session keeps the time up to its last answer.
 
         Returns False when a review with this id was already stored (a retry).
         Raises StateChanged, having written nothing, when a checked state
@@ -497,9 +496,8 @@ class Store:
             partly = int(review.outcome is Outcome.PARTLY)
             db.execute(
                 "UPDATE sessions SET asked = asked + 1, correct = correct + ?, "
-                "partly = partly + ?, seconds = max(seconds, (julianday(?) - "
-                "julianday(replace(started_at, 'Z', ''))) * 86400.0) WHERE id = ?",
-                (int(correct), partly, when.rstrip("Z"), review.session_id),
+                "partly = partly + ?, seconds = seconds + ? WHERE id = ?",
+                (int(correct), partly, max(0.0, studied), review.session_id),
             )
             db.execute(
                 "INSERT INTO card_stats (deck_id, card_id, asked, correct, partly) "

@@ -242,6 +242,32 @@ def test_near_numbers_look_like_the_answer() -> None:
     assert all(o.endswith("00") and o != "4,500" for o in out)
 
 
+def test_study_time_counts_a_long_pause_as_two_minutes(store: Store, deck: Deck) -> None:
+    """A session left open over a break (or suspended with Ctrl-Z) does not
+    report the break as study: each gap between answers counts at most
+    PAUSE_CAP. A killed session keeps its time up to its last answer."""
+    from quiz.session import PAUSE_CAP
+
+    assert PAUSE_CAP == dt.timedelta(minutes=2)
+    s = make(store, deck, DAY0, new_limit=5)
+    now = DAY0
+    for gap in (40, 3600, 90, 120, 121):  # an hour away before the second answer
+        now += dt.timedelta(seconds=gap)
+        q = s.next(now)
+        assert q is not None
+        s.answer(q, str(q.card.answer), now)
+    assert store.session(s.session_id)["seconds"] == pytest.approx(40 + 120 + 90 + 120 + 120)
+    summary = s.finish(now + dt.timedelta(minutes=30))  # stopped at a question left on screen
+    assert summary.seconds == pytest.approx(490 + 120)
+    assert store.session(s.session_id)["seconds"] == pytest.approx(610)
+    # a retried or clock-skewed answer never takes time away
+    s2 = make(store, deck, now)
+    q = s2.next(now)
+    assert q is not None
+    s2.answer(q, "nope", now - dt.timedelta(seconds=5))
+    assert s2.finish(now + dt.timedelta(seconds=10)).seconds == pytest.approx(10)
+
+
 def test_naive_datetimes_are_refused(store: Store, deck: Deck) -> None:
     s = make(store, deck, DAY0)
     q = s.next(DAY0)
@@ -335,7 +361,7 @@ def test_an_answer_that_keeps_losing_the_race_is_an_error_not_a_loop(
     s = make(store, deck, DAY0)
     tries: list[str] = []
 
-    def always_changed(review: object, update: object) -> bool:
+    def always_changed(review: object, update: object, studied: float) -> bool:
         tries.append("record")
         raise StateChanged("facts/c0")
 

@@ -35,12 +35,12 @@ class History:
 
     def answer(self, sid: int, card: str, when: dt.datetime, outcome: Outcome = Outcome.RIGHT,
                *, deck: str = "d", phase_before: int | None = 2, mode: Mode = Mode.REVIEW,
-               state: StateUpdate | None = None) -> None:
+               state: StateUpdate | None = None, studied: float = 0.0) -> None:
         self.n += 1
         rating = {Outcome.WRONG: 1, Outcome.PARTLY: 2, Outcome.RIGHT: 3}[outcome]
         self.store.record(Review(f"r{self.n}", sid, deck, card, when, "x", outcome, rating, 800,
                                  mode, None, None, phase_before if mode is Mode.REVIEW else None),
-                          state)
+                          state, studied)
 
 
 @pytest.fixture
@@ -152,13 +152,13 @@ def test_forecast_counts_the_right_cards_per_local_day(history: History) -> None
 
 def test_sessions_scores_and_time(history: History) -> None:
     sid = history.session(days_ago(1))
-    history.answer(sid, "c1", days_ago(1) + dt.timedelta(seconds=30))
-    history.answer(sid, "c2", days_ago(1) + dt.timedelta(seconds=60), Outcome.PARTLY)
-    history.answer(sid, "c3", days_ago(1) + dt.timedelta(seconds=90), Outcome.WRONG)
-    history.answer(sid, "c4", days_ago(1) + dt.timedelta(seconds=120))
-    history.store.end_session(sid, days_ago(1) + dt.timedelta(seconds=150))
+    history.answer(sid, "c1", days_ago(1) + dt.timedelta(seconds=30), studied=30)
+    history.answer(sid, "c2", days_ago(1) + dt.timedelta(seconds=60), Outcome.PARTLY, studied=30)
+    history.answer(sid, "c3", days_ago(1) + dt.timedelta(seconds=90), Outcome.WRONG, studied=30)
+    history.answer(sid, "c4", days_ago(1) + dt.timedelta(seconds=120), studied=30)
+    history.store.end_session(sid, days_ago(1) + dt.timedelta(seconds=150), 150)
     killed = history.session(days_ago(0))  # never ended: a killed process
-    history.answer(killed, "c1", days_ago(0) + dt.timedelta(seconds=45))
+    history.answer(killed, "c1", days_ago(0) + dt.timedelta(seconds=45), studied=45)
     s = compute(history.store, NOW, UTC)
     first, second = s.sessions
     assert (first.asked, first.correct, first.partly, first.score) == (4, 3, 1, 62.5)
