@@ -467,9 +467,10 @@ def summary(out: Console, s: Summary, interrupted: bool) -> None:
     if not s.asked:
         out.print("No questions answered.")
     else:
-        minutes, seconds = divmod(int(s.seconds), 60)
+        from quiz.render import duration  # as `quiz stats` shows it
+
         out.print(f"\n[bold]{s.asked} asked, {s.correct} correct ({s.partly} partly), "
-                  f"score {s.score:.0f}%[/bold] in {minutes}m {seconds:02d}s")
+                  f"score {s.score:.0f}%[/bold] in {duration(s.seconds)}")
         for tag, t in sorted(s.by_tag.items()):
             out.print(f"  {safe(tag):<12} {t.correct}/{t.asked}")
     if s.next_due is not None:

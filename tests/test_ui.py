@@ -445,6 +445,22 @@ def test_plain_prompts_read_numbers_and_lines(
     assert printed.count("Type ") == len(typed) - 1  # one hint per entry asked again
 
 
+@pytest.mark.parametrize(("seconds", "shown"), [
+    (0.4, "in 0m 00s"), (185.9, "in 3m 05s"), (3725, "in 1h 02m")])
+def test_the_summary_shows_study_time_as_stats_does(seconds: float, shown: str) -> None:
+    from rich.console import Console
+
+    from quiz.models import Mode
+    from quiz.session import Summary, TagScore
+
+    out = Console(file=io.StringIO(), width=80, no_color=True, highlight=False)
+    ui.summary(out, Summary(1, Mode.REVIEW, 4, 2, 1, 1, seconds, {"dates": TagScore(4, 3)},
+                            None, 4), interrupted=False)
+    text = out.file.getvalue()  # type: ignore[attr-defined]
+    assert f"4 asked, 3 correct (1 partly), score 62% {shown}\n" in text, text
+    assert "  dates        3/4\n" in text
+
+
 def test_plain_self_grade_and_deck_picker(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TERM", "dumb")
     monkeypatch.setattr("sys.stdin", io.StringIO("3\n\nwhat\n1\n0\n2\n"))  # Enter: Good
