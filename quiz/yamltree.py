@@ -102,12 +102,41 @@ def decode(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
 _QUOTED_VALUE = re.compile(r"""^\s*(?:-\s+)?(?:[^\s'"#-][^:#]*:\s+)?(['"])""")
 
 
-def _syntax_hint(e: yaml.MarkedYAMLError, line: str, col: int) -> str:
+def _line_at(text: str, index: int) -> str:
+    """The line of `text` that holds `index` (without splitting the whole text)."""
+    end = text.find("\n", index)
+    return text[text.rfind("\n", 0, index) + 1:end if end >= 0 else len(text)]
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _syntax_hint(e: yaml.MarkedYAMLError, text: str) -> str:
     """What a hand author most likely did, where libyaml's words do not say
-    it: '' when nothing fits. `line` is the text of the error's line, `col`
-    its 0-based column."""
+    it: '' when nothing fits."""
+    mark = e.problem_mark or e.context_mark
+    if mark is None:
+        return ""
+    line, col = _line_at(text, mark.index), mark.column
     problem, context = e.problem or "", e.context or ""
     here = line[col] if col < len(line) else ""
+    start = e.context_mark
+    if (start is not None and e.problem_mark is not None and start.line < mark.line
+            and "flow" in context):
+        # the list or mapping ran on into a line no deeper than the one it
+        # opened on (or to the end of the file): its bracket was never closed
+        opened = _line_at(text, start.index)
+        if _indent(line) <= _indent(opened):
+            close = "]" if "sequence" in context else "}"
+            return (f"; the {'[' if close == ']' else '{'} on line {start.line + 1} is never "
+                    f"closed: end that {'list' if close == ']' else 'mapping'} with {close}")
+    if (start is not None and "quoted scalar" in context
+            and problem.startswith("found unexpected end of stream")):
+        return (f"; the quote that opens the value on line {start.line + 1} is never closed: "
+                "add the closing quote")
+    if here in ("]", "}") and problem.startswith("did not find expected key"):
+        return f"; this {here} closes nothing: remove it, or put the value in quotes"
     if "tab character" in problem or (here == "\t" and problem.startswith("found character")):
         return "; indent with spaces, not tabs"
     if problem.startswith("found character that cannot start any token"):
@@ -154,11 +183,7 @@ def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
         return None, problems
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
-        hint = ""
-        if mark:  # the error's line, cut out around it (not the whole file split)
-            begin = text.rfind("\n", 0, mark.index) + 1
-            end = text.find("\n", mark.index)
-            hint = _syntax_hint(e, text[begin:end if end >= 0 else len(text)], mark.column)
+        hint = _syntax_hint(e, text)
         what = e.problem or "invalid YAML"
         if e.context and e.problem:
             # where the unfinished thing began: what a hand author looks for

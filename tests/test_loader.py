@@ -65,6 +65,22 @@ HEAD = "id: x\ntitle: X\ncards:\n  - id: a\n"
     ("    question: q\n   answer: b\n", "6:4: did not find expected '-' indicator (while "
      "parsing a block collection that starts at line 4, column 3); check this line's "
      "indentation against the lines above it"),
+    # a bracket or a quote left open: libyaml notices lines later, or at the end
+    ("    answer: [Astana\n    question: q\n", "6:13: did not find expected ',' or ']' "
+     "(while parsing a flow sequence that starts at line 5, column 13); the [ on line 5 is "
+     "never closed: end that list with ]"),
+    ("    tags: {a: 1\n", "6:1: did not find expected ',' or '}' (while parsing a flow "
+     "mapping that starts at line 5, column 11); the { on line 5 is never closed: end that "
+     "mapping with }"),
+    ("    choices: [a, b,\n      c: d: e]\n", "6:11: did not find expected ',' or ']' (while "
+     "parsing a flow sequence that starts at line 5, column 14); inside [ ] or { }, a value "
+     "with ',', ': ' or ' #' in it needs quotes"),  # a list on two lines is fine
+    ("    question: 'Who is\n    answer: x\n  - id: b\n", "8:1: found unexpected end of "
+     "stream (while scanning a quoted scalar that starts at line 5, column 15); the quote "
+     "that opens the value on line 5 is never closed: add the closing quote"),
+    ("    choices: [a, b]]\n", "5:20: did not find expected key (while parsing a block "
+     "mapping that starts at line 4, column 5); this ] closes nothing: remove it, or put the "
+     "value in quotes"),
 ])
 def test_yaml_syntax_errors_say_what_the_author_likely_did(card: str, said: str) -> None:
     """libyaml's words for a hand author's usual slips, with what to do."""
