@@ -57,6 +57,11 @@ def _a(word: str) -> str:
     return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
 
 
+def _as_list(items: list[str]) -> str:
+    """Items as a YAML flow list, the way an author would write them."""
+    return "[" + ", ".join(items) + "]"
+
+
 def did_you_mean(word: str, options: tuple[str, ...] | list[str]) -> str:
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
@@ -153,6 +158,13 @@ class _Reader:
             return None
         node = pair[1]
         if isinstance(node, Scalar):
+            if node.plain and "," in node.text and name != "answer":
+                # `tags: dates, figures` is one tag, 'dates, figures', in YAML
+                items = [t.strip() for t in node.text.split(",") if t.strip()]
+                self.err(node, f"'{name}' is one text here, '{node.text.strip()}': write "
+                               f"several as a list, {_as_list(items)} (or quote one text that "
+                               "holds a comma)")
+                return tuple(items)
             return (node.text.strip(),) if node.text.strip() else ()
         if isinstance(node, Map):
             self.err(node, f"'{name}' must be a list of text, not a mapping")
@@ -388,7 +400,11 @@ class _Reader:
         node = pair[1]
         if ctype in (CardType.MULTI, CardType.ORDER):
             if not isinstance(node, Seq):
-                self.err(node, f"the answer of {_a(ctype.value)} card is a list")
+                listed = ""
+                if isinstance(node, Scalar) and node.plain and "," in node.text:
+                    listed = ": write " + _as_list([t.strip() for t in node.text.split(",")
+                                                    if t.strip()])
+                self.err(node, f"the answer of {_a(ctype.value)} card is a list{listed}")
                 return None
             items = self.text_list(m, "answer")
             if items is None:

@@ -90,6 +90,34 @@ def test_yaml_syntax_errors_say_what_the_author_likely_did(card: str, said: str)
     assert [str(p) for p in info.value.problems] == [f"d.yaml:{where}: YAML syntax error: {what}"]
 
 
+@pytest.mark.parametrize(("card", "said"), [
+    ("    question: q\n    answer: x\n    tags: dates, figures\n",
+     "7:11: 'tags' is one text here, 'dates, figures': write several as a list, "
+     "[dates, figures] (or quote one text that holds a comma)"),
+    ("    question: q\n    answer: Nur-Sultan\n    accept: Astana, Akmola\n",
+     "7:13: 'accept' is one text here, 'Astana, Akmola': write several as a list, "
+     "[Astana, Akmola] (or quote one text that holds a comma)"),
+    ("    question: q\n    answer: x\n    choices: x, y, z\n",
+     "7:14: 'choices' is one text here, 'x, y, z': write several as a list, [x, y, z] "
+     "(or quote one text that holds a comma)"),
+    ("    question: q\n    type: order\n    answer: Almaty, Astana\n",
+     "7:13: the answer of an order card is a list: write [Almaty, Astana]"),
+])
+def test_a_list_written_as_one_text_is_reported(card: str, said: str) -> None:
+    """In YAML, `tags: dates, figures` is one tag and `accept: Astana, Akmola`
+    one answer, which no learner would type: a silent surprise, now reported
+    with the list to write instead."""
+    with pytest.raises(DeckError) as info:
+        read_deck(HEAD + card, "d.yaml")
+    assert [str(p) for p in info.value.problems] == [f"d.yaml:{said}"]
+
+
+def test_one_item_alone_or_quoted_with_a_comma_is_fine() -> None:
+    deck = read_deck(HEAD + "    question: q\n    answer: Washington\n    tags: places\n"
+                     "    accept: 'Washington, D.C.'\n", "d.yaml")
+    assert (deck.cards[0].tags, deck.cards[0].accept) == (("places",), ("Washington, D.C.",))
+
+
 def test_python_tag_runs_nothing(tmp_path: Path) -> None:
     marker = Path("/tmp/quiz-pwned")
     marker.unlink(missing_ok=True)
