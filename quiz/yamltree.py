@@ -135,6 +135,20 @@ def _syntax_hint(e: yaml.MarkedYAMLError, text: str) -> str:
             and problem.startswith("found unexpected end of stream")):
         return (f"; the quote that opens the value on line {start.line + 1} is never closed: "
                 "add the closing quote")
+    if start is not None and problem.startswith("could not find expected ':'"):
+        key_line = _line_at(text, start.index)
+        where = f"line {start.line + 1}"
+        if re.search(r"\w:\S", key_line):
+            return f"; put a space after the ':' on {where}"
+        if "=" in key_line:
+            return f"; write a field on {where} as 'name: value', with ': ', not '='"
+        return f"; {where} needs ': ' between a field's name and its value"
+    if (start is not None and problem.startswith("did not find expected '-'")
+            and col == start.column and "block collection" in context):
+        if here == "-":
+            return "; put a space after the '-'"
+        if line[col:].startswith("id:"):  # a card's first field, without its dash
+            return "; a new item of this list (a new card) starts with '- ', as in '- id: ...'"
     if here in ("]", "}") and problem.startswith("did not find expected key"):
         return f"; this {here} closes nothing: remove it, or put the value in quotes"
     if "tab character" in problem or (here == "\t" and problem.startswith("found character")):

@@ -81,6 +81,22 @@ HEAD = "id: x\ntitle: X\ncards:\n  - id: a\n"
     ("    choices: [a, b]]\n", "5:20: did not find expected key (while parsing a block "
      "mapping that starts at line 4, column 5); this ] closes nothing: remove it, or put the "
      "value in quotes"),
+    # a field or a list item not written as YAML wants it
+    ("    question: q\n    answer:Astana\n", "7:1: could not find expected ':' (while "
+     "scanning a simple key that starts at line 6, column 5); put a space after the ':' on "
+     "line 6"),
+    ("    question = q\n    answer: x\n", "6:5: could not find expected ':' (while scanning "
+     "a simple key that starts at line 5, column 5); write a field on line 5 as 'name: "
+     "value', with ': ', not '='"),
+    ("    question q\n    answer: x\n", "6:5: could not find expected ':' (while scanning a "
+     "simple key that starts at line 5, column 5); line 5 needs ': ' between a field's name "
+     "and its value"),
+    ("    question: q\n    answer: x\n  id: b\n", "7:3: did not find expected '-' indicator "
+     "(while parsing a block collection that starts at line 4, column 3); a new item of this "
+     "list (a new card) starts with '- ', as in '- id: ...'"),
+    ("    question: q\n    answer: x\n  -id: b\n", "7:3: did not find expected '-' "
+     "indicator (while parsing a block collection that starts at line 4, column 3); put a "
+     "space after the '-'"),
 ])
 def test_yaml_syntax_errors_say_what_the_author_likely_did(card: str, said: str) -> None:
     """libyaml's words for a hand author's usual slips, with what to do."""
