@@ -133,6 +133,13 @@ class _Reader:
             if reason:
                 self.err(key, reason)
             else:
+                glued = re.match(r"(\w+)\s*(:|=|\s)", name)
+                if glued and glued.group(1) in allowed:  # `title:"X: y"`, `answer = x: y`
+                    how = ("a space must follow the ':'" if glued.group(2) == ":" else
+                           "write it as 'name: value'")
+                    self.err(key, f"unknown field '{name}' in {what}: it looks like the field "
+                                  f"'{glued.group(1)}'; {how}")
+                    continue
                 self.err(key, f"unknown field '{name}' in {what}{did_you_mean(name, allowed)}")
 
     def text(self, m: Map, name: str, what: str, required: bool = False) -> str | None:

@@ -112,6 +112,25 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" "))
 
 
+def _line_above(text: str, index: int) -> tuple[int, str] | None:
+    """The nearest line above the one holding `index` that is neither blank
+    nor a comment, with its 0-based number."""
+    lines = text[:text.rfind("\n", 0, index) + 1].split("\n")[:-1]
+    for number in range(len(lines) - 1, -1, -1):
+        if lines[number].strip() and not lines[number].lstrip().startswith("#"):
+            return number, lines[number]
+    return None
+
+
+def _missing_colon(line: str, where: str) -> str:
+    """The hint for a field `line` written without its ': '."""
+    if re.search(r"\w:\S", line):
+        return f"; put a space after the ':' on {where}"
+    if "=" in line:
+        return f"; write a field on {where} as 'name: value', with ': ', not '='"
+    return f"; {where} needs ': ' between a field's name and its value"
+
+
 def _syntax_hint(e: yaml.MarkedYAMLError, text: str) -> str:
     """What a hand author most likely did, where libyaml's words do not say
     it: '' when nothing fits."""
@@ -136,13 +155,7 @@ def _syntax_hint(e: yaml.MarkedYAMLError, text: str) -> str:
         return (f"; the quote that opens the value on line {start.line + 1} is never closed: "
                 "add the closing quote")
     if start is not None and problem.startswith("could not find expected ':'"):
-        key_line = _line_at(text, start.index)
-        where = f"line {start.line + 1}"
-        if re.search(r"\w:\S", key_line):
-            return f"; put a space after the ':' on {where}"
-        if "=" in key_line:
-            return f"; write a field on {where} as 'name: value', with ': ', not '='"
-        return f"; {where} needs ': ' between a field's name and its value"
+        return _missing_colon(_line_at(text, start.index), f"line {start.line + 1}")
     if (start is not None and problem.startswith("did not find expected '-'")
             and col == start.column and "block collection" in context):
         if here == "-":
@@ -159,6 +172,13 @@ def _syntax_hint(e: yaml.MarkedYAMLError, text: str) -> str:
     if problem == "mapping values are not allowed in this context":
         if ": " in line[:col]:
             return "; a value with ': ' in it needs quotes"
+        # the line above has no 'name: ', so YAML read this line as more of its text
+        # (a list item's text is fine, unless it is a card's '- id' missing its ':')
+        above = _line_above(text, mark.index)
+        if above is not None and not re.match(r"\s*(?:-\s+)?[^\s:#][^:]*:(?:\s|$)",
+                                                above[1]) and (
+                not above[1].lstrip().startswith("- ") or re.match(r"\s*-\s+id\b", above[1])):
+            return _missing_colon(above[1], f"line {above[0] + 1}")
         return "; this line is indented deeper than the one above it"
     if "alias" in context or "anchor" in context:
         return f"; a value cannot start with {'*' if 'alias' in context else '&'}: put it in quotes"
@@ -350,9 +370,12 @@ class _Builder:
         previous = parent.pairs.get(key.text)
         if previous is not None:
             first = previous[0]
+            # a second 'id' in one mapping: most likely a new card that lost its '- '
+            item = ("; if a new item (a card) starts here, begin it with '- '"
+                    if key.text == "id" else "")
             self.fail(key.line, key.col,
                       f"duplicate key '{key.text}' (first at line {first.line + 1}); "
-                      "YAML would keep only the last one")
+                      f"YAML would keep only the last one{item}")
             return
         parent.pairs[key.text] = (key, node)
 

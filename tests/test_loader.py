@@ -97,6 +97,10 @@ HEAD = "id: x\ntitle: X\ncards:\n  - id: a\n"
     ("    question: q\n    answer: x\n  -id: b\n", "7:3: did not find expected '-' "
      "indicator (while parsing a block collection that starts at line 4, column 3); put a "
      "space after the '-'"),
+    # the line above lost its ':', so YAML read this one as more of its text
+    ("    question: q\n    answer: x\n  - id b\n    question: q\n", "8:13: mapping values "
+     "are not allowed in this context; line 7 needs ': ' between a field's name and its "
+     "value"),
 ])
 def test_yaml_syntax_errors_say_what_the_author_likely_did(card: str, said: str) -> None:
     """libyaml's words for a hand author's usual slips, with what to do."""
@@ -132,6 +136,30 @@ def test_one_item_alone_or_quoted_with_a_comma_is_fine() -> None:
     deck = read_deck(HEAD + "    question: q\n    answer: Washington\n    tags: places\n"
                      "    accept: 'Washington, D.C.'\n", "d.yaml")
     assert (deck.cards[0].tags, deck.cards[0].accept) == (("places",), ("Washington, D.C.",))
+
+
+@pytest.mark.parametrize(("card", "said"), [
+    ("    question: q\n    answer: x\n    id: b\n    question: q2\n",
+     ["7:5: duplicate key 'id' (first at line 4); YAML would keep only the last one; if a new "
+      "item (a card) starts here, begin it with '- '",
+      "8:5: duplicate key 'question' (first at line 5); YAML would keep only the last one"]),
+    ('    question:"Who: x"\n    answer: y\n',
+     ["4:5: card 'a' has no 'question'",
+      "5:5: unknown field 'question:\"Who' in card 'a': it looks like the field 'question'; "
+      "a space must follow the ':'"]),
+    ('    question = "Who: x"\n    answer: y\n',
+     ["4:5: card 'a' has no 'question'",
+      "5:5: unknown field 'question = \"Who' in card 'a': it looks like the field "
+      "'question'; write it as 'name: value'"]),
+])
+def test_valid_yaml_that_is_not_what_the_author_meant_says_why(card: str,
+                                                                said: list[str]) -> None:
+    """A card that lost its '- ' merges into the card above (a second 'id');
+    a field glued to its value, when the value holds ': ', becomes a strange
+    field name."""
+    with pytest.raises(DeckError) as info:
+        read_deck(HEAD + card, "d.yaml")
+    assert [str(p) for p in info.value.problems] == [f"d.yaml:{x}" for x in said]
 
 
 def test_python_tag_runs_nothing(tmp_path: Path) -> None:
