@@ -475,17 +475,17 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
             given = ui.ask(q)
             elapsed = int((time.monotonic() - started) * 1000)
             # the answer keeps the time it was given, however long saving takes
-            save = partial(session.answer, q, given, dt.datetime.now(dt.UTC), elapsed)
-            felt = None
-            if self_grade and session.check(q, given).outcome is Outcome.RIGHT:
+            answered = _patiently(out, "this answer", partial(
+                session.answer, q, given, dt.datetime.now(dt.UTC), elapsed))
+            told = False
+            if self_grade and answered.verdict.outcome is Outcome.RIGHT:
+                # saved as Good already: stopping here (or being killed) keeps it so
                 ui.settle()
-                try:
-                    felt = Rating[ui.ask_self_grade().upper()]
-                except (KeyboardInterrupt, EOFError):
-                    _patiently(out, "this answer", save)  # given and right: kept as Good
-                    raise
-            answered = _patiently(out, "this answer", partial(save, self_rating=felt))
-            ui.feedback(out, answered, told=felt is not None)
+                felt = Rating[ui.ask_self_grade().upper()]
+                told = True
+                answered = _patiently(out, "your rating", partial(session.rerate, answered,
+                                                                  felt))
+            ui.feedback(out, answered, told=told)
     except (KeyboardInterrupt, EOFError):
         interrupted = True
     summary = _patiently(out, "the session's end",

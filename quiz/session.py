@@ -19,7 +19,7 @@ import datetime as dt
 import os
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from quiz.errors import StoreError
 from quiz.gcpause import paused
@@ -147,6 +147,8 @@ class Session:
         self._right = self._partly = self._wrong = 0
         self._by_tag: dict[str, TagScore] = {}
         self._last: tuple[str, str] | None = None
+        # the last answer's review id and the state it was scheduled from (rerate)
+        self._rerate_from: tuple[str, CardState | None] | None = None
         with paused():  # tens of thousands of short-lived objects, no cycles
             self._queue = self._build_queue()
             for deck in self.decks:
@@ -402,6 +404,7 @@ class Session:
         # Only once it is saved does the session move on.
         if after is not None:
             self._states[key] = after
+        self._rerate_from = (review_id, before)
         self._count(q.card, verdict)
         self._seconds += studied
         self._since = max(self._since, now)
@@ -410,6 +413,42 @@ class Session:
         if self._tries[key] < MAX_TRIES:
             self._requeue(q, after, now, verdict)
         return Answered(q, verdict, rating, review, after.due if after else None)
+
+    def rerate(self, a: Answered, rating: Rating) -> Answered:
+        """With self_grade: the learner's own rating of a right answer (Hard,
+        Good or Easy), given after `answer` saved it as Good. The stored
+        review takes the rating and the card is scheduled from it, as of the
+        answer's time. If another session has stored a newer state for the
+        card since, that state stands and the answer stays rated Good."""
+        if (not self.self_grade or a.verdict.outcome is not Outcome.RIGHT
+                or rating not in (Rating.HARD, Rating.GOOD, Rating.EASY)
+                or rating is a.rating or self._rerate_from is None
+                or self._rerate_from[0] != a.review.id):
+            return a  # only the last answer, and only a right one, can be re-rated
+        q, review = a.question, a.review
+        key = (q.deck.id, q.card.id)
+        before = self._rerate_from[1]
+        after: CardState | None = None
+        update: StateUpdate | None = None
+        if self.mode is Mode.REVIEW:
+            after = self.scheduler.review(before, rating, review.reviewed_at)
+            update = StateUpdate(q.deck.id, q.card.id, int(after.phase), after.due, after.data,
+                                 False, after.stability, after.difficulty,
+                                 based_on=review.state_after, checked=True)
+        try:
+            self.store.rerate(review, int(rating), update)
+        except StateChanged:
+            self._changed_elsewhere(key, None)
+            return a
+        if after is not None:
+            self._states[key] = after
+            # the card comes back (or not) as its new state says
+            self._pending = [p for p in self._pending if (p.deck.id, p.card.id) != key]
+            if self._tries.get(key, 0) < MAX_TRIES:
+                self._requeue(q, after, review.reviewed_at, a.verdict)
+        review = replace(review, rating=int(rating),
+                         state_after=after.data if after else None)
+        return Answered(q, a.verdict, rating, review, after.due if after else None)
 
     def _count(self, card: Card, verdict: Verdict) -> None:
         self._asked += 1

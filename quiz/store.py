@@ -516,6 +516,27 @@ class Store:
                 self._write_state(db, state, when)
             return True
 
+    def rerate(self, review: Review, rating: int, state: StateUpdate | None) -> None:
+        """Replace a stored answer's rating (a learner's self-grade, given after
+        the answer was saved), with the card's state worked out from it.
+
+        `state`, if any, is checked: it replaces only the state the answer
+        stored (`based_on`); otherwise StateChanged is raised and nothing is
+        written. The counters do not change: the answer stays right."""
+        with self.write() as db:
+            db.execute("UPDATE reviews SET rating = ?, state_after = ? "
+                       "WHERE reviewed_at = ? AND id = ?",
+                       (rating, state.data if state else None, ts(review.reviewed_at),
+                        review.id))
+            if state is not None:
+                cur = db.execute(
+                    "UPDATE card_state SET phase = ?, due = ?, data = ?, stability = ?, "
+                    "difficulty = ? WHERE deck_id = ? AND card_id = ? AND data = ?",
+                    (state.phase, ts(state.due), state.data, state.stability,
+                     state.difficulty, state.deck_id, state.card_id, state.based_on))
+                if cur.rowcount == 0:
+                    raise StateChanged(f"{state.deck_id}/{state.card_id}")
+
     _INSERT_STATE = ("INSERT INTO card_state (deck_id, card_id, phase, due, data, introduced, "
                      "reps, lapses, last_review, stability, difficulty) "
                      "VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) ON CONFLICT (deck_id, card_id) ")

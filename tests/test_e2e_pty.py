@@ -189,6 +189,33 @@ def test_an_enter_too_many_does_not_pick_the_next_item_of_an_order(
     assert child.exitstatus == 130
 
 
+@pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM", "SIGHUP"])
+def test_killed_at_the_self_grade_question_keeps_the_answer(
+        env: dict[str, str], tmp_path: Path, how: str) -> None:
+    """With --self-grade, the right answer is saved (as Good) before 'How was
+    it to recall?' is asked: a process killed there, or a terminal closed,
+    loses nothing. It was saved only after the rating came."""
+    deck = tmp_path / "mini.yaml"
+    deck.write_text("id: mini\ntitle: Mini\ncards:\n"
+                    "  - {id: a, question: 'Capital?', answer: Astana}\n")
+    db = tmp_path / "h.sqlite3"
+    child = pexpect.spawn(str(QUIZ), ["start", str(deck), "--db", str(db), "--self-grade"],
+                          env={**env, "NO_COLOR": "1"}, dimensions=(30, 100),
+                          encoding="utf-8", timeout=20)
+    child.expect(r"Capital\?")
+    child.send("Astana\r")
+    child.expect(r"Right\. How was it to recall\?")
+    child.kill(getattr(signal, how))
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.signalstatus == getattr(signal, how)
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT card_id, outcome, rating FROM reviews").fetchall() == [
+        ("a", "right", 3)]
+    assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    con.close()
+
+
 def test_ctrl_z_suspends_to_the_shell_and_fg_brings_the_question_back(
         env: dict[str, str], tmp_path: Path) -> None:
     """In a shell with job control, Ctrl-Z at a question (a list and a typed

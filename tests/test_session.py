@@ -211,6 +211,52 @@ def test_self_grade_after_a_right_answer(store: Store, deck: Deck) -> None:
     assert s.answer(q, "wrong", DAY0, self_rating=Rating.EASY).rating is Rating.AGAIN
 
 
+def test_a_self_grade_given_after_the_answer_was_saved_replaces_good(
+        store: Store, deck: Deck, tmp_path: Path) -> None:
+    """The answer is saved as Good before the learner is asked how it felt
+    (so a process killed at that question keeps it); the rating given then
+    replaces Good in the stored review and in the card's schedule, without
+    counting a second repetition, and decides whether the card comes back."""
+    s = make(store, deck, DAY0, self_grade=True, new_limit=2)
+    q = s.next(DAY0)
+    assert q is not None
+    good = s.answer(q, str(q.card.answer), DAY0)
+    assert good.rating is Rating.GOOD and good.next_due == DAY0 + dt.timedelta(days=2)
+    hard = s.rerate(good, Rating.HARD)
+    assert (hard.rating, hard.review.id) == (Rating.HARD, good.review.id)
+    stored = store.state("facts", q.card.id)
+    assert stored is not None and stored.reps == 1
+    assert (stored.phase, stored.due) == (Phase.LEARNING, DAY0 + dt.timedelta(minutes=15))
+    assert stored.data == hard.review.state_after and hard.next_due == stored.due
+    assert store.db.execute("SELECT rating, state_after FROM reviews").fetchall() == [
+        (2, stored.data)]
+    assert store.session(s.session_id)["asked"] == 1
+    # Hard put it back into today's learning steps: it comes back
+    now = DAY0 + dt.timedelta(minutes=20)
+    asked = []
+    while (q2 := s.next(now)) is not None:
+        asked.append(q2.card.id)
+        last = s.answer(q2, str(q2.card.answer), now)
+    assert asked == ["c1", q.card.id]
+    # only the last answer, and a right one, can be re-rated
+    assert s.rerate(good, Rating.EASY) is good
+    easy = s.rerate(last, Rating.EASY)
+    assert easy.rating is Rating.EASY and easy.next_due is not None
+    assert easy.next_due > last.next_due  # type: ignore[operator]
+
+    # another session stored a newer state meanwhile: it stands, the answer stays Good
+    s3 = make(open_store(tmp_path / "h3.sqlite3"), deck, DAY0, self_grade=True)
+    q3 = s3.next(DAY0)
+    assert q3 is not None
+    first = s3.answer(q3, str(q3.card.answer), DAY0)
+    s3.store.db.execute("UPDATE card_state SET data = 'elsewhere'")
+    assert s3.rerate(first, Rating.EASY) is first
+    assert s3.store.db.execute("SELECT rating FROM reviews").fetchall() == [(3,)]
+    assert s3.store.db.execute("SELECT data FROM card_state").fetchall() == [("elsewhere",)]
+    wrong = s3.answer(s3.next(DAY0) or q3, "nope", DAY0)
+    assert s3.rerate(wrong, Rating.EASY) is wrong
+
+
 def test_summary_by_tag(store: Store, deck: Deck) -> None:
     s = make(store, deck, DAY0, new_limit=4)
     run(s, DAY0, wrong={"c1"})
