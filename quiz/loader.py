@@ -165,7 +165,8 @@ class _Reader:
             return None
         node = pair[1]
         if isinstance(node, Scalar):
-            if node.plain and "," in node.text and name != "answer":
+            if (node.plain and "," in node.text and name != "answer"
+                    and not _COMMA_NUMBER.fullmatch(node.text.strip())):  # 4,500 is one
                 # `tags: dates, figures` is one tag, 'dates, figures', in YAML
                 items = [t.strip() for t in node.text.split(",") if t.strip()]
                 self.err(node, f"'{name}' is one text here, '{node.text.strip()}': write "

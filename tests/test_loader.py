@@ -134,8 +134,10 @@ def test_a_list_written_as_one_text_is_reported(card: str, said: str) -> None:
 
 def test_one_item_alone_or_quoted_with_a_comma_is_fine() -> None:
     deck = read_deck(HEAD + "    question: q\n    answer: Washington\n    tags: places\n"
-                     "    accept: 'Washington, D.C.'\n", "d.yaml")
+                     "    accept: 'Washington, D.C.'\n  - id: b\n    question: q\n"
+                     "    answer: more than 4500\n    accept: 4,500\n", "d.yaml")
     assert (deck.cards[0].tags, deck.cards[0].accept) == (("places",), ("Washington, D.C.",))
+    assert deck.cards[1].accept == ("4,500",)  # a figure's comma is not a list's
 
 
 @pytest.mark.parametrize(("card", "said"), [
