@@ -561,8 +561,25 @@ def new_command(
                  "choose another name")
     path = new_deck(name, user_decks_dir(), dt.date.today(), title)
     typer.echo(f"Wrote {path}")
-    typer.echo(f"Edit it, check it with 'quiz validate {path}', add cards with "
-               f"'quiz add {path}'.")
+    typer.echo("Edit it, then:")
+    ref = _deck_ref(path)
+    for command, what in (("validate", "check it"), ("add", "add a card"),
+                          ("start", "study it")):
+        typer.echo(f"  {f'quiz {command} {ref}':<{len(ref) + 14}}  {what}")
+
+
+def _deck_ref(path: Path) -> str:
+    """How a command names the deck at `path`: its id where quiz finds it by
+    id (the deck folder, QUIZ_DECKS), else its path, quoted for the shell."""
+    import shlex
+
+    from quiz.catalog import known_roots
+    from quiz.loader import load_deck
+
+    where = path.expanduser().resolve()
+    if any(root.resolve() in where.parents for root, _ in known_roots()):
+        return load_deck(path).id
+    return shlex.quote(str(path))
 
 
 def _editable_deck(name: str) -> Any:

@@ -33,7 +33,11 @@ def run(*args: str) -> object:
 def test_new_writes_a_deck_with_every_type_that_validates(quiz_home: Path) -> None:
     r = run("new", "Capitals: of Asia")
     path = quiz_home / "decks" / "capitals-of-asia.yaml"
-    assert r.exit_code == 0 and f"Wrote {path}" in r.stdout  # type: ignore[attr-defined]
+    assert r.exit_code == 0 and r.stdout == (  # type: ignore[attr-defined]
+        f"Wrote {path}\nEdit it, then:\n"
+        "  quiz validate capitals-of-asia  check it\n"
+        "  quiz add capitals-of-asia       add a card\n"
+        "  quiz start capitals-of-asia     study it\n")
     text = path.read_text()
     assert text.startswith("# yaml-language-server: $schema=file://")
     assert Path(text.split("$schema=file://")[1].split("\n")[0]).is_file()
@@ -47,9 +51,11 @@ def test_new_writes_a_deck_with_every_type_that_validates(quiz_home: Path) -> No
 
 
 def test_new_at_a_path(tmp_path: Path) -> None:
-    r = run("new", str(tmp_path / "sub" / "mine.yaml"), "--title", "Mine")
+    r = run("new", str(tmp_path / "my sub" / "mine.yaml"), "--title", "Mine")
     assert r.exit_code == 0  # type: ignore[attr-defined]
-    assert load_deck(tmp_path / "sub" / "mine.yaml").title == "Mine"
+    assert load_deck(tmp_path / "my sub" / "mine.yaml").title == "Mine"
+    # outside the deck folder, the commands name the file, quoted for the shell
+    assert f"  quiz add '{tmp_path / 'my sub' / 'mine.yaml'}'" in r.stdout  # type: ignore
 
 
 @pytest.mark.parametrize("name", ["", "   ", "!!!", "история"])
