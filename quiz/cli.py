@@ -562,23 +562,25 @@ def new_command(
     path = new_deck(name, user_decks_dir(), dt.date.today(), title)
     typer.echo(f"Wrote {path}")
     typer.echo("Edit it, then:")
-    ref = _deck_ref(path)
+    from quiz.loader import load_deck
+
+    ref = _deck_ref(path, load_deck(path).id)  # a small file, just written
     for command, what in (("validate", "check it"), ("add", "add a card"),
                           ("start", "study it")):
         typer.echo(f"  {f'quiz {command} {ref}':<{len(ref) + 14}}  {what}")
 
 
-def _deck_ref(path: Path) -> str:
-    """How a command names the deck at `path`: its id where quiz finds it by
-    id (the deck folder, QUIZ_DECKS), else its path, quoted for the shell."""
+def _deck_ref(path: Path, deck_id: str) -> str:
+    """How a command names the deck `deck_id` at `path`: by its id where quiz
+    finds it by id (the deck folder, QUIZ_DECKS), else by its path, quoted
+    for the shell."""
     import shlex
 
     from quiz.catalog import known_roots
-    from quiz.loader import load_deck
 
     where = path.expanduser().resolve()
     if any(root.resolve() in where.parents for root, _ in known_roots()):
-        return load_deck(path).id
+        return deck_id
     return shlex.quote(str(path))
 
 
@@ -742,8 +744,9 @@ def import_command(
         raise UsageError(f"{file}: these cards do not make a valid deck; nothing was "
                          "written") from None
     replace_file(target, text)
-    typer.echo(f"Wrote {target} ({count(len(deck.cards), 'card')}). Check it with "
-               f"'quiz validate {target}'.")
+    ref = _deck_ref(target, deck.id)
+    typer.echo(f"Wrote {target} ({count(len(deck.cards), 'card')}). Look it over, then "
+               f"study it: quiz start {ref}")
 
 
 @app.command("generate")
@@ -814,13 +817,14 @@ def generate_command(
     target = output or user_decks_dir() / f"{new_id}.yaml"
     if target.exists():
         raise UsageError(f"{target}: already exists; choose another with -o")
-    read_deck(body, str(target))  # a draft that does not validate is a bug, not a file
+    deck = read_deck(body, str(target))  # a draft that does not validate is a bug, not a file
     replace_file(target, body)
     counts = {k: sum(1 for d in drafts if d.kind == k)
               for k in ("dates", "figures", "quotes", "members")}
     summary = ", ".join(f"{n} {k}" for k, n in counts.items())
     typer.echo(f"Wrote {target}: {count(len(cards), 'draft card')} ({summary}).")
-    typer.echo(f"Check them, then 'quiz validate {target}'.")
+    typer.echo(f"Check each one and remove its 'draft: true' line, then: quiz validate "
+               f"{_deck_ref(target, deck.id)}")
 
 
 @app.command("optimize")

@@ -374,7 +374,8 @@ def test_import_reads_a_pipe_as_from_process_substitution(quiz_home: Path,
     r = run("import", str(pipe))
     writer.join(timeout=10)
     assert r.exit_code == 0, r.output  # type: ignore[attr-defined]
-    assert r.stdout.startswith(f"Wrote {quiz_home / 'decks' / 'imported.yaml'} (1 card).")  # type: ignore
+    assert r.stdout == (f"Wrote {quiz_home / 'decks' / 'imported.yaml'} (1 card). "  # type: ignore
+                        "Look it over, then study it: quiz start imported\n")
     deck = load_deck(quiz_home / "decks" / "imported.yaml")
     assert (deck.id, deck.description) == ("imported", "Imported from a pipe.")
     assert [(c.question, c.answer) for c in deck.cards] == [("Capital of Kazakhstan?", "Astana")]

@@ -167,7 +167,9 @@ def test_generate_writes_a_valid_draft_and_does_not_overwrite(tmp_path: Path) ->
     r = CliRunner().invoke(app, ["generate", str(article), "-o", str(out), "--date",
                                  "2023-03-03"])
     assert r.exit_code == 0, r.output
-    assert "3 dates, 3 figures, 3 quotes, 1 members" in r.stdout
+    assert r.stdout == (f"Wrote {out}: 10 draft cards (3 dates, 3 figures, 3 quotes, 1 "
+                        "members).\nCheck each one and remove its 'draft: true' line, then: "
+                        f"quiz validate {out}\n")
     deck = load_deck(out)
     assert deck.sources["article"].outlet == "Reuters"
     assert all(c.draft and c.context and c.source == "article" for c in deck.cards)
