@@ -122,6 +122,35 @@ def _line_above(text: str, index: int) -> tuple[int, str] | None:
     return None
 
 
+def _never_closed(line: int, bracket: str) -> str:
+    """The hint for a [ or { opened on 0-based `line` and never closed."""
+    if bracket == "[":
+        return f"; the [ on line {line + 1} is never closed: end that list with ]"
+    return f"; the {{ on line {line + 1} is never closed: end that mapping with }}"
+
+
+def _unclosed(text: str) -> tuple[int, str] | None:
+    """The 0-based line and the bracket of the innermost [ or { left open, by
+    a rough scan that skips quoted text and comments."""
+    stack: list[tuple[int, str]] = []
+    line, quote, previous = 0, "", "\n"
+    for ch in text:
+        if ch == "\n":
+            line += 1
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"" and previous in " \t\n[{,:":
+            quote = ch
+        elif ch == "#" and previous in " \t\n":
+            quote = "\n"  # to the end of the line
+        elif ch in "[{":
+            stack.append((line, ch))
+        elif ch in "]}" and stack:
+            stack.pop()
+        previous = ch
+    return stack[-1] if stack else None
+
+
 def _missing_colon(line: str, where: str) -> str:
     """The hint for a field `line` written without its ': '."""
     if re.search(r"\w:\S", line):
@@ -145,11 +174,13 @@ def _syntax_hint(e: yaml.MarkedYAMLError, text: str) -> str:
             and "flow" in context):
         # the list or mapping ran on into a line no deeper than the one it
         # opened on (or to the end of the file): its bracket was never closed
-        opened = _line_at(text, start.index)
-        if _indent(line) <= _indent(opened):
-            close = "]" if "sequence" in context else "}"
-            return (f"; the {'[' if close == ']' else '{'} on line {start.line + 1} is never "
-                    f"closed: end that {'list' if close == ']' else 'mapping'} with {close}")
+        if _indent(line) <= _indent(_line_at(text, start.index)):
+            return _never_closed(start.line, "[" if "sequence" in context else "{")
+    if problem.startswith("did not find expected node content") and mark.index >= len(
+            text.rstrip()) and "flow" in context:  # the file ended inside [ ] or { }
+        unclosed = _unclosed(text)
+        if unclosed is not None:
+            return _never_closed(*unclosed)
     if (start is not None and "quoted scalar" in context
             and problem.startswith("found unexpected end of stream")):
         return (f"; the quote that opens the value on line {start.line + 1} is never closed: "

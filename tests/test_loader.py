@@ -72,6 +72,9 @@ HEAD = "id: x\ntitle: X\ncards:\n  - id: a\n"
     ("    tags: {a: 1\n", "6:1: did not find expected ',' or '}' (while parsing a flow "
      "mapping that starts at line 5, column 11); the { on line 5 is never closed: end that "
      "mapping with }"),
+    # the file ends inside [ ] or { } (a [ in quotes does not count)
+    ("    question: 'q [x'\n    tags: {a: b,\n", "7:1: did not find expected node content; "
+     "the { on line 6 is never closed: end that mapping with }"),
     ("    choices: [a, b,\n      c: d: e]\n", "6:11: did not find expected ',' or ']' (while "
      "parsing a flow sequence that starts at line 5, column 14); inside [ ] or { }, a value "
      "with ',', ': ' or ' #' in it needs quotes"),  # a list on two lines is fine
