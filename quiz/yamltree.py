@@ -181,6 +181,9 @@ def _syntax_hint(e: yaml.MarkedYAMLError, text: str) -> str:
         unclosed = _unclosed(text)
         if unclosed is not None:
             return _never_closed(*unclosed)
+    if problem.startswith("did not find expected <document start>"):
+        return ("; the deck's own fields (id, title, cards) all start at the left margin: "
+                "check the indentation of the lines above")
     if (start is not None and "quoted scalar" in context
             and problem.startswith("found unexpected end of stream")):
         return (f"; the quote that opens the value on line {start.line + 1} is never closed: "

@@ -72,6 +72,9 @@ HEAD = "id: x\ntitle: X\ncards:\n  - id: a\n"
     ("    tags: {a: 1\n", "6:1: did not find expected ',' or '}' (while parsing a flow "
      "mapping that starts at line 5, column 11); the { on line 5 is never closed: end that "
      "mapping with }"),
+    ("# a deck\n  id: x\ntitle: X\n", "3:1: did not find expected <document start>; the "
+     "deck's own fields (id, title, cards) all start at the left margin: check the "
+     "indentation of the lines above"),
     # the file ends inside [ ] or { } (a [ in quotes does not count)
     ("    question: 'q [x'\n    tags: {a: b,\n", "7:1: did not find expected node content; "
      "the { on line 6 is never closed: end that mapping with }"),
@@ -108,7 +111,7 @@ HEAD = "id: x\ntitle: X\ncards:\n  - id: a\n"
 def test_yaml_syntax_errors_say_what_the_author_likely_did(card: str, said: str) -> None:
     """libyaml's words for a hand author's usual slips, with what to do."""
     with pytest.raises(DeckError) as info:
-        read_deck(HEAD + card, "d.yaml")
+        read_deck(card if card.startswith("#") else HEAD + card, "d.yaml")
     where, what = said.split(": ", 1)
     assert [str(p) for p in info.value.problems] == [f"d.yaml:{where}: YAML syntax error: {what}"]
 
