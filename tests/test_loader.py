@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from quiz.loader import read_deck
 from quiz.models import CardType, answer_text
 
 BAD = Path(__file__).parent / "decks" / "bad"
+DECKS = Path(__file__).parent.parent / "decks"  # the bundled ones
 
 
 def problems_of(path: Path) -> list[str]:
@@ -168,6 +170,43 @@ def test_valid_yaml_that_is_not_what_the_author_meant_says_why(card: str,
     with pytest.raises(DeckError) as info:
         read_deck(HEAD + card, "d.yaml")
     assert [str(p) for p in info.value.problems] == [f"d.yaml:{x}" for x in said]
+
+
+SLIPS: dict[str, Callable[[str], str]] = {
+    "no space after ':'": lambda line: line.replace(": ", ":", 1),
+    "no ':'": lambda line: line.replace(":", "", 1),
+    "'=' for ':'": lambda line: line.replace(": ", " = ", 1),
+    "no space after '-'": lambda line: line.replace("- ", "-", 1),
+    "no ']'": lambda line: line.replace("]", "", 1),
+    "a ']' too many": lambda line: line.replace("]", "]]", 1),
+    "one space in": lambda line: " " + line,
+    "two spaces in": lambda line: "  " + line,
+    "one space out": lambda line: line[1:] if line.startswith(" ") else line,
+    "a tab": lambda line: "\t" + line.lstrip(" ") if line.startswith(" ") else line,
+}
+
+
+def test_every_syntax_error_from_a_hand_slip_says_the_likely_cause() -> None:
+    """One typing slip on one line of a bundled deck, 600 times: each YAML
+    syntax error it causes carries a hint after libyaml's own words."""
+    import random
+
+    decks = [p.read_text(encoding="utf-8") for p in sorted(DECKS.glob("*.yaml"))]
+    rng = random.Random(17)
+    errors, bare = 0, []
+    for _ in range(600):
+        lines = rng.choice(decks).split("\n")
+        i = rng.randrange(len(lines))
+        lines[i] = SLIPS[rng.choice(sorted(SLIPS))](lines[i])
+        try:
+            read_deck("\n".join(lines), "d.yaml")
+        except DeckError as e:
+            for p in e.problems:
+                if "YAML syntax error: " in p.message:
+                    errors += 1
+                    if "; " not in p.message.split("YAML syntax error: ", 1)[1]:
+                        bare.append((lines[max(0, i - 1):i + 2], str(p)))
+    assert errors > 300 and not bare, bare[:3]
 
 
 def test_python_tag_runs_nothing(tmp_path: Path) -> None:
