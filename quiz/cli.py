@@ -333,12 +333,12 @@ def start_command(
                     "cards. cram: practise without touching the schedule. exam: N random "
                     "cards, scored.")] = "review",
     new: Annotated[int | None, typer.Option("--new", min=0, help="New cards allowed today "
-                   "(default 20).", show_default=False)] = None,
+                   "(default 20; review mode).", show_default=False)] = None,
     limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most this "
                      "many cards (exam: how many; default 20).", show_default=False)] = None,
     self_grade: Annotated[bool, typer.Option("--self-grade", help="After a right answer, "
                           "say how hard it was to recall (Hard, Good or Easy); the schedule "
-                          "follows.")] = False,
+                          "follows (review mode).")] = False,
     db: DbOption = None,
 ) -> None:
     """Start a study session.
@@ -353,6 +353,11 @@ def start_command(
         chosen_mode = Mode(mode)
     except ValueError:
         raise UsageError(f"unknown mode '{mode}'; modes are review, cram and exam") from None
+    if chosen_mode is not Mode.REVIEW:  # an option that would do nothing is a mistake
+        for given, option in ((new is not None, "--new"), (self_grade, "--self-grade")):
+            if given:
+                raise UsageError(f"{option} is for review mode; {mode} does not touch the "
+                                 "schedule")
     with _open_store(db) as store:
         chosen = _choose_decks(decks, store)
         if not chosen:

@@ -380,6 +380,13 @@ def test_unknown_deck_and_mode_are_one_line(tmp_path: Path) -> None:
     r = CliRunner().invoke(app, ["start", "csto-dates", "--mode", "quick"])
     assert (r.exit_code, r.stderr) == (
         1, "quiz: unknown mode 'quick'; modes are review, cram and exam\n")
+    # options that only review mode uses are not silently ignored
+    r = CliRunner().invoke(app, ["start", "csto-dates", "-m", "exam", "--self-grade"])
+    assert (r.exit_code, r.stderr) == (
+        1, "quiz: --self-grade is for review mode; exam does not touch the schedule\n")
+    r = CliRunner().invoke(app, ["start", "csto-dates", "-m", "cram", "--new", "5"])
+    assert (r.exit_code, r.stderr) == (
+        1, "quiz: --new is for review mode; cram does not touch the schedule\n")
 
 
 def test_exam_mode_scores(keys: Keys, tmp_path: Path) -> None:
