@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 from quiz.errors import Problem, UsageError
 from quiz.fileio import replace_file
-from quiz.models import Card, CardType, Deck, Source, answer_text
+from quiz.models import BLANK, Card, CardType, Deck, Source, answer_text
 
 # Field order in written cards, as in the bundled decks and the format doc.
 CARD_ORDER = ("id", "question", "type", "answer", "accept", "choices", "tolerance", "qualifier",
@@ -507,8 +507,6 @@ def _cloze_cards(path: Path, line: int, text: str, extra: str,
     number, with that deletion blanked (its hint kept) and the others shown.
     A number used twice blanks two places, which a cloze card cannot hold:
     that card is a text card whose answer lists both."""
-    from quiz.models import BLANK
-
     found = _deletions(text)
     numbers = sorted({d[2] for d in found if d[3].strip()})  # {{c1::}} hides nothing
     if not numbers:
@@ -635,6 +633,12 @@ def _write_package(package: Any, out: io.BytesIO) -> None:
             z.writestr("media", "{}")  # no media files
 
 
+def _cloze_inert(text: str) -> str:
+    """Braces as HTML entities, so that the deck's own text never reads as a
+    cloze deletion in Anki's cloze filter; they show the same."""
+    return text.replace("{", "&#123;").replace("}", "&#125;")
+
+
 def write_apkg(deck: Deck, path: Path) -> None:
     """An Anki package: one note per card (Front, Back, Source), with stable
     ids derived from the deck and card ids, so re-importing updates notes."""
@@ -649,17 +653,34 @@ def write_apkg(deck: Deck, path: Path) -> None:
         templates=[{"name": "Card 1", "qfmt": "{{Front}}",
                     "afmt": "{{FrontSide}}<hr id=answer>{{Back}}<br><small>{{Source}}</small>"}],
         sort_field_index=0)
+    # cloze cards become Anki cloze notes, the blank filled in as {{c1::answer}}
+    cloze_model = genanki.Model(
+        1791520443, "quiz cloze",
+        fields=[{"name": "Text"}, {"name": "Back Extra"}, {"name": "Source"},
+                {"name": "QuizId"}],
+        templates=[{"name": "Cloze", "qfmt": "{{cloze:Text}}",
+                    "afmt": "{{cloze:Text}}<br>{{Back Extra}}<br><small>{{Source}}</small>"}],
+        model_type=genanki.Model.CLOZE, sort_field_index=0)
     anki_deck = genanki.Deck(zlib.crc32(deck.id.encode()) & 0x7FFFFFFF or 1, deck.title)
     for row, card in zip(deck_rows(deck), deck.cards, strict=True):
+        source = deck.sources.get(card.source or "")
+        cite = html.escape(source.cite()) if source else ""
+        if card.type is CardType.CLOZE:
+            text, answer = (_cloze_inert(html.escape(t)) for t in (card.question,
+                                                                    answer_text(card)))
+            anki_deck.add_note(genanki.Note(model=cloze_model, fields=[
+                text.replace(BLANK, "{{c1::" + answer.replace(":", "&#58;") + "}}", 1),
+                html.escape(row["explain"] or ""), cite, f"{deck.id}/{card.id}"],
+                guid=genanki.guid_for(deck.id, card.id),
+                tags=[t.replace(" ", "_") for t in card.tags]))
+            continue
         front = html.escape(card.question)
         if card.type in (CardType.CHOICE, CardType.MULTI) and card.choices:
             front += "<br>" + " · ".join(html.escape(c) for c in card.choices)
         back = html.escape(answer_text(card))  # as quiz shows it: '7 January 2022', 'True'
         if row["explain"]:
             back += f"<br>{html.escape(row['explain'])}"
-        source = deck.sources.get(card.source or "")
-        note = genanki.Note(model=model, fields=[
-            front, back, html.escape(source.cite()) if source else "", f"{deck.id}/{card.id}"],
+        note = genanki.Note(model=model, fields=[front, back, cite, f"{deck.id}/{card.id}"],
             guid=genanki.guid_for(deck.id, card.id),
             tags=[t.replace(" ", "_") for t in card.tags])
         anki_deck.add_note(note)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import json
+import re
 import sqlite3
 import sys
 import zipfile
@@ -458,6 +460,37 @@ def test_export_apkg_is_an_anki_package_with_stable_ids(tmp_path: Path) -> None:
              for card in deck.cards}
     assert backs["truefalse"] in ("True", "False")
     assert backs["multi"].count(", ") >= 1 and "|" not in backs["multi"]
+
+
+def test_export_apkg_makes_cloze_cards_anki_cloze_notes(tmp_path: Path) -> None:
+    """A cloze card becomes a note of a cloze note type, its blank written as
+    Anki's {{c1::answer}} (so Anki shows [...] and fills it in place, and
+    its plain-text export imports back as a cloze card); braces and colons
+    of the deck's own text cannot make deletions of their own."""
+    deck_file = tmp_path / "c.yaml"
+    deck_file.write_text("id: c\ntitle: C\ncards:\n"
+                         "  - {id: a, question: 'It came from ___ and Belarus.', answer: "
+                         "Russia, explain: Five members sent troops.}\n"
+                         "  - {id: b, question: 'Say {{c2::this}}: the ___ here.', answer: "
+                         "'a::b}}', type: cloze}\n"
+                         "  - {id: t, question: 'Capital?', answer: Astana}\n")
+    out = tmp_path / "c.apkg"
+    assert run("export", str(deck_file), "-f", "apkg", "-o", str(out)).exit_code == 0  # type: ignore
+    with zipfile.ZipFile(out) as z:
+        z.extract("collection.anki2", tmp_path)
+    con = sqlite3.connect(tmp_path / "collection.anki2")
+    models = json.loads(con.execute("SELECT models FROM col").fetchone()[0])
+    notes = {f.split("\x1f")[3]: (models[str(mid)], f.split("\x1f"))
+             for mid, f in con.execute("SELECT mid, flds FROM notes")}
+    con.close()
+    model, fields = notes["c/a"]
+    assert model["type"] == 1 and model["tmpls"][0]["qfmt"] == "{{cloze:Text}}"  # cloze
+    assert fields[:2] == ["It came from {{c1::Russia}} and Belarus.", "Five members sent troops."]
+    model, fields = notes["c/b"]
+    assert fields[0] == ("Say &#123;&#123;c2::this&#125;&#125;: the "
+                         "{{c1::a&#58;&#58;b&#125;&#125;}} here.")  # shown as typed
+    assert re.findall(r"\{\{c\d+::", fields[0]) == ["{{c1::"]
+    assert notes["c/t"][0]["type"] == 0  # other cards stay front and back
 
 
 def test_export_apkg_leaves_nothing_in_the_temp_folder(
