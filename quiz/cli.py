@@ -1017,6 +1017,8 @@ def history_command(
         if not rows:
             typer.echo("No answers yet. Run 'quiz start' to begin.")
             return
+        from quiz.render import clip
+
         buffer = io.StringIO()
         cards = [f"{one_line(r[2])}/{one_line(r[3])}" for r in rows]
         cards = [c if len(c) <= 40 else c[:39] + "…" for c in cards]
@@ -1024,8 +1026,7 @@ def history_command(
         buffer.write(f"{'When':<12}  Result  {'Card':<{width}}  Your answer\n")
         for r, card in zip(reversed(rows), reversed(cards), strict=True):
             when = from_ts(r[4]).astimezone()
-            answer = one_line(r[5]) or "(nothing)"
-            answer = answer if len(answer) <= 28 else answer[:27] + "…"
+            answer = clip(one_line(r[5]) or "(nothing)", 28)  # in cells: CJK takes two
             buffer.write(f"{when:%d %b %H:%M}  {r[6]:<6}  {card:<{width}}  {answer}\n")
         text = buffer.getvalue()
         if output:

@@ -172,6 +172,25 @@ def test_history_shows_the_latest_answers(tmp_path: Path) -> None:
                for line in lines)
 
 
+def test_history_cuts_a_wide_answer_to_its_column_in_cells(tmp_path: Path) -> None:
+    """A CJK character takes two cells: an answer cut by characters ran past
+    the 80 columns the table is laid out for."""
+    from quiz.render import cells
+
+    db = tmp_path / "h.sqlite3"
+    with open_store(db) as s:
+        for i, answer in enumerate(["很长" * 20, "Tokayev" * 10]):
+            s.db.execute("INSERT INTO reviews (id, deck_id, card_id, reviewed_at, answer, "
+                         "outcome, correct, rating, response_ms, mode) VALUES (?, 'csto-dates', "
+                         "'protests-began', ?, ?, 'wrong', 0, 1, 10, 'review')",
+                         (f"r{i}", f"2022-03-01T09:0{i}:00.000000Z", answer))
+    lines = runner.invoke(app, ["history", "--db", str(db)]).stdout.splitlines()
+    assert [line.split()[-1] for line in lines[1:]] == ["很长" * 6 + "很…",
+                                                        "Tokayev" * 3 + "Tokaye…"]
+    assert cells(lines[1].split()[-1]) == 27 and cells(lines[2].split()[-1]) == 28
+    assert all(cells(line) <= 80 for line in lines)
+
+
 def test_stats_on_answers_without_a_counted_session(tmp_path: Path) -> None:
     """Reviews written by another tool, with no session counters: the text
     view leaves out the session chart instead of failing."""
