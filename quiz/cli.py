@@ -120,6 +120,7 @@ def decks_command() -> None:
     """
     from quiz.catalog import scan
     from quiz.paths import user_decks_dir
+    from quiz.render import clip
     from quiz.textsafe import one_line
 
     entries = scan()
@@ -137,11 +138,8 @@ def decks_command() -> None:
         types = ", ".join(f"{t.value} {c}" for t, c in sorted(deck.type_counts().items()))
         n = len(deck.cards)
         head = f"{deck.id:<{width}}  {n:>4} {'card ' if n == 1 else 'cards'}  "
-        title = one_line(deck.title)
         room = max(columns - len(head) - 1, 10)
-        if len(title) > room:
-            title = title[: room - 1] + "…"
-        typer.echo(head + title)
+        typer.echo(head + clip(one_line(deck.title), room))  # in cells: CJK takes two
         typer.echo(f"{'':<{width}}  {e.origin}: {types}")
     typer.echo(f"\nYour own decks go in {user_decks_dir()} ('quiz new NAME' starts one there).")
     for e in entries:

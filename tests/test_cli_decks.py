@@ -57,6 +57,21 @@ def test_decks_lists_bundled_with_type_counts() -> None:
                               "starts one there)."]
 
 
+def test_decks_cuts_a_wide_title_to_the_terminal_in_cells(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A CJK title was cut by characters, so its row ran past the terminal."""
+    from quiz.render import cells
+
+    title = "集体安全条约组织二零二二年一月在哈萨克斯坦的维和行动：日期、数字与成员国"
+    (tmp_path / "cjk.yaml").write_text(GOOD.replace("My deck", title).replace("mine", "cjk"))
+    monkeypatch.setenv("QUIZ_DECKS", str(tmp_path))
+    monkeypatch.setenv("COLUMNS", "60")
+    row = next(line for line in runner.invoke(app, ["decks"]).stdout.splitlines()
+               if line.startswith("cjk"))
+    assert row.endswith("…") and title.startswith(row.split()[-1][:-1])
+    assert 50 <= cells(row) <= 59, row
+
+
 def test_a_broken_deck_does_not_hide_the_others(tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "good.yaml").write_text(GOOD)
