@@ -467,12 +467,12 @@ def summary(out: Console, s: Summary, interrupted: bool) -> None:
     if not s.asked:
         out.print("No questions answered.")
     else:
-        from quiz.render import duration  # as `quiz stats` shows it
+        from quiz.render import duration, pad  # as `quiz stats` shows them
 
         out.print(f"\n[bold]{s.asked} asked, {s.correct} correct ({s.partly} partly), "
                   f"score {s.score:.0f}%[/bold] in {duration(s.seconds)}")
-        for tag, t in sorted(s.by_tag.items()):
-            out.print(f"  {safe(tag):<12} {t.correct}/{t.asked}")
+        for tag, t in sorted(s.by_tag.items()):  # padded in cells, before markup is escaped
+            out.print(f"  {safe(pad(tag, 12))} {t.correct}/{t.asked}")
     if s.next_due is not None:
         local = s.next_due.astimezone()
         out.print(f"Next card due: {local:%a %d %b %H:%M}")
