@@ -555,6 +555,7 @@ def new_command(
     import datetime as dt
 
     from quiz.authoring import new_deck, slug
+    from quiz.loader import load_deck
     from quiz.paths import user_decks_dir
 
     given = Path(name).expanduser()
@@ -565,8 +566,6 @@ def new_command(
     path = new_deck(name, user_decks_dir(), dt.date.today(), title)
     typer.echo(f"Wrote {path}")
     typer.echo("Edit it, then:")
-    from quiz.loader import load_deck
-
     ref = _deck_ref(path, load_deck(path).id)  # a small file, just written
     for command, what in (("validate", "check it"), ("add", "add a card"),
                           ("start", "study it")):
