@@ -114,11 +114,14 @@ def _indent(line: str) -> int:
 
 def _line_above(text: str, index: int) -> tuple[int, str] | None:
     """The nearest line above the one holding `index` that is neither blank
-    nor a comment, with its 0-based number."""
-    lines = text[:text.rfind("\n", 0, index) + 1].split("\n")[:-1]
-    for number in range(len(lines) - 1, -1, -1):
-        if lines[number].strip() and not lines[number].lstrip().startswith("#"):
-            return number, lines[number]
+    nor a comment, with its 0-based number (read backwards, line by line)."""
+    end = text.rfind("\n", 0, index)  # the end of the line above
+    while end >= 0:
+        begin = text.rfind("\n", 0, end) + 1
+        line = text[begin:end]
+        if line.strip() and not line.lstrip().startswith("#"):
+            return text.count("\n", 0, begin), line
+        end = begin - 1
     return None
 
 
@@ -131,7 +134,10 @@ def _never_closed(line: int, bracket: str) -> str:
 
 def _unclosed(text: str) -> tuple[int, str] | None:
     """The 0-based line and the bracket of the innermost [ or { left open, by
-    a rough scan that skips quoted text and comments."""
+    a rough scan that skips quoted text and comments (None for a text too
+    long to scan character by character in a moment)."""
+    if len(text) > 2_000_000:
+        return None
     stack: list[tuple[int, str]] = []
     line, quote, previous = 0, "", "\n"
     for ch in text:
