@@ -159,6 +159,8 @@ def _unclosed(text: str) -> tuple[int, str] | None:
 
 def _missing_colon(line: str, where: str) -> str:
     """The hint for a field `line` written without its ': '."""
+    if _GLUED_DASH.match(line):  # '-Belarus': a list item, not a field
+        return f"; put a space after the '-' on {where}"
     if re.search(r"\w:\S", line):
         return f"; put a space after the ':' on {where}"
     if "=" in line:
@@ -303,6 +305,7 @@ def _mark(ev: yaml.Event) -> _Pos:
 # comment, so in `question: What was its #1 goal?` the question is "What was
 # its". A comment is written '# like this'; '#' glued to a word is text.
 _GLUED_COMMENT = re.compile(r"[ \t]+#[^\s#]\S*")
+_GLUED_DASH = re.compile(r"[ \t]*-([^\s\d.-]\S*)")  # '-Belarus', not '-5' or '--
 
 
 class _Builder:
@@ -330,6 +333,10 @@ class _Builder:
                 node: Node
                 if kind is yaml.ScalarEvent:
                     node = self._scalar(ev)
+                    if (stack and isinstance(stack[-1][0], Seq) and node.plain
+                            and ev.end_mark is not None and ev.end_mark.line > mark.line):
+                        self._check_glued_dash(ev.start_mark.index, ev.end_mark.index,
+                                               mark.line)
                 elif kind is yaml.SequenceStartEvent:
                     node = Seq([], mark.line, mark.column)
                 else:
@@ -394,6 +401,17 @@ class _Builder:
                       f"'{word}' starts a YAML comment, so this value ends at '{shown}'; put "
                       "the whole value in quotes (or, for a comment, leave a space after #)")
         return Scalar(text, plain, mark.line, mark.column)
+
+    def _check_glued_dash(self, start: int, end: int, line: int) -> None:
+        """A list item whose plain text runs on to a line starting '-word':
+        the next item written without the space after its '-', which YAML
+        read as more text of this one (`- Armenia` then `-Belarus`)."""
+        for number, text in enumerate(self.text[start:end].split("\n")[1:], line + 1):
+            if (m := _GLUED_DASH.match(text)) is not None:
+                self.fail(number, m.start(1) - 1,
+                          f"'-{m.group(1)}' continues the text of the line above; a new list "
+                          "item needs a space after its '-'")
+                return
 
     def _attach(self, stack: list[tuple[Seq | Map, Scalar | None]], node: Node) -> None:
         parent, key = stack[-1]

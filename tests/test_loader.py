@@ -102,6 +102,9 @@ HEAD = "id: x\ntitle: X\ncards:\n  - id: a\n"
     ("    question: q\n    answer: x\n  id: b\n", "7:3: did not find expected '-' indicator "
      "(while parsing a block collection that starts at line 4, column 3); a new item of this "
      "list (a new card) starts with '- ', as in '- id: ...'"),
+    ("    question: q\n    choices:\n      - Armenia\n      -Belarus\n", "9:1: could not "
+     "find expected ':' (while scanning a simple key that starts at line 8, column 7); put a "
+     "space after the '-' on line 8"),
     ("    question: q\n    answer: x\n  -id: b\n", "7:3: did not find expected '-' "
      "indicator (while parsing a block collection that starts at line 4, column 3); put a "
      "space after the '-'"),
@@ -140,6 +143,13 @@ def test_a_list_written_as_one_text_is_reported(card: str, said: str) -> None:
     assert [str(p) for p in info.value.problems] == [f"d.yaml:{said}"]
 
 
+def test_text_that_runs_on_to_a_dash_outside_a_list_is_fine() -> None:
+    deck = read_deck(HEAD + "    question: What is the\n      -ism here?\n    answer: x\n"
+                     "    choices:\n      - It fell\n        -5 points\n      - x\n", "d.yaml")
+    assert deck.cards[0].question == "What is the -ism here?"
+    assert deck.cards[0].choices == ("It fell -5 points", "x")
+
+
 def test_one_item_alone_or_quoted_with_a_comma_is_fine() -> None:
     deck = read_deck(HEAD + "    question: q\n    answer: Washington\n    tags: places\n"
                      "    accept: 'Washington, D.C.'\n  - id: b\n    question: q\n"
@@ -161,6 +171,11 @@ def test_one_item_alone_or_quoted_with_a_comma_is_fine() -> None:
      ["4:5: card 'a' has no 'question'",
       "5:5: unknown field 'question = \"Who' in card 'a': it looks like the field "
       "'question'; write it as 'name: value'"]),
+    # '-Belarus' one deeper than its list: more text of the item above
+    ("    question: q\n    choices:\n      - Armenia\n        -Belarus\n      - Russia\n"
+     "    answer: Russia\n",
+     ["8:9: '-Belarus' continues the text of the line above; a new list item needs a space "
+      "after its '-'"]),
 ])
 def test_valid_yaml_that_is_not_what_the_author_meant_says_why(card: str,
                                                                 said: list[str]) -> None:
