@@ -470,7 +470,9 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
     interrupted = False
     try:
         while (q := session.next(dt.datetime.now(dt.UTC))) is not None:
-            total = max(total, session.asked + session.remaining + 1)
+            # this card, those asked and those to come: it grows when a missed card
+            # comes back, and shrinks when another session answered a queued one
+            total = session.asked + session.remaining + 1
             ui.settle()  # a second Enter after the last answer does not answer this one
             ui.header(out, q, total, session.asked, session.correct,
                       session.due_left + (not q.new) if mode is Mode.REVIEW else None)

@@ -255,6 +255,49 @@ def test_self_grade_says_right_before_asking_how_it_felt(tmp_path: Path,
     assert "✗ Wrong. The answer: blue" in text
 
 
+def test_card_count_shrinks_when_another_session_answers_a_queued_card(
+        keys: Keys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """'Card N of M' counts what is still to come: a card another terminal
+    answered meanwhile is skipped when its turn comes, and the count follows,
+    so the last card is not 'Card 3 of 4'."""
+    import datetime as dt
+    import random
+
+    from quiz.models import Mode
+    from quiz.scheduling import Scheduler, Settings
+    from quiz.session import Session
+    from quiz.store import open_store
+
+    deck_file = tmp_path / "deck.yaml"
+    deck_file.write_text("id: mini\ntitle: Mini\ncards:\n"
+                         "  - {id: a, question: 'Capital?', answer: Astana}\n"
+                         "  - {id: b, question: 'Sky?', answer: blue}\n"
+                         "  - {id: c, question: 'Sea?', answer: Caspian}\n"
+                         "  - {id: d, question: 'River?', answer: Ural}\n")
+    db = tmp_path / "h.sqlite3"
+    shown: list[tuple[str, int]] = []
+    header = ui.header
+
+    def spy(out: object, q: Question, total: int, *rest: object) -> None:
+        shown.append((q.card.id, total))
+        if len(shown) == 1:  # meanwhile, in another terminal, card b is answered
+            with open_store(db) as store:
+                other = Session(store, Scheduler(Settings()), [read_deck(
+                    deck_file.read_text(), str(deck_file))], Mode.REVIEW,
+                    dt.datetime.now(dt.UTC), random.Random(1))
+                while (q2 := other.next(dt.datetime.now(dt.UTC))) is not None:
+                    if q2.card.id == "b":
+                        other.answer(q2, "blue", dt.datetime.now(dt.UTC))
+                        break
+        header(out, q, total, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ui, "header", spy)
+    keys("Astana", ENTER, "Caspian", ENTER, "Ural", ENTER)
+    result = CliRunner().invoke(app, ["start", str(deck_file), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert shown == [("a", 4), ("c", 3), ("d", 3)]
+
+
 def test_ctrl_c_at_the_self_grade_question_keeps_the_answer(keys: Keys, tmp_path: Path) -> None:
     """The answer was given and was right; stopping before saying how hard it
     felt must not throw it away: it is saved as Good, as without --self-grade."""
