@@ -197,6 +197,10 @@ def _syntax_hint(e: yaml.MarkedYAMLError, text: str) -> str:
         return (f"; the quote that opens the value on line {start.line + 1} is never closed: "
                 "add the closing quote")
     if start is not None and problem.startswith("could not find expected ':'"):
+        above = _line_above(text, start.index)
+        if above is not None and re.search(r":\s+[|>][-+]?\s*$", above[1]):
+            return (f"; the text of the '|' or '>' value on line {above[0] + 1} goes on the "
+                    "lines below it, indented deeper than its field")
         return _missing_colon(_line_at(text, start.index), f"line {start.line + 1}")
     if (start is not None and problem.startswith("did not find expected '-'")
             and col == start.column and "block collection" in context):

@@ -108,6 +108,9 @@ HEAD = "id: x\ntitle: X\ncards:\n  - id: a\n"
     ("    question: q\n    answer: x\n  -id: b\n", "7:3: did not find expected '-' "
      "indicator (while parsing a block collection that starts at line 4, column 3); put a "
      "space after the '-'"),
+    ("    answer: x\n    explain: |\n    Longer text.\n", "8:1: could not find expected "
+     "':' (while scanning a simple key that starts at line 7, column 5); the text of the '|' "
+     "or '>' value on line 6 goes on the lines below it, indented deeper than its field"),
     # the line above lost its ':', so YAML read this one as more of its text
     ("    question: q\n    answer: x\n  - id b\n    question: q\n", "8:13: mapping values "
      "are not allowed in this context; line 7 needs ': ' between a field's name and its "
