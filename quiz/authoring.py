@@ -664,26 +664,25 @@ def write_apkg(deck: Deck, path: Path) -> None:
     anki_deck = genanki.Deck(zlib.crc32(deck.id.encode()) & 0x7FFFFFFF or 1, deck.title)
     for row, card in zip(deck_rows(deck), deck.cards, strict=True):
         source = deck.sources.get(card.source or "")
-        cite = html.escape(source.cite()) if source else ""
         if card.type is CardType.CLOZE:
             text, answer = (_cloze_inert(html.escape(t)) for t in (card.question,
                                                                     answer_text(card)))
-            anki_deck.add_note(genanki.Note(model=cloze_model, fields=[
-                text.replace(BLANK, "{{c1::" + answer.replace(":", "&#58;") + "}}", 1),
-                html.escape(row["explain"] or ""), cite, f"{deck.id}/{card.id}"],
-                guid=genanki.guid_for(deck.id, card.id),
-                tags=[t.replace(" ", "_") for t in card.tags]))
-            continue
-        front = html.escape(card.question)
-        if card.type in (CardType.CHOICE, CardType.MULTI) and card.choices:
-            front += "<br>" + " · ".join(html.escape(c) for c in card.choices)
-        back = html.escape(answer_text(card))  # as quiz shows it: '7 January 2022', 'True'
-        if row["explain"]:
-            back += f"<br>{html.escape(row['explain'])}"
-        note = genanki.Note(model=model, fields=[front, back, cite, f"{deck.id}/{card.id}"],
+            kind = cloze_model
+            front = text.replace(BLANK, "{{c1::" + answer.replace(":", "&#58;") + "}}", 1)
+            back = html.escape(row["explain"] or "")
+        else:
+            kind = model
+            front = html.escape(card.question)
+            if card.type in (CardType.CHOICE, CardType.MULTI) and card.choices:
+                front += "<br>" + " · ".join(html.escape(c) for c in card.choices)
+            back = html.escape(answer_text(card))  # as quiz shows it: '7 January 2022'
+            if row["explain"]:
+                back += f"<br>{html.escape(row['explain'])}"
+        anki_deck.add_note(genanki.Note(
+            model=kind, fields=[front, back, html.escape(source.cite()) if source else "",
+                                f"{deck.id}/{card.id}"],
             guid=genanki.guid_for(deck.id, card.id),
-            tags=[t.replace(" ", "_") for t in card.tags])
-        anki_deck.add_note(note)
+            tags=[t.replace(" ", "_") for t in card.tags]))
     buffer = io.BytesIO()
     _write_package(genanki.Package(anki_deck), buffer)
     replace_file(path, buffer.getvalue())

@@ -44,6 +44,13 @@ def known_roots() -> list[tuple[Path, str]]:
     return roots
 
 
+def in_known_roots(path: Path) -> bool:
+    """Whether `path` is inside a folder quiz reads decks from, so that the
+    deck there is found by its id."""
+    where = path.expanduser().resolve()
+    return any(root.resolve() in where.parents for root, _ in known_roots())
+
+
 def scan(roots: Iterable[tuple[Path, str]] | None = None) -> list[Entry]:
     """Load every deck under the roots; later duplicates of a deck id are errors."""
     entries: list[Entry] = []

@@ -580,12 +580,9 @@ def _deck_ref(path: Path, deck_id: str) -> str:
     for the shell."""
     import shlex
 
-    from quiz.catalog import known_roots
+    from quiz.catalog import in_known_roots
 
-    where = path.expanduser().resolve()
-    if any(root.resolve() in where.parents for root, _ in known_roots()):
-        return deck_id
-    return shlex.quote(str(path))
+    return deck_id if in_known_roots(path) else shlex.quote(str(path))
 
 
 def _editable_deck(name: str) -> Any:
@@ -686,13 +683,11 @@ def _new_deck_id(wanted: str, explicit: bool, target: Path | None = None,
     an id the user gave is refused. `target`: the file about to be written
     (None: the deck folder); a file outside those folders is left alone."""
     from quiz.authoring import slug
-    from quiz.catalog import known_roots, scan
+    from quiz.catalog import in_known_roots, scan
     from quiz.errors import UsageError
 
-    if target is not None:
-        where = target.expanduser().resolve()
-        if not any(root.resolve() in where.parents for root, _ in known_roots()):
-            return wanted
+    if target is not None and not in_known_roots(target):
+        return wanted
     held = {e.deck.id: e.path for e in scan() if e.deck is not None
             and (target is None or e.path.resolve() != target.resolve())}
     if wanted not in held:

@@ -57,6 +57,10 @@ def _a(word: str) -> str:
     return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
 
 
+def _comma_items(text: str) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
 def _as_list(items: list[str]) -> str:
     """Items as a YAML flow list, the way an author would write them."""
     return "[" + ", ".join(items) + "]"
@@ -168,7 +172,7 @@ class _Reader:
             if (node.plain and "," in node.text and name != "answer"
                     and not _COMMA_NUMBER.fullmatch(node.text.strip())):  # 4,500 is one
                 # `tags: dates, figures` is one tag, 'dates, figures', in YAML
-                items = [t.strip() for t in node.text.split(",") if t.strip()]
+                items = _comma_items(node.text)
                 self.err(node, f"'{name}' is one text here, '{node.text.strip()}': write "
                                f"several as a list, {_as_list(items)} (or quote one text that "
                                "holds a comma)")
@@ -410,8 +414,7 @@ class _Reader:
             if not isinstance(node, Seq):
                 listed = ""
                 if isinstance(node, Scalar) and node.plain and "," in node.text:
-                    listed = ": write " + _as_list([t.strip() for t in node.text.split(",")
-                                                    if t.strip()])
+                    listed = ": write " + _as_list(_comma_items(node.text))
                 self.err(node, f"the answer of {_a(ctype.value)} card is a list{listed}")
                 return None
             items = self.text_list(m, "answer")

@@ -361,13 +361,12 @@ class Session:
         return grade(q.card, given, q.options, year)
 
     def answer(self, q: Question, given: str | Sequence[str], now: dt.datetime,
-               response_ms: int = 0, self_rating: Rating | None = None) -> Answered:
-        """Grade, schedule and save one answer (committed before this returns)."""
+               response_ms: int = 0) -> Answered:
+        """Grade, schedule and save one answer (committed before this returns).
+        A right one is rated Good; with self_grade, `rerate` then applies the
+        learner's own rating."""
         verdict = self.check(q, given)
         rating = rating_for(verdict.outcome)
-        if self.self_grade and verdict.outcome is Outcome.RIGHT and self_rating in (
-                Rating.HARD, Rating.GOOD, Rating.EASY):
-            rating = self_rating
         key = (q.deck.id, q.card.id)
         text = given if isinstance(given, str) else "\n".join(given)
         review_id = self.new_id()

@@ -433,10 +433,9 @@ def feedback(out: Console, a: Answered, told: bool = False) -> None:
     the explanation and the source."""
     v = a.verdict
     card = a.question.card
-    if told:
-        pass
-    elif v.outcome is Outcome.RIGHT:
-        out.print("[green]✓ Right.[/green]")
+    if v.outcome is Outcome.RIGHT:
+        if not told:
+            out.print("[green]✓ Right.[/green]")
     elif v.outcome is Outcome.PARTLY:
         out.print(f"[yellow]~ Partly right.[/yellow] The answer: {safe(v.expected)}")
     else:

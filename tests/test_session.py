@@ -204,11 +204,11 @@ def test_self_grade_after_a_right_answer(store: Store, deck: Deck) -> None:
     s = make(store, deck, DAY0, self_grade=True, new_limit=2)
     q = s.next(DAY0)
     assert q is not None
-    a = s.answer(q, str(q.card.answer), DAY0, self_rating=Rating.EASY)
+    a = s.rerate(s.answer(q, str(q.card.answer), DAY0), Rating.EASY)
     assert a.rating is Rating.EASY
     q = s.next(DAY0)
     assert q is not None
-    assert s.answer(q, "wrong", DAY0, self_rating=Rating.EASY).rating is Rating.AGAIN
+    assert s.rerate(s.answer(q, "wrong", DAY0), Rating.EASY).rating is Rating.AGAIN
 
 
 def test_a_self_grade_given_after_the_answer_was_saved_replaces_good(

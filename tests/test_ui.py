@@ -252,7 +252,7 @@ def test_self_grade_says_right_before_asking_how_it_felt(tmp_path: Path,
     asked = text.index("? ✓ Right. How was it to recall?")
     assert text.index("? Capital?") < asked < text.index("Since 2019.") < text.index("? Sky?")
     assert text.count("Right.") == 1, text
-    assert "✗ Wrong. The answer: blue" in text
+    assert "✗ Wrong. The answer: blue" in text and text.count("Wrong.") == 1, text
 
 
 def test_card_count_shrinks_when_another_session_answers_a_queued_card(
