@@ -474,7 +474,7 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
             # comes back, and shrinks when another session answered a queued one
             total = session.asked + session.remaining + 1
             ui.settle()  # a second Enter after the last answer does not answer this one
-            ui.header(out, q, total, session.asked, session.correct,
+            ui.header(out, q, total, session.asked, session.points,
                       session.due_left + (not q.new) if mode is Mode.REVIEW else None)
             started = time.monotonic()
             given = ui.ask(q)
@@ -499,7 +499,9 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
     if mode is Mode.REVIEW:
         _suggest_refit(out, store)
     if mode is Mode.EXAM and summary.asked:
-        out.print(f"Exam: {summary.correct} of {summary.asked}")
+        half = "; a partly right answer counts 1/2" if summary.partly else ""
+        out.print(f"Exam: {summary.points} of {summary.asked} points "
+                  f"({summary.score:.0f}%{half})")
     if interrupted:
         raise typer.Exit(130)
 

@@ -80,10 +80,21 @@ class Answered:
     next_due: dt.datetime | None  # None when the schedule was not touched
 
 
+def points(right: int, partly: int) -> str:
+    """A score in points, as the session shows it: right counts 1, partly right
+    1/2 (the same rule as the score in percent): "3", "2.5"."""
+    return f"{right + partly / 2:g}"
+
+
 @dataclass
 class TagScore:
     asked: int = 0
-    correct: int = 0
+    right: int = 0
+    partly: int = 0
+
+    @property
+    def points(self) -> str:
+        return points(self.right, self.partly)
 
 
 @dataclass
@@ -102,6 +113,10 @@ class Summary:
     @property
     def correct(self) -> int:
         return self.right + self.partly
+
+    @property
+    def points(self) -> str:
+        return points(self.right, self.partly)
 
     @property
     def score(self) -> float:
@@ -284,9 +299,9 @@ class Session:
         return self._asked
 
     @property
-    def correct(self) -> int:
-        """Answers right or partly right so far."""
-        return self._right + self._partly
+    def points(self) -> str:
+        """The score so far in points: right counts 1, partly right 1/2."""
+        return points(self._right, self._partly)
 
     def next(self, now: dt.datetime) -> Question | None:
         """The next question, or None when the session is done."""
@@ -460,7 +475,8 @@ class Session:
         for tag in card.tags or ("(untagged)",):
             score = self._by_tag.setdefault(tag, TagScore())
             score.asked += 1
-            score.correct += int(verdict.correct)
+            score.right += verdict.outcome is Outcome.RIGHT
+            score.partly += verdict.outcome is Outcome.PARTLY
 
     def _requeue(self, q: Question, after: CardState | None, now: dt.datetime,
                  verdict: Verdict) -> None:

@@ -405,11 +405,12 @@ def _date_ok(text: str) -> bool | str:
     return parse_date(text) is not None or "Type a date, like 7 January 2022 or Jan 7"
 
 
-def header(out: Console, q: Question, total: int, asked: int, correct: int,
+def header(out: Console, q: Question, total: int, asked: int, points: str,
            due_left: int | None = None) -> None:
-    """`Card 3 of 20 · Deck title · 5 due left · score 2/2`: due left counts due
-    reviews and missed cards still to come (review mode, when there are any)."""
-    score = f" · score {correct}/{asked}" if asked else ""
+    """`Card 3 of 20 · Deck title · 5 due left · score 1.5/2`: due left counts
+    due reviews and missed cards still to come (review mode, when there are
+    any); the score is in points, a partly right answer counting 1/2."""
+    score = f" · score {points}/{asked}" if asked else ""
     again = " · again" if q.again else ""
     due = f" · {due_left} due left" if due_left else ""
     out.print(f"\n[bold]Card {q.number} of {total}[/bold] · {safe(q.deck.title)}{again}{due}"
@@ -468,10 +469,10 @@ def summary(out: Console, s: Summary, interrupted: bool) -> None:
     else:
         from quiz.render import duration, pad  # as `quiz stats` shows them
 
-        out.print(f"\n[bold]{s.asked} asked, {s.correct} correct ({s.partly} partly), "
-                  f"score {s.score:.0f}%[/bold] in {duration(s.seconds)}")
+        out.print(f"\n[bold]{s.asked} asked: {s.right} right, {s.partly} partly, "
+                  f"{s.wrong} wrong; score {s.score:.0f}%[/bold] in {duration(s.seconds)}")
         for tag, t in sorted(s.by_tag.items()):  # padded in cells, before markup is escaped
-            out.print(f"  {safe(pad(tag, 12))} {t.correct}/{t.asked}")
+            out.print(f"  {safe(pad(tag, 12))} {t.points}/{t.asked}")
     if s.next_due is not None:
         local = s.next_due.astimezone()
         out.print(f"Next card due: {local:%a %d %b %H:%M}")

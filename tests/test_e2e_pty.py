@@ -58,7 +58,7 @@ def session(env: dict[str, str], db: Path) -> str:
     child.sendintr()  # Ctrl-C at a prompt
     expect(r"Stopped\.")
     expect(r"Every answer so far is saved\.")
-    expect(r"2 asked, 1 correct \(0 partly\), score 50%")
+    expect(r"2 asked: 1 right, 0 partly, 1 wrong; score 50%")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 130

@@ -155,7 +155,7 @@ def test_start_answers_then_ctrl_c_keeps_answers(keys: Keys, tmp_path: Path) -> 
     assert "Card 1 of 3 · Mini\n" in out and "✓ Right." in out
     assert "Card 3 of 4 · Mini · 1 due left · score 1/2" in out  # b, missed, comes back
     assert "Stopped. Every answer so far is saved." in out
-    assert "2 asked, 1 correct (0 partly), score 50%" in out
+    assert "2 asked: 1 right, 0 partly, 1 wrong; score 50%" in out
     rows = sqlite3.connect(db).execute(
         "SELECT card_id, answer, outcome FROM reviews ORDER BY reviewed_at").fetchall()
     assert rows == [("a", "Astana", "right"), ("b", "5", "wrong")]
@@ -440,7 +440,27 @@ def test_exam_mode_scores(keys: Keys, tmp_path: Path) -> None:
     keys("x", ENTER, "y", ENTER)
     r = CliRunner().invoke(app, ["start", str(deck), "--mode", "exam", "--db",
                                  str(tmp_path / "h.db")])
-    assert r.exit_code == 0 and "Exam: 1 of 2" in r.stdout
+    assert r.exit_code == 0 and "Exam: 1 of 2 points (50%)\n" in r.stdout
+
+
+def test_a_partly_right_answer_scores_half_everywhere(keys: Keys, tmp_path: Path) -> None:
+    """The running score, the summary, its tag lines and the exam's result all
+    count a partly right answer as 1/2, as the percent and `quiz stats` do
+    (they counted it whole, so 'score 2/3' came out as 50%)."""
+    deck = tmp_path / "deck.yaml"
+    deck.write_text("id: mini\ntitle: Mini\ncards:\n" + "".join(
+        f"  - {{id: {c}, question: 'Where?', answer: Kazakhstan, tags: [geo]}}\n"
+        for c in "abc"))
+    keys("Kazakstan", ENTER, "Kazakhstan", ENTER, "Belarus", ENTER)  # a typo: partly
+    r = CliRunner().invoke(app, ["start", str(deck), "--mode", "exam", "--db",
+                                 str(tmp_path / "h.db")])
+    out = r.stdout
+    assert r.exit_code == 0, out
+    assert "Partly right" in out and "Card 2 of 3 · Mini · score 0.5/1\n" in out
+    assert "Card 3 of 3 · Mini · score 1.5/2\n" in out
+    assert "3 asked: 1 right, 1 partly, 1 wrong; score 50% in " in out
+    assert "\n  geo          1.5/3\n" in out
+    assert "Exam: 1.5 of 3 points (50%; a partly right answer counts 1/2)\n" in out
 
 
 def test_dumb_terminal_session_has_no_escape_sequences(
@@ -504,13 +524,13 @@ def test_the_summary_shows_study_time_as_stats_does(seconds: float, shown: str) 
     from quiz.session import Summary, TagScore
 
     out = Console(file=io.StringIO(), width=80, no_color=True, highlight=False)
-    tags = {"dates": TagScore(4, 3), "日期": TagScore(1, 1), "[b]": TagScore(1, 0)}
+    tags = {"dates": TagScore(4, 2, 1), "日期": TagScore(1, 1), "[b]": TagScore(1, 0)}
     ui.summary(out, Summary(1, Mode.REVIEW, 4, 2, 1, 1, seconds, tags, None, 4),
                interrupted=False)
     text = out.file.getvalue()  # type: ignore[attr-defined]
-    assert f"4 asked, 3 correct (1 partly), score 62% {shown}\n" in text, text
+    assert f"4 asked: 2 right, 1 partly, 1 wrong; score 62% {shown}\n" in text, text
     # the scores line up, whatever the tag's characters (CJK takes two cells)
-    assert text.endswith("  [b]          0/1\n  dates        3/4\n  日期         1/1\n"), text
+    assert text.endswith("  [b]          0/1\n  dates        2.5/4\n  日期         1/1\n"), text
 
 
 def test_plain_self_grade_and_deck_picker(monkeypatch: pytest.MonkeyPatch) -> None:
