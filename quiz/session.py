@@ -6,11 +6,11 @@ is graded (`Session.answer`), so an interrupted session loses nothing.
 
 Queue (review mode): learning/relearning cards that are due, then reviews
 due today (lowest predicted recall first), then new cards up to the day's
-limit. A
-missed card comes back later in the same session, after other cards when
-there are any, never straight away, and at most MAX_TRIES times in all: a
-card still missed after that stays due for the next session, so a learner
-who is stuck is not asked the same thing forever.
+limit. A missed card comes back later in the same session, after other
+cards when there are any (straight away only when no other card is due
+within LEARN_AHEAD), and at most MAX_TRIES times in all: a card still
+missed after that stays due for the next session, so a learner who is
+stuck is not asked the same thing forever.
 """
 
 from __future__ import annotations
@@ -314,9 +314,12 @@ class Session:
             if self.mode is Mode.REVIEW and self._answered_elsewhere((deck.id, card.id), now):
                 continue
             return self._question(deck, card, again=False)
+        # Nothing due now: the learning step due soonest, as Anki's learn-ahead
+        # does; but not the card just answered while another one is waiting.
         soon = [p for p in self._pending if p.due <= now + LEARN_AHEAD]
+        others = [p for p in soon if (p.deck.id, p.card.id) != self._last]
         if soon:
-            return self._take_pending(min(soon, key=lambda p: p.due))
+            return self._take_pending(min(others or soon, key=lambda p: p.due))
         return None
 
     def _answered_elsewhere(self, key: tuple[str, str], now: dt.datetime) -> bool:

@@ -14,7 +14,7 @@ from quiz.errors import StoreError
 from quiz.loader import load_deck, read_deck
 from quiz.models import Deck, Mode, Outcome
 from quiz.scheduling import Phase, Rating, Scheduler, Settings
-from quiz.session import MAX_TRIES, STATE_RETRIES, Session, near_numbers
+from quiz.session import LEARN_AHEAD, MAX_TRIES, STATE_RETRIES, Session, near_numbers
 from quiz.store import StateChanged, Store, open_store
 
 DAY0 = dt.datetime(2022, 3, 1, 9, 0, tzinfo=dt.UTC)
@@ -36,8 +36,9 @@ def store(tmp_path: Path) -> Store:
 def make(store: Store, deck: Deck, now: dt.datetime, mode: Mode = Mode.REVIEW,
          **kw: object) -> Session:
     ids = (f"r{i}" for i in itertools.count())
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     return Session(store, Scheduler(Settings(fuzz=False)), [deck], mode, now,
-                   random.Random(7), day_start=now.replace(hour=0), new_id=lambda: next(ids)
+                   random.Random(7), day_start=midnight, new_id=lambda: next(ids)
                    if mode is not Mode.REVIEW else f"{now.isoformat()}-{next(ids)}",
                    **kw)  # type: ignore[arg-type]
 
@@ -78,6 +79,26 @@ def test_missed_card_is_not_asked_twice_in_a_row(store: Store, deck: Deck) -> No
                                step=dt.timedelta(minutes=15))]
     first = order.index("c2")
     assert order[first + 1] != "c2" and order.count("c2") == 2
+
+
+def test_a_missed_card_waits_for_a_learning_card_due_a_little_later(store: Store) -> None:
+    """With nothing due yet, the card just missed is not asked again at once
+    when another card's learning step is also within the learn-ahead time,
+    even if the missed card's step comes first."""
+    two = read_deck("id: facts\ntitle: Facts\ncards:\n"
+                    "  - {id: a, question: 'A?', answer: Kazakhstan}\n"
+                    "  - {id: b, question: 'B?', answer: Kyrgyzstan}\n", "facts.yaml")
+    s = make(store, two, DAY0, new_limit=2)
+    first = s.next(DAY0)
+    assert first is not None and first.card.id == "a"
+    assert s.answer(first, "Kazakstan", DAY0).verdict.outcome is Outcome.PARTLY  # Hard: 15 min
+    later = DAY0 + dt.timedelta(minutes=1)
+    second = s.next(later)
+    assert second is not None and second.card.id == "b"
+    s.answer(second, "no idea", later)  # Again: 10 minutes, before a's step
+    assert store.state("facts", "b").due < store.state("facts", "a").due  # type: ignore[union-attr]
+    third = s.next(later + dt.timedelta(minutes=1))
+    assert third is not None and (third.card.id, third.again) == ("a", True)
 
 
 def test_a_card_always_missed_stops_coming_back_after_max_tries(store: Store,
@@ -488,3 +509,96 @@ def test_a_kept_card_object_schedules_as_its_json_does() -> None:
         assert state.card.to_json() == kept == state.data
         state = from_object
     assert state.phase is Phase.REVIEW
+
+
+@pytest.mark.parametrize("seed", [1, 13, 17])  # 13 and 17 meet a missed card asked at once
+def test_weeks_of_random_sessions_keep_every_rule(tmp_path: Path, seed: int) -> None:
+    """Six weeks of study as a learner might do it: zero to three sessions a
+    day at any hour, each stopped after a random number of answers or run to
+    its end, answers right, partly right (a typo) or wrong, some right ones
+    self-graded, pauses from seconds to a quarter of an hour. After each
+    session and at the end, the rules the README promises are checked from
+    what was asked and from the database."""
+    from quiz.session import is_due
+
+    rng = random.Random(seed)
+    text = "id: facts\ntitle: Facts\ncards:\n" + "".join(
+        f"  - {{id: c{i}, question: 'Q{i}?', answer: {w}}}\n" for i, w in enumerate(
+            ["Kazakhstan", "Armenia", "Belarus", "Kyrgyzstan", "Tajikistan", "Russia",
+             "Almaty", "Astana", "Tokayev", "Lavrov", "Pankin", "Khusainov", "Karin",
+             "Mangystau", "Borodavkin", "Kosherbayev", "Sinyagovsky", "Valdai"]))
+    deck = read_deck(text, "facts.yaml")
+    answers = {c.id: str(c.answer) for c in deck.cards}
+    store = open_store(tmp_path / "h.sqlite3")
+    new_limit, answered, outcomes = 4, 0, set()
+    for day in range(42):
+        hours = sorted(rng.sample(range(6, 24), rng.choice([0, 1, 1, 2, 3])))
+        for hour in hours:
+            start = DAY0.replace(hour=hour, minute=rng.randrange(60)) + dt.timedelta(days=day)
+            day_end = start.replace(hour=0, minute=0) + dt.timedelta(days=1)
+            before = {c.id: store.state("facts", c.id) for c in deck.cards}
+            due_at_start = {k for k, st in before.items()
+                            if st is not None and is_due(st.phase, st.due, start, day_end)}
+            s = make(store, deck, start, new_limit=new_limit)
+            now, asked, wanted = start, [], rng.choice([3, 8, 1000])
+            last_outcome: dict[str, Outcome] = {}
+            while len(asked) < wanted and (q := s.next(now)) is not None:
+                cid = q.card.id
+                total = s.asked + s.remaining + 1  # as the header shows "Card N of total"
+                if asked and asked[-1] == cid:  # straight back: only when nothing else is ready
+                    others = [c for c in set(asked) - {cid} if asked.count(c) < MAX_TRIES
+                              and (st := store.state("facts", c)) is not None
+                              and st.phase != Phase.REVIEW and st.due <= now + LEARN_AHEAD]
+                    assert not others, (day, hour, cid, asked, others)
+                if not q.again:  # first time this session: due, or new within the limit
+                    assert cid not in asked, (day, hour, cid, asked)
+                    assert q.new == (before[cid] is None), (day, hour, cid)
+                    assert q.new or cid in due_at_start, (day, hour, cid, before[cid])
+                roll = rng.random()
+                given = (answers[cid] if roll < 0.6 else  # right
+                         answers[cid][:2] + answers[cid][3:] if roll < 0.75 else "no idea")
+                a = s.answer(q, given, now, 2000)
+                if a.verdict.outcome is Outcome.RIGHT and rng.random() < 0.3:
+                    a = s.rerate(a, rng.choice([Rating.HARD, Rating.GOOD, Rating.EASY]))
+                asked.append(cid)
+                last_outcome[cid] = a.verdict.outcome
+                outcomes.add(a.verdict.outcome)
+                now += dt.timedelta(seconds=rng.choice([3, 20, 90, 900]))
+            finished = len(asked) < wanted
+            summary = s.finish(now)
+            answered += len(asked)
+            assert summary.asked == len(asked)
+            # a card is asked at most MAX_TRIES times, and due cards come before new ones
+            assert max((asked.count(c) for c in asked), default=0) <= MAX_TRIES
+            firsts = list(dict.fromkeys(asked))
+            new_at = [i for i, c in enumerate(firsts) if before[c] is None]
+            assert all(i < new_at[0] for i, c in enumerate(firsts)
+                       if c in due_at_start) if new_at else True, firsts
+            if finished:  # run to its end: every card missed last came back until MAX_TRIES
+                assert not asked or total == len(asked), (day, hour, total, asked)
+                for cid, outcome in last_outcome.items():
+                    assert outcome is not Outcome.WRONG or asked.count(cid) == MAX_TRIES, (
+                        day, hour, cid, asked)
+    assert answered > 100 and outcomes == set(Outcome)
+    db = store.db
+    # new cards: at most the limit introduced on any one day
+    per_day = db.execute("SELECT substr(introduced, 1, 10), count(*) FROM card_state "
+                         "GROUP BY 1").fetchall()
+    assert per_day and max(n for _, n in per_day) <= new_limit, per_day
+    # every answer stored once, and each card's states chain without a gap: an
+    # answer was scheduled from the state the one before it left (self-grades
+    # included), and the card's state is the last answer's
+    assert db.execute("SELECT count(*) FROM reviews").fetchone()[0] == answered
+    for (card,) in db.execute("SELECT DISTINCT card_id FROM reviews").fetchall():
+        chain = db.execute("SELECT state_before, state_after FROM reviews WHERE card_id = ? "
+                           "ORDER BY reviewed_at, id", (card,)).fetchall()
+        assert chain[0][0] is None
+        assert all(b == a for (_, a), (b, _) in itertools.pairwise(chain)), card
+        stored = store.state("facts", card)
+        assert stored is not None and stored.data == chain[-1][1]
+        assert stored.reps == len(chain)
+    assert db.execute("SELECT sum(asked) FROM sessions").fetchone()[0] == answered
+    kept = db.execute("SELECT * FROM card_stats ORDER BY 1, 2").fetchall()
+    store.rebuild_summaries()
+    assert db.execute("SELECT * FROM card_stats ORDER BY 1, 2").fetchall() == kept
+    store.close()
