@@ -602,3 +602,35 @@ def test_weeks_of_random_sessions_keep_every_rule(tmp_path: Path, seed: int) -> 
     store.rebuild_summaries()
     assert db.execute("SELECT * FROM card_stats ORDER BY 1, 2").fetchall() == kept
     store.close()
+
+
+@pytest.mark.parametrize("mode", [Mode.CRAM, Mode.EXAM])
+def test_random_cram_and_exam_sessions_leave_the_schedule_alone(store: Store, deck: Deck,
+                                                                mode: Mode) -> None:
+    """Cram brings a missed card back after CRAM_GAP others (sooner only once
+    every card has been asked) and at most MAX_TRIES times; an exam asks each
+    of its cards once. Neither writes a schedule, and every answer is kept."""
+    from quiz.session import CRAM_GAP
+
+    run(make(store, deck, DAY0, new_limit=5), DAY0)  # some cards have a schedule
+    states = store.db.execute("SELECT * FROM card_state ORDER BY 1, 2").fetchall()
+    rng, answered = random.Random(5), 0
+    for i in range(20):
+        now = DAY0 + dt.timedelta(days=1, hours=i)
+        limit = rng.choice([3, 6, 10])
+        s = make(store, deck, now, mode, limit=limit)
+        asked: list[str] = []
+        while (q := s.next(now)) is not None:
+            if q.again:
+                assert mode is Mode.CRAM
+                since = asked[::-1].index(q.card.id)  # questions since it was last asked
+                assert since >= CRAM_GAP or len(set(asked)) == limit, asked
+            asked.append(q.card.id)
+            s.answer(q, str(q.card.answer) if rng.random() < 0.5 else "no", now)
+            now += dt.timedelta(seconds=30)
+        s.finish(now)
+        answered += len(asked)
+        assert max(asked.count(c) for c in asked) <= (MAX_TRIES if mode is Mode.CRAM else 1)
+    assert store.db.execute("SELECT * FROM card_state ORDER BY 1, 2").fetchall() == states
+    assert store.db.execute("SELECT count(*) FROM reviews WHERE mode = ? AND state_after "
+                            "IS NULL", (mode.value,)).fetchone()[0] == answered > 60
