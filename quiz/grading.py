@@ -224,7 +224,11 @@ def grade_date(card: Card, given: str, implied_year: int | None) -> Verdict:
 # --- choices, multi, order, true/false --------------------------------------
 
 def pick(options: Sequence[str], given: str) -> str | None:
-    """An option chosen by letter (b), number (2) or its text."""
+    """An option chosen by its text, letter (b) or number (2). The text comes
+    first: the front ends pass the label picked, and an option such as "225"
+    or "3" is that text, not the 225th or the third option."""
+    if given in options:
+        return given
     t = given.strip().rstrip(").").strip()
     if len(t) == 1 and t.isalpha():
         i = ord(t.lower()) - ord("a")

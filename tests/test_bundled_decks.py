@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 
 from quiz.loader import load_deck
-from quiz.models import Card, CardType, Deck, format_number
+from quiz.models import Card, CardType, Deck, Mode, Outcome, format_number
 
 from .conftest import ARTICLES, ROOT
 
@@ -150,3 +151,40 @@ def test_decks_do_not_copy_article_prose() -> None:
         copied = [" ".join(w[i:i + 8]) for i in range(len(w) - 7)
                   if " ".join(w[i:i + 8]) in shingles]
         assert not copied, f"{path.name} copies article prose: {copied[:3]}"
+
+
+@pytest.mark.parametrize("path", DECKS, ids=lambda p: p.stem)
+def test_every_card_answered_right_is_graded_right(path: Path, tmp_path: Path) -> None:
+    """Each card as a session asks it, answered as the front end passes a right
+    answer (the label picked, the items in order, the answer typed): a choice
+    of "225" was once graded wrong, its label taken for an option number."""
+    import random
+
+    from quiz.scheduling import Scheduler
+    from quiz.session import Session
+    from quiz.store import open_store
+
+    deck = load_deck(path)
+    now = dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC)
+    for seed in range(3):  # options are drawn and shuffled: a few draws
+        with open_store(tmp_path / f"h{seed}.sqlite3") as store:
+            s = Session(store, Scheduler(), [deck], Mode.EXAM, now, random.Random(seed),
+                        exam_size=len(deck.cards))
+            asked = 0
+            while (q := s.next(now)) is not None:
+                c = q.card
+                given: str | list[str]
+                if c.type in (CardType.MULTI, CardType.ORDER):
+                    assert isinstance(c.answer, tuple)
+                    given = [o for o in q.options if o in c.answer] if (
+                        c.type is CardType.MULTI) else list(c.answer)
+                elif c.type is CardType.CHOICE:
+                    given = next(o for o in q.options if o == c.answer)
+                elif c.type is CardType.TRUEFALSE:
+                    given = "True" if c.answer else "False"
+                else:
+                    given = str(c.answer)
+                verdict = s.answer(q, given, now).verdict
+                assert verdict.outcome is Outcome.RIGHT, (c.id, given, q.options, verdict)
+                asked += 1
+            assert asked == len(deck.cards)

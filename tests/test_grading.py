@@ -119,6 +119,19 @@ def test_choice_by_letter_number_or_text(given: str, outcome: Outcome) -> None:
     assert grade(CITY, given, OPTS).outcome is outcome
 
 
+FIGURE = card(CardType.CHOICE, "3", choices=("2", "3", "225"))
+
+
+@pytest.mark.parametrize(("given", "outcome"),
+                         [("3", R), ("225", W), ("2", W), ("c", W), ("a", R)])
+def test_a_choice_that_is_a_number_is_picked_by_its_text(given: str, outcome: Outcome) -> None:
+    """The front ends pass the label picked: "3" is the option 3, not the
+    third one ("2" here), and "225" is no option number at all."""
+    assert grade(FIGURE, given, ("3", "225", "2")).outcome is outcome
+    many = card(CardType.MULTI, ("3", "225"), choices=("2", "3", "225"))
+    assert grade(many, ["225", "3"], ("3", "2", "225")).outcome is R
+
+
 MEMBERS = card(CardType.MULTI, ("Armenia", "Belarus", "Russia"),
                choices=("Armenia", "Belarus", "Georgia", "Russia"))
 
