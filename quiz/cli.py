@@ -128,6 +128,7 @@ def decks_command() -> None:
     if not good and not entries:
         typer.echo(f"No decks found. Put deck files in {user_decks_dir()} or set QUIZ_DECKS.")
         return
+    import shlex
     import shutil
 
     columns = shutil.get_terminal_size((80, 24)).columns
@@ -146,7 +147,8 @@ def decks_command() -> None:
         if e.error is not None:
             n = len(e.error.problems)
             first = one_line(str(e.error.problems[0])) if e.error.problems else str(e.path)
-            more = f" (+{n - 1} more; run 'quiz validate {e.path}')" if n > 1 else ""
+            where = one_line(shlex.quote(str(e.path)))
+            more = f" (+{n - 1} more; run 'quiz validate {where}')" if n > 1 else ""
             typer.echo(f"broken: {first}{more}", err=True)
 
 
@@ -402,12 +404,15 @@ def _choose_decks(names: list[str] | None, store: Any) -> list[Any]:
     found = [e.deck for e in entries if e.deck is not None]
     broken = [e.path for e in entries if e.deck is None]
     if broken:  # a deck just written with a mistake should not vanish without a word
+        import shlex
+
         from quiz.textsafe import one_line
 
         first = one_line(str(broken[0]))
         if len(broken) == 1:
             typer.echo(f"Not listed, as it has problems: {first}. "
-                       f"'quiz validate {first}' explains them.", err=True)
+                       f"'quiz validate {one_line(shlex.quote(str(broken[0])))}' explains them.",
+                       err=True)
         else:
             typer.echo(f"Not listed, as they have problems: {first} and {len(broken) - 1} "
                        "more. 'quiz validate' explains them.", err=True)
@@ -458,9 +463,14 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
             summary.next_due) else None
         out.print("Nothing to study now" + (f": the next card is due {when}." if when else "."))
         if mode is Mode.REVIEW and any(not c.draft for d in decks for c in d.cards):
-            ids = " ".join([d.id for d in decks] + [f"--tag {t}" for t in tags])
-            out.print(f"To practise anyway without touching the schedule: quiz start {ids} "
-                      "--mode cram")
+            import shlex
+
+            words = [_deck_ref(d.path, d.id) if d.path else d.id for d in decks]
+            words += [f"--tag {shlex.quote(t)}" for t in tags]
+            out.print("To practise anyway without touching the schedule:")
+            # on a line of its own, never broken by quiz: it is there to be copied
+            out.print(f"  quiz start {' '.join(words)} --mode cram", markup=False,
+                      soft_wrap=True)
         return
     # The deck, the queue and the imports live for the whole session: keep the
     # cycle collector from walking them again on every pass while answering.

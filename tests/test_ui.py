@@ -389,7 +389,7 @@ def test_nothing_due_with_a_tag_offers_cram_with_the_tag(keys: Keys, tmp_path: P
     assert CliRunner().invoke(app, ["start", str(deck), "--db", str(db)]).exit_code == 0
     result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db), "--tag", "quotes"])
     assert result.exit_code == 0
-    assert "quiz start mini --tag quotes --mode cram" in " ".join(result.stdout.split())
+    assert f"\n  quiz start {deck} --tag quotes --mode cram\n" in result.stdout
 
 
 def test_a_deck_of_drafts_says_why_nothing_is_asked(tmp_path: Path) -> None:
@@ -412,7 +412,21 @@ def test_nothing_due_offers_cram(keys: Keys, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db)])
     assert result.exit_code == 0
     assert "Nothing to study now: the next card is due" in result.stdout
-    assert "quiz start mini --mode cram" in result.stdout
+    # the deck was named by its path, so the command names it so, quoted for
+    # the shell, on one line of its own however narrow the terminal
+    assert f"\n  quiz start {deck} --mode cram\n" in result.stdout
+    spaced = tmp_path / "my deck [1].yaml"
+    deck.rename(spaced)
+    result = CliRunner().invoke(app, ["start", str(spaced), "--db", str(db)],
+                                env={"COLUMNS": "30"})
+    assert f"\n  quiz start '{spaced}' --mode cram\n" in result.stdout, result.stdout
+    # a deck in the deck folder is named by its id
+    home = tmp_path / "home"
+    (home / "decks").mkdir(parents=True)
+    spaced.rename(home / "decks" / "mini.yaml")
+    result = CliRunner().invoke(app, ["start", "mini", "--db", str(db)],
+                                env={"QUIZ_HOME": str(home)})
+    assert "\n  quiz start mini --mode cram\n" in result.stdout, result.stdout
 
 
 def test_unknown_deck_and_mode_are_one_line(tmp_path: Path) -> None:
