@@ -145,9 +145,13 @@ def new_deck(name: str, folder: Path, today: dt.date, title: str | None = None) 
     path = given if given.suffix in (".yaml", ".yml") else folder / f"{slug(given.name)}.yaml"
     if path.exists():
         raise UsageError(f"{path}: already exists; choose another name")
+    from quiz.catalog import in_known_roots
+
     deck_id = slug(path.stem)
+    # how its comment names it to quiz: by id in a deck folder, where quiz
+    # finds it from anywhere; else by the file's name, next to it
     text = scaffold(deck_id, title or given.stem.replace("-", " ").replace("_", " ").title(),
-                    path.name, today)
+                    deck_id if in_known_roots(path) else path.name, today)
     replace_file(path, text)
     return path
 

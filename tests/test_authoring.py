@@ -43,6 +43,7 @@ def test_new_writes_a_deck_with_every_type_that_validates(quiz_home: Path) -> No
     text = path.read_text()
     assert text.startswith("# yaml-language-server: $schema=file://")
     assert Path(text.split("$schema=file://")[1].split("\n")[0]).is_file()
+    assert "# A quiz deck. 'quiz validate capitals-of-asia' checks it" in text
     deck = load_deck(path)
     assert deck.id == "capitals-of-asia" and deck.title == "Capitals: Of Asia"
     assert {c.type for c in deck.cards} == set(CardType)
@@ -56,6 +57,7 @@ def test_new_at_a_path(tmp_path: Path) -> None:
     r = run("new", str(tmp_path / "my sub" / "mine.yaml"), "--title", "Mine")
     assert r.exit_code == 0  # type: ignore[attr-defined]
     assert load_deck(tmp_path / "my sub" / "mine.yaml").title == "Mine"
+    assert "'quiz validate mine.yaml' checks it" in (tmp_path / "my sub" / "mine.yaml").read_text()
     # outside the deck folder, the commands name the file, quoted for the shell
     assert f"  quiz add '{tmp_path / 'my sub' / 'mine.yaml'}'" in r.stdout  # type: ignore
 
