@@ -152,6 +152,9 @@ class ParsedDate:
     has_year: bool
 
 
+_YEAR_FIRST = re.compile(r"\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}(?!\d)")
+
+
 def parse_date(text: str) -> ParsedDate | None:
     """'Jan 7', '7 January 2022', '2022-01-07', 'January 7th, 2022', '7/1/2022'."""
     t = text.strip()
@@ -161,7 +164,8 @@ def parse_date(text: str) -> ParsedDate | None:
 
     readings: list[dt.date] = []
     has_year = True
-    for dayfirst in (False, True):
+    # 7/1 may be either; 2022-01-07 (year first, as ISO 8601) is only month then day
+    for dayfirst in (False,) if _YEAR_FIRST.match(t) else (False, True):
         try:
             a = parser.parse(t, default=dt.datetime(2000, 1, 1), dayfirst=dayfirst)
             # two leap years, so "29 Feb" without a year still reads as a date
