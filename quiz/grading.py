@@ -93,9 +93,9 @@ _NUMERIC = re.compile(
 
 
 def parse_number(text: str) -> float | None:
-    """'4,500', '4500', '4 500', '4.5k', 'four thousand five hundred' -> 4500."""
+    """'4,500', '4500', '4 500', '4.5k', '4,500+', 'four thousand five hundred' -> 4500."""
     t = text.strip().lower().rstrip(".")
-    t = _QUALIFIERS.sub("", t).strip()
+    t = _QUALIFIERS.sub("", t).strip().removesuffix("+").strip()  # '2,000+': more than
     t = re.sub(r"\s*(?:%|per ?cent)$", "", t)  # '40%', '40 percent': the figure is 40
     if not t:
         return None
