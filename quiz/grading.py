@@ -51,27 +51,74 @@ def allowed_typos(length: int) -> int:
     return 3
 
 
+# Words that say what kind of thing a name is. A learner may add one the card
+# asks for ("Almaty city", "Mangystau oblast" for Mangystau Region) or move it
+# ("the Department of Eurasian Integration"), but not leave out one of the
+# answer's own ("Mexico" is not Mexico City) or swap it for another ("Almaty
+# region" is not the city, "Defense Department" not the Defense Ministry).
+_FILLERS = {"the", "a", "an", "of"}
+_KINDS = {"city": "city", "town": "town", "village": "village", "region": "region",
+          "oblast": "region", "province": "region", "district": "district",
+          "county": "county", "republic": "country", "country": "country",
+          "department": "department", "dept": "department", "ministry": "ministry"}
+
+
+@functools.lru_cache(maxsize=4096)
+def _core(normalized: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The words of a name without fillers and kind words, sorted, and its
+    kinds: 'department of eurasian integration' -> (eurasian, integration),
+    {department}."""
+    words = [w for w in normalized.split() if w not in _FILLERS]
+    kinds = frozenset(_KINDS[w] for w in words if w in _KINDS)
+    return tuple(sorted(w for w in words if w not in _KINDS)), kinds
+
+
+def _asked_kinds(card: Card) -> frozenset[str]:
+    """What kind of thing the card asks for: the kind words of its answer, its
+    `kind`, or else the one kind word of its question ('which city')."""
+    kinds = _core(normalize(str(card.answer)))[1] | {
+        _KINDS[k] for k in [card.kind or ""] if k in _KINDS}
+    if not kinds:
+        said = {_KINDS[w] for w in normalize(card.question).split() if w in _KINDS}
+        kinds = frozenset(said) if len(said) == 1 else frozenset()
+    return frozenset(kinds)
+
+
+def _kinds_fit(given: frozenset[str], answer: frozenset[str], asked: frozenset[str]) -> bool:
+    return answer <= given <= answer | asked
+
+
 def grade_text(card: Card, given: str) -> Verdict:
     expected = answer_text(card)
     candidates = [str(card.answer), *card.accept]
     g = normalize(given)
     if not g:
         return Verdict(Outcome.WRONG, expected)
+    g_core, g_kinds = _core(g)
+    asked = _asked_kinds(card) if g_kinds else frozenset()
     for c in candidates:
         n = normalize(c)
         if g == n or g.replace(" ", "") == n.replace(" ", "") or sorted(g.split()) == sorted(
             n.split()
         ):
             return Verdict(Outcome.RIGHT, expected)
+        n_core, n_kinds = _core(n)
+        if g_core and g_core == n_core and _kinds_fit(g_kinds, n_kinds, asked):
+            return Verdict(Outcome.RIGHT, expected)
     from rapidfuzz.distance import Levenshtein
 
     best: tuple[int, str] | None = None
     for c in candidates:
-        n = normalize(c).replace(" ", "")
-        limit = allowed_typos(len(n))
-        d = Levenshtein.distance(g.replace(" ", ""), n, score_cutoff=limit)
-        if d <= limit and (best is None or d < best[0]):
-            best = (d, c)
+        n = normalize(c)
+        n_core, n_kinds = _core(n)
+        forms = [(g.replace(" ", ""), n.replace(" ", ""))]
+        if g_core and n_core and _kinds_fit(g_kinds, n_kinds, asked):  # 'Mangistau oblast'
+            forms.append(("".join(g_core), "".join(n_core)))
+        for mine, theirs in forms:
+            limit = allowed_typos(len(theirs))
+            d = Levenshtein.distance(mine, theirs, score_cutoff=limit)
+            if d <= limit and (best is None or d < best[0]):
+                best = (d, c)
     if best is not None:  # the answer line shows `expected`: name only another spelling
         hint = "almost: check the spelling" if best[1] == expected else f"almost: {best[1]}"
         return Verdict(Outcome.PARTLY, expected, hint)

@@ -47,6 +47,38 @@ def test_text(c: Card, given: str, outcome: Outcome, hint: str | None) -> None:
     assert (v.outcome, v.hint) == (outcome, hint)
 
 
+ALMATY = Card("c", CardType.TEXT, "To which city were they moved?", "Almaty", kind="city")
+REGION = card(CardType.TEXT, "Mangystau Region", accept=("Mangistau",))
+DEPARTMENT = card(CardType.TEXT, "Eurasian Integration Department")
+MINISTRY = card(CardType.TEXT, "Defense Ministry")
+
+
+@pytest.mark.parametrize(
+    ("c", "given", "outcome"),
+    [
+        (ALMATY, "Almaty city", R), (ALMATY, "the city of Almaty", R),
+        (ALMATY, "Almaty region", W),  # another place
+        (ALMATY, "Almaty or Astana", W), (ALMATY, "city", W),
+        (ALMATY, "Almati city", P),
+        (REGION, "Mangystau oblast", R), (REGION, "Mangistau province", R),
+        (REGION, "Mangistau region", R), (REGION, "Mangystau city", W),
+        (DEPARTMENT, "Department of Eurasian Integration", R),
+        (DEPARTMENT, "Eurasian Integration dept", R), (DEPARTMENT, "Eurasian Ministry", W),
+        (DEPARTMENT, "Eurasian Integration Ministry", W),
+        (MINISTRY, "Ministry of Defense", R), (MINISTRY, "Defense Department", W),
+        (MINISTRY, "Defense", W),  # leaves out the answer's own kind word
+        # the kind word is part of the name
+        (card(CardType.TEXT, "Mexico City"), "Mexico", W),
+        (Card("c", CardType.TEXT, "Which country?", "Mexico"), "Mexico City", W),
+        (Card("c", CardType.TEXT, "Which country?", "Kazakhstan"), "Republic of Kazakhstan", R),
+    ],
+)
+def test_a_name_with_a_word_for_its_kind(c: Card, given: str, outcome: Outcome) -> None:
+    """A learner may add what kind of place or body a name is, or write it the
+    other way round, but not name another place or body."""
+    assert grade(c, given).outcome is outcome
+
+
 INJURED = card(CardType.NUMBER, 4500, qualifier="more than")
 OFFICERS = card(CardType.NUMBER, 2000, tolerance=100.0)
 
