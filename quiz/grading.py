@@ -94,15 +94,16 @@ def grade_text(card: Card, given: str) -> Verdict:
     g = normalize(given)
     if not g:
         return Verdict(Outcome.WRONG, expected)
-    g_core, g_kinds = _core(g)
-    asked = _asked_kinds(card) if g_kinds else frozenset()
     for c in candidates:
         n = normalize(c)
         if g == n or g.replace(" ", "") == n.replace(" ", "") or sorted(g.split()) == sorted(
             n.split()
         ):
             return Verdict(Outcome.RIGHT, expected)
-        n_core, n_kinds = _core(n)
+    g_core, g_kinds = _core(g)
+    asked = _asked_kinds(card) if g_kinds else frozenset()
+    for c in candidates:
+        n_core, n_kinds = _core(normalize(c))
         if g_core and g_core == n_core and _kinds_fit(g_kinds, n_kinds, asked):
             return Verdict(Outcome.RIGHT, expected)
     from rapidfuzz.distance import Levenshtein
