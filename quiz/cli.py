@@ -469,7 +469,9 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
             words += [f"--tag {shlex.quote(t)}" for t in tags]
             out.print("To practise anyway without touching the schedule:")
             # on a line of its own, never broken by quiz: it is there to be copied
-            out.print(f"  quiz start {' '.join(words)} --mode cram", markup=False,
+            from quiz.textsafe import one_line
+
+            out.print(one_line(f"  quiz start {' '.join(words)} --mode cram"), markup=False,
                       soft_wrap=True)
         return
     # The deck, the queue and the imports live for the whole session: keep the
