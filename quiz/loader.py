@@ -24,6 +24,7 @@ from quiz.models import (
     Source,
     answer_pool,
     numeric_answer,
+    split_list,
 )
 from quiz.yamltree import Map, Node, Scalar, ScalarTypeError, Seq, decode, parse, plain_value
 
@@ -55,10 +56,6 @@ _NO = {"no", "false", "n"}
 def _a(word: str) -> str:
     """'a text', 'an order'."""
     return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
-
-
-def _comma_items(text: str) -> list[str]:
-    return [t.strip() for t in text.split(",") if t.strip()]
 
 
 def _as_list(items: list[str]) -> str:
@@ -172,7 +169,7 @@ class _Reader:
             if (node.plain and "," in node.text and name != "answer"
                     and not _COMMA_NUMBER.fullmatch(node.text.strip())):  # 4,500 is one
                 # `tags: dates, figures` is one tag, 'dates, figures', in YAML
-                items = _comma_items(node.text)
+                items = split_list(node.text)
                 self.err(node, f"'{name}' is one text here, '{node.text.strip()}': write "
                                f"several as a list, {_as_list(items)} (or quote one text that "
                                "holds a comma)")
@@ -414,7 +411,7 @@ class _Reader:
             if not isinstance(node, Seq):
                 listed = ""
                 if isinstance(node, Scalar) and node.plain and "," in node.text:
-                    listed = ": write " + _as_list(_comma_items(node.text))
+                    listed = ": write " + _as_list(split_list(node.text))
                 self.err(node, f"the answer of {_a(ctype.value)} card is a list{listed}")
                 return None
             items = self.text_list(m, "answer")

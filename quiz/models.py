@@ -202,6 +202,17 @@ def answer_pool(deck: Deck, card: Card) -> list[str]:
     return list(seen)
 
 
+# a comma that separates items: not one inside a figure such as 4,500
+_ITEM_COMMA = re.compile(r"(?<!\d),|,(?!\d{3}(?:\D|$))")
+
+
+def split_list(text: str) -> list[str]:
+    """Items typed as one line, separated by commas: 'Astana, Almaty' ->
+    [Astana, Almaty]; '4,500, 2,000' -> [4,500, 2,000] (a comma inside a
+    figure does not separate)."""
+    return [t.strip() for t in _ITEM_COMMA.split(text) if t.strip()]
+
+
 def numeric_answer(text: str) -> float | None:
     """'225' or '4,500' -> a number; anything else -> None."""
     t = text.strip()

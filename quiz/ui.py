@@ -493,7 +493,9 @@ TYPE_HELP = {
 
 
 def _items(text: str) -> list[str]:
-    return [i.strip() for i in text.split(",") if i.strip()]
+    from quiz.models import split_list
+
+    return split_list(text)
 
 
 def ask_card(deck: Deck, this_year: int) -> dict[str, object]:

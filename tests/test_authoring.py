@@ -189,6 +189,17 @@ def test_add_a_multi_card_and_a_date_card(keys: Keys, deck_copy: Path) -> None:
                                                                       "Russia")
 
 
+def test_add_a_choice_of_figures_keeps_each_figure_whole(keys: Keys, deck_copy: Path) -> None:
+    # choice is the second type; the commas inside 4,500 and 2,000 separate nothing
+    keys(DOWN, ENTER, "How many?", ENTER, "4,500, 2,000, 225", ENTER, DOWN, ENTER,
+         ENTER, ENTER, ENTER, ENTER, "\x15figures-2", ENTER)
+    r = CliRunner().invoke(app, ["add", str(deck_copy)])
+    assert r.exit_code == 0, r.output
+    card = load_deck(deck_copy, cache=False).card("figures-2")
+    assert card is not None and card.type is CardType.CHOICE
+    assert card.choices == ("4,500", "2,000", "225") and card.answer == "2,000"
+
+
 def test_add_a_date_card_uses_the_decks_year(keys: Keys, tmp_path: Path) -> None:
     path = tmp_path / "d.yaml"
     path.write_text("id: d\ntitle: D\nyear: 2022\ncards:\n  - {id: a, question: Q?, answer: x}\n")

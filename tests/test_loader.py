@@ -136,6 +136,9 @@ def test_yaml_syntax_errors_say_what_the_author_likely_did(card: str, said: str)
      "(or quote one text that holds a comma)"),
     ("    question: q\n    type: order\n    answer: Almaty, Astana\n",
      "7:13: the answer of an order card is a list: write [Almaty, Astana]"),
+    ("    question: q\n    answer: '2,000'\n    choices: 4,500, 2,000, 225\n",
+     "7:14: 'choices' is one text here, '4,500, 2,000, 225': write several as a list, "
+     "[4,500, 2,000, 225] (or quote one text that holds a comma)"),  # figures kept whole
 ])
 def test_a_list_written_as_one_text_is_reported(card: str, said: str) -> None:
     """In YAML, `tags: dates, figures` is one tag and `accept: Astana, Akmola`
