@@ -384,12 +384,15 @@ def _check_tags(tags: list[str], decks: list[Any]) -> None:
 
 
 def _today() -> tuple[Any, Any]:
-    """Now, and the start of the learner's local day, both in UTC."""
+    """Now, and the start of the learner's day (4 am local time), both in UTC."""
     import datetime as dt
 
+    from quiz.models import day_start, learner_day
+
     now = dt.datetime.now(dt.UTC)
-    midnight = now.astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
-    return now, midnight.astimezone(dt.UTC)
+    tz = now.astimezone().tzinfo
+    assert tz is not None
+    return now, day_start(learner_day(now, tz), tz).astimezone(dt.UTC)
 
 
 def _choose_decks(names: list[str] | None, store: Any) -> list[Any]:
@@ -421,8 +424,8 @@ def _choose_decks(names: list[str] | None, store: Any) -> list[Any]:
     from quiz.session import is_due
     from quiz.textsafe import inert
 
-    now, midnight = _today()
-    day_end = midnight + dt.timedelta(days=1)
+    now, day_began = _today()
+    day_end = day_began + dt.timedelta(days=1)
     labels = []
     for deck in found:
         seen = store.states(deck.id)
@@ -447,9 +450,9 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
     from quiz.session import Session
 
     settings = Settings(parameters=parameters_from_json(store.setting("fsrs_parameters")))
-    now, midnight = _today()
+    now, day_began = _today()
     session = Session(store, Scheduler(settings), decks, mode, now, random.Random(),
-                      day_start=midnight, tags=tags, new_limit=new,
+                      day_start=day_began, tags=tags, new_limit=new,
                       limit=limit, self_grade=self_grade)
     out = ui.console()
     drafts = session.drafts

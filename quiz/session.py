@@ -241,7 +241,7 @@ class Session:
         return queue[: self.limit] if self.limit else queue
 
     def _day_end(self, now: dt.datetime) -> dt.datetime:
-        """Reviews due before this are asked today: the learner's next midnight."""
+        """Reviews due before this are asked today: when the learner's next day starts."""
         end = self.day_start + dt.timedelta(days=1) if self.day_start else now
         return max(end, now)
 
@@ -508,8 +508,8 @@ class Session:
 
 
 def is_due(phase: int, due: dt.datetime, now: dt.datetime, day_end: dt.datetime) -> bool:
-    """A review is due all of the day it falls on (before `day_end`, the
-    learner's next midnight); a learning step at its time."""
+    """A review is due all of the day it falls on (before `day_end`, when the
+    learner's next day starts); a learning step at its time."""
     return due <= now or (phase == Phase.REVIEW and due < day_end)
 
 

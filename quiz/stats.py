@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from quiz.models import day_start, learner_day
 from quiz.scheduling import recall_probability
 from quiz.store import Store, from_ts, ts
 
@@ -230,15 +231,11 @@ def _retention(store: Store, f: _Filter, now: dt.datetime, desired: float) -> Re
     return Retention(desired, int(total), int(recalled), int(recent), int(recent_recalled))
 
 
-def local_midnight(day: dt.date, tz: dt.tzinfo) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=tz)
-
-
 def _forecast(store: Store, f: _Filter, now: dt.datetime,
               tz: dt.tzinfo) -> list[tuple[dt.date, int]]:
-    today = now.astimezone(tz).date()
+    today = learner_day(now, tz)
     days = [today + dt.timedelta(days=i) for i in range(FORECAST_DAYS)]
-    ends = [ts(local_midnight(d + dt.timedelta(days=1), tz)) for d in days]
+    ends = [ts(day_start(d + dt.timedelta(days=1), tz)) for d in days]
     columns = ", ".join(
         f"coalesce(sum(due < ?{'' if i == 0 else ' AND due >= ?'}), 0)" for i in range(len(ends)))
     args: list[str] = [ends[0]]
@@ -251,8 +248,8 @@ def _forecast(store: Store, f: _Filter, now: dt.datetime,
 
 
 def _streak(sessions: list[SessionScore], now: dt.datetime, tz: dt.tzinfo) -> Streak:
-    days = sorted({s.started_at.astimezone(tz).date() for s in sessions if s.asked})
-    today = now.astimezone(tz).date()
+    days = sorted({learner_day(s.started_at, tz) for s in sessions if s.asked})
+    today = learner_day(now, tz)
     longest = run = 0
     previous: dt.date | None = None
     for d in days:

@@ -634,3 +634,23 @@ def test_random_cram_and_exam_sessions_leave_the_schedule_alone(store: Store, de
     assert store.db.execute("SELECT * FROM card_state ORDER BY 1, 2").fetchall() == states
     assert store.db.execute("SELECT count(*) FROM reviews WHERE mode = ? AND state_after "
                             "IS NULL", (mode.value,)).fetchone()[0] == answered > 60
+
+
+def test_a_session_after_midnight_belongs_to_the_evening_before(store: Store,
+                                                                 deck: Deck) -> None:
+    """The learner's day starts at 4 am: studying at 1 am uses that evening's
+    new cards, not the next morning's."""
+    from quiz.models import day_start, learner_day
+
+    def session_at(now: dt.datetime) -> list[str]:
+        s = Session(store, Scheduler(Settings(fuzz=False)), [deck], Mode.REVIEW, now,
+                    random.Random(1), day_start=day_start(learner_day(now, dt.UTC), dt.UTC),
+                    new_limit=2)
+        return [c for c, _ in run(s, now)]
+
+    evening = dt.datetime(2022, 3, 1, 22, tzinfo=dt.UTC)
+    assert session_at(evening) == ["c0", "c1"]
+    assert learner_day(evening + dt.timedelta(hours=3), dt.UTC) == evening.date()
+    assert session_at(evening + dt.timedelta(hours=3)) == []  # 01:00: the same day, all done
+    morning = evening + dt.timedelta(hours=12)  # 10:00: a new day, new cards
+    assert session_at(morning) == ["c2", "c3"]

@@ -81,10 +81,11 @@ def test_streak_still_alive_until_today_ends(history: History) -> None:
 
 
 def test_streak_days_are_the_learners_local_days(history: History) -> None:
-    # 23:30 UTC on 8 March is 01:30 on 9 March at UTC+2: with the session at
-    # 10:00 UTC on 8 March, that makes two local days in a row, one UTC day.
+    # A learner's day starts at 4 am local time. 02:30 UTC on 9 March is still
+    # 8 March's day in UTC, but 04:30 on 9 March at UTC+2: with the session at
+    # 10:00 UTC on 8 March, that makes two days in a row at UTC+2, one in UTC.
     first = dt.datetime(2022, 3, 8, 10, tzinfo=UTC)
-    late = dt.datetime(2022, 3, 8, 23, 30, tzinfo=UTC)
+    late = dt.datetime(2022, 3, 9, 2, 30, tzinfo=UTC)
     for when in (first, late):
         history.answer(history.session(when), "c1", when)
     assert compute(history.store, NOW, UTC).streak.days_studied == 1
@@ -132,22 +133,23 @@ def state(card: str, due: dt.datetime, *, deck: str = "d", lapsed: bool = False,
 
 def test_forecast_counts_the_right_cards_per_local_day(history: History) -> None:
     sid = history.session(days_ago(30))
-    midnight_tomorrow = dt.datetime(2022, 3, 11, tzinfo=PLUS2)  # 22:00 UTC on 10 March
+    tomorrow = dt.datetime(2022, 3, 11, 4, tzinfo=PLUS2)  # the learner's next day: 4 am local
     dues = {
         "overdue": NOW - dt.timedelta(days=3),            # day 0: overdue counts as today
         "now": NOW,                                       # day 0
-        "tonight": midnight_tomorrow - dt.timedelta(minutes=1),  # day 0 (23:59 local)
-        "tomorrow": midnight_tomorrow,                    # day 1 (00:00 local)
-        "day13": midnight_tomorrow + dt.timedelta(days=12, hours=23),  # day 13
-        "day14": midnight_tomorrow + dt.timedelta(days=13),  # day 14: outside the window
+        "midnight": dt.datetime(2022, 3, 11, tzinfo=PLUS2),  # day 0: the night is today's
+        "late": tomorrow - dt.timedelta(minutes=1),       # day 0 (03:59 local)
+        "tomorrow": tomorrow,                             # day 1 (04:00 local)
+        "day13": tomorrow + dt.timedelta(days=12, hours=23),  # day 13
+        "day14": tomorrow + dt.timedelta(days=13),        # day 14: outside the window
     }
     for card, due in dues.items():
         history.answer(sid, card, days_ago(30), state=state(card, due))
     forecast = compute(history.store, NOW, PLUS2).forecast
-    assert forecast[0] == (dt.date(2022, 3, 10), 3)
+    assert forecast[0] == (dt.date(2022, 3, 10), 4)
     assert forecast[1] == (dt.date(2022, 3, 11), 1)
     assert forecast[13] == (dt.date(2022, 3, 23), 1)
-    assert sum(n for _, n in forecast) == 5 and len(forecast) == 14
+    assert sum(n for _, n in forecast) == 6 and len(forecast) == 14
 
 
 def test_sessions_scores_and_time(history: History) -> None:

@@ -846,3 +846,23 @@ def test_a_plain_prompt_stops_on_a_ctrl_c_that_came_before_it_waited(
         os.close(tty)
     assert not line_needed, "the Ctrl-C was acted on only once a line came"
     assert capsys.readouterr().out == "> "
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Almaty", "America/New_York"])
+def test_the_learners_day_starts_at_4_am_local_time(monkeypatch: pytest.MonkeyPatch,
+                                                    zone: str) -> None:
+    import datetime as dt
+    import time
+
+    from quiz.cli import _today
+
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        now, began = _today()
+        local = began.astimezone()
+        assert (local.hour, local.minute, local.second) == (4, 0, 0)
+        assert dt.timedelta(0) <= now - began < dt.timedelta(days=1)
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
