@@ -147,8 +147,8 @@ def decks_command() -> None:
         if e.error is not None:
             n = len(e.error.problems)
             first = one_line(str(e.error.problems[0])) if e.error.problems else str(e.path)
-            where = one_line(shlex.quote(str(e.path)))
-            more = f" (+{n - 1} more; run 'quiz validate {where}')" if n > 1 else ""
+            where = shlex.quote(str(e.path))
+            more = one_line(f" (+{n - 1} more; run 'quiz validate {where}')") if n > 1 else ""
             typer.echo(f"broken: {first}{more}", err=True)
 
 
@@ -468,12 +468,12 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
         if mode is Mode.REVIEW and any(not c.draft for d in decks for c in d.cards):
             import shlex
 
+            from quiz.textsafe import one_line
+
             words = [_deck_ref(d.path, d.id) if d.path else d.id for d in decks]
             words += [f"--tag {shlex.quote(t)}" for t in tags]
             out.print("To practise anyway without touching the schedule:")
             # on a line of its own, never broken by quiz: it is there to be copied
-            from quiz.textsafe import one_line
-
             out.print(one_line(f"  quiz start {' '.join(words)} --mode cram"), markup=False,
                       soft_wrap=True)
         return

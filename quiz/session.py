@@ -111,10 +111,6 @@ class Summary:
     planned: int
 
     @property
-    def correct(self) -> int:
-        return self.right + self.partly
-
-    @property
     def points(self) -> str:
         return points(self.right, self.partly)
 
