@@ -76,11 +76,13 @@ def _core(normalized: str) -> tuple[tuple[str, ...], frozenset[str]]:
 def _asked_kinds(card: Card) -> frozenset[str]:
     """What kind of thing the card asks for: the kind words of its answer, its
     `kind`, or else the one kind word of its question ('which city')."""
-    kinds = _core(normalize(str(card.answer)))[1] | {
-        _KINDS[k] for k in [card.kind or ""] if k in _KINDS}
+    kinds = set(_core(normalize(str(card.answer)))[1])
+    if card.kind and card.kind in _KINDS:
+        kinds.add(_KINDS[card.kind])
     if not kinds:
         said = {_KINDS[w] for w in normalize(card.question).split() if w in _KINDS}
-        kinds = frozenset(said) if len(said) == 1 else frozenset()
+        if len(said) == 1:
+            kinds = said
     return frozenset(kinds)
 
 
