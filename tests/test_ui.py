@@ -46,6 +46,24 @@ def test_choice_select(keys: Keys) -> None:
     assert ui.ask(q("city", ("Aktau", "Almaty", "Nur-Sultan"))) == "Almaty"
 
 
+@pytest.mark.parametrize(("pressed", "label", "right"), [
+    ((DOWN, ENTER), "225", True),
+    ((ENTER,), "3", False),  # the figure 3, not the third option shown ("110")
+])
+def test_a_choice_of_figures_picked_from_the_list_is_graded_as_picked(
+        keys: Keys, pressed: tuple[str, ...], label: str, right: bool) -> None:
+    """The list returns the label; "225" was once read as the 225th option."""
+    from quiz.grading import grade
+    from quiz.models import Card, CardType, Outcome
+
+    card = Card("fig", CardType.CHOICE, "How many?", "225", choices=("110", "225", "3"))
+    question = Question(DECK, card, ("3", "225", "110"), 1, False)
+    keys(*pressed)
+    given = ui.ask(question)
+    assert given == label
+    assert (grade(card, given, question.options).outcome is Outcome.RIGHT) is right
+
+
 def test_truefalse_select(keys: Keys) -> None:
     keys(DOWN, ENTER)
     assert ui.ask(q("tf", ("True", "False"))) == "False"
