@@ -58,9 +58,38 @@ def _a(word: str) -> str:
     return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
 
 
+# what a plain item of a [ ] list cannot hold as it is (a comma ends the item)
+_NEEDS_QUOTES = re.compile(r"[,\[\]{}#&*!|>'\"%@`]|^[-?:](?:\s|$)|:(?:\s|$)|^\s|\s$")
+
+
 def _as_list(items: list[str]) -> str:
-    """Items as a YAML flow list, the way an author would write them."""
-    return "[" + ", ".join(items) + "]"
+    """Items as a YAML flow list, the way an author would write them, quoted
+    where YAML needs it: [Astana, "4,500"]."""
+    return "[" + ", ".join(f'"{i}"' if _NEEDS_QUOTES.search(i) and '"' not in i else i
+                           for i in items) + "]"
+
+
+# In a [ ] list a comma always ends an item: [4,500, 225] is 4, 500 and 225.
+_FIGURE_HEAD = re.compile(r"[-+]?\d{1,3}")
+_FIGURE_TAIL = re.compile(r"\d{3}(?:\.\d+)?")
+
+
+def _split_figures(items: list[Scalar]) -> list[list[Scalar]]:
+    """The items of a list grouped where YAML split a figure with a comma:
+    plain items on one line, the next starting right after the comma (no
+    space), 1-3 digits then groups of exactly 3."""
+    groups: list[list[Scalar]] = []
+    for item in items:
+        last = groups[-1][-1] if groups else None
+        if (last is not None and item.plain and last.plain and item.line == last.line
+                and item.col == last.col + len(last.text) + 1
+                and _FIGURE_TAIL.fullmatch(item.text)
+                and _FIGURE_HEAD.fullmatch(groups[-1][0].text)
+                and all(_FIGURE_TAIL.fullmatch(g.text) for g in groups[-1][1:])):
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+    return groups
 
 
 def did_you_mean(word: str, options: tuple[str, ...] | list[str]) -> str:
@@ -179,6 +208,7 @@ class _Reader:
             self.err(node, f"'{name}' must be a list of text, not a mapping")
             return None
         out: list[str] = []
+        scalars: list[Scalar] = []
         for item in node.items:
             if not isinstance(item, Scalar):
                 self.err(item, f"each item of '{name}' must be text, not a {_shape(item)}")
@@ -186,7 +216,14 @@ class _Reader:
             if not item.text.strip():
                 self.err(item, f"empty item in '{name}'")
                 continue
-            out.append(item.text.strip())
+            scalars.append(item)
+        for group in _split_figures(scalars):
+            figure = ",".join(g.text for g in group).strip()
+            if len(group) > 1:
+                parts = ", ".join(g.text for g in group)
+                self.err(group[0], f"'{figure}' in a [ ] list is {len(group)} items in YAML "
+                                   f"({parts}): quote it, \"{figure}\"")
+            out.append(figure)
         return tuple(out)
 
     def ident(self, m: Map, what: str) -> str | None:

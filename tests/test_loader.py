@@ -138,7 +138,7 @@ def test_yaml_syntax_errors_say_what_the_author_likely_did(card: str, said: str)
      "7:13: the answer of an order card is a list: write [Almaty, Astana]"),
     ("    question: q\n    answer: '2,000'\n    choices: 4,500, 2,000, 225\n",
      "7:14: 'choices' is one text here, '4,500, 2,000, 225': write several as a list, "
-     "[4,500, 2,000, 225] (or quote one text that holds a comma)"),  # figures kept whole
+     '["4,500", "2,000", 225] (or quote one text that holds a comma)'),  # figures quoted
 ])
 def test_a_list_written_as_one_text_is_reported(card: str, said: str) -> None:
     """In YAML, `tags: dates, figures` is one tag and `accept: Astana, Akmola`
@@ -147,6 +147,26 @@ def test_a_list_written_as_one_text_is_reported(card: str, said: str) -> None:
     with pytest.raises(DeckError) as info:
         read_deck(HEAD + card, "d.yaml")
     assert [str(p) for p in info.value.problems] == [f"d.yaml:{said}"]
+
+
+def test_a_figure_with_a_comma_in_a_bracket_list_is_reported() -> None:
+    """In a [ ] list a comma always ends an item, so YAML reads [4,500, 225]
+    as 4, 500 and 225: a choice of '4' and '500' that validated clean."""
+    with pytest.raises(DeckError) as info:
+        read_deck(HEAD + "    question: q\n    answer: '225'\n"
+                  "    choices: [4,500, 225, 10,000,000]\n  - id: b\n    question: q\n"
+                  "    type: order\n    answer: [1,000, 5, 2,000]\n", "d.yaml")
+    assert [str(p) for p in info.value.problems] == [
+        "d.yaml:7:15: '4,500' in a [ ] list is 2 items in YAML (4, 500): quote it, \"4,500\"",
+        "d.yaml:7:27: '10,000,000' in a [ ] list is 3 items in YAML (10, 000, 000): quote it, "
+        "\"10,000,000\"",
+        "d.yaml:11:14: '1,000' in a [ ] list is 2 items in YAML (1, 000): quote it, \"1,000\"",
+        "d.yaml:11:24: '2,000' in a [ ] list is 2 items in YAML (2, 000): quote it, \"2,000\"",
+    ]
+    # quoted, spaced or not a figure: as the author meant
+    deck = read_deck(HEAD + "    question: q\n    answer: x\n"
+                     "    accept: [\"4,500\", 4, 500, Astana,Almaty, 1,25]\n", "d.yaml")
+    assert deck.cards[0].accept == ("4,500", "4", "500", "Astana", "Almaty", "1", "25")
 
 
 def test_text_that_runs_on_to_a_dash_outside_a_list_is_fine() -> None:
