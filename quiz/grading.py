@@ -230,6 +230,41 @@ def parse_date(text: str) -> ParsedDate | None:
     return ParsedDate(tuple(readings), has_year)
 
 
+def full_date(text: str) -> dt.date | None:
+    """The one day that `text` names with its day, month and year ('6 January
+    2022', 'Jan 6, 2022', '2022-01-06'), or None: not a date, no day or no
+    year, or a day and month that could be either way round (6/1/2022)."""
+    parsed = parse_date(text)
+    if parsed is None or not parsed.has_year or len(parsed.readings) != 1:
+        return None
+    from dateutil import parser
+
+    try:  # a text without its day ('January 2022') takes the default's day
+        other = parser.parse(text.strip(), default=dt.datetime(2000, 1, 15))
+    except (ValueError, OverflowError):
+        return None
+    return parsed.readings[0] if other.date() == parsed.readings[0] else None
+
+
+_PLAIN_FIGURE = re.compile(
+    r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*(?:thousand|million|billion))?", re.I)
+
+
+def figure(text: str) -> tuple[float, str | None] | None:
+    """A text that is only a figure, with its qualifier if any ('about 2,000'
+    -> (2000, 'about'); '1.2 million' -> (1200000, None)); None otherwise
+    ('100m', '1st', 'Khabar 24' and number words are left alone)."""
+    t = text.strip()
+    rest = _QUALIFIERS.sub("", t).strip()
+    if not _PLAIN_FIGURE.fullmatch(rest):
+        return None
+    value = parse_number(rest)
+    if value is None:
+        return None
+    qualifier = t[: len(t) - len(rest)].strip() or None
+    return value, qualifier
+
+
 def day_in_year(text: str, year: int | None) -> dt.date | None:
     """The date `text` names, a missing year taken to be `year`; an ambiguous
     7/1 is read month first. None when it is not a date, or has no year and

@@ -69,6 +69,15 @@ def _as_list(items: list[str]) -> str:
                            for i in items) + "]"
 
 
+# what makes a figure written as text more than a plain number (which YAML
+# reads as a number anyway): a thousands comma, a scale word or a qualifier
+_WRITTEN_FIGURE = re.compile(r"\d,\d{3}|\d\s*(?:thousand|million|billion)\b|^\D", re.I)
+_CODE = re.compile(r"0\d")  # 0755: a code, not a figure
+
+# a month's name or a digit: what a date or a figure written as text holds
+_MONTH_OR_DIGIT = re.compile(r"\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)",
+                             re.I)
+
 # In a [ ] list a comma always ends an item: [4,500, 225] is 4, 500 and 225.
 _FIGURE_HEAD = re.compile(r"[-+]?\d{1,3}")
 _FIGURE_TAIL = re.compile(r"\d{3}(?:\.\d+)?")
@@ -436,6 +445,19 @@ class _Reader:
             return CardType.NUMBER
         if question and BLANK in question:
             return CardType.CLOZE
+        if (isinstance(value, str) and isinstance(node, Scalar) and node.plain
+                and "accept" not in m.pairs and _MONTH_OR_DIGIT.search(value)):
+            # A day or a figure written out ('7 January 2022', 'about 2,000'):
+            # as text, the same day or figure written another way would be
+            # wrong. Quoted text, a card with other answers to accept, and a
+            # code such as 0755 stay text.
+            from quiz.grading import figure, full_date
+
+            if full_date(value) is not None:
+                return CardType.DATE
+            found = figure(value)
+            if found is not None and _WRITTEN_FIGURE.search(value) and not _CODE.match(value):
+                return CardType.NUMBER
         return CardType.TEXT
 
     def answer(self, m: Map, ctype: CardType, what: str) -> Answer | None:
@@ -468,21 +490,26 @@ class _Reader:
         if len(self.problems) > before:
             return None  # typed() said what is wrong
         if ctype is CardType.NUMBER:
-            if isinstance(value, str) and _COMMA_NUMBER.fullmatch(value):
-                value = numeric_answer(value)
+            if isinstance(value, str):
+                from quiz.grading import figure
+
+                found = figure(value)  # '4,500', 'about 2,000' (its qualifier: type_fields)
+                value = found[0] if found is not None else value
+                if isinstance(value, float) and value.is_integer():
+                    value = int(value)
             if isinstance(value, int | float) and not isinstance(value, bool):
                 return value
             self.err(node, "the answer of a number card must be a number, like 4500 or 2.5")
             return None
         if ctype is CardType.DATE:
             if isinstance(value, str):
-                try:
-                    value = dt.date.fromisoformat(value.strip())
-                except ValueError:
-                    pass
+                from quiz.grading import full_date
+
+                value = full_date(value) or value  # '7 January 2022', 'Jan 7, 2022'
             if isinstance(value, dt.date):
                 return value
-            self.err(node, "the answer of a date card must be written YYYY-MM-DD, like 2022-01-07")
+            self.err(node, "the answer of a date card is a day with its month and year, "
+                           "written like 2022-01-07 or 7 January 2022")
             return None
         if ctype is CardType.TRUEFALSE:
             if isinstance(value, str) and value.strip().lower() in _YES | _NO:
@@ -540,6 +567,13 @@ class _Reader:
                 value = self.text(m, name, what)
                 if value is not None:
                     extra[name] = value
+            node = m.pairs["answer"][1]
+            if "qualifier" not in extra and isinstance(node, Scalar):  # 'about 2,000'
+                from quiz.grading import figure
+
+                found = figure(node.text)
+                if found is not None and found[1] is not None:
+                    extra["qualifier"] = found[1]
         if ctype is CardType.CLOZE:
             blanks = question.count(BLANK)
             if blanks != 1:

@@ -276,12 +276,45 @@ MINIMAL = "id: d\ntitle: T\ncards:\n  - id: c\n    question: Q?\n    answer: {an
         ("0755", CardType.TEXT, "0755"),
         ("'1.10'", CardType.TEXT, "1.10"),
         ("1_000", CardType.TEXT, "1_000"),
+        # a day or a figure written out is graded as one, whichever way it is typed
+        ("7 January 2022", CardType.DATE, dt.date(2022, 1, 7)),
+        ("Jan 7, 2022", CardType.DATE, dt.date(2022, 1, 7)),
+        ("4,500", CardType.NUMBER, 4500),
+        ("1.2 million", CardType.NUMBER, 1_200_000),
+        ("about 2,000", CardType.NUMBER, 2000),
+        # not a day, or either way round; quoted; not only a figure
+        ("January 2022", CardType.TEXT, "January 2022"),
+        ("7/1/2022", CardType.TEXT, "7/1/2022"),
+        ("'7 January 2022'", CardType.TEXT, "7 January 2022"),
+        ("100m", CardType.TEXT, "100m"),
+        ("24 people", CardType.TEXT, "24 people"),
+        ("Khabar 24", CardType.TEXT, "Khabar 24"),
     ],
 )
 def test_answer_decides_the_type(answer: str, ctype: CardType, value: object) -> None:
     deck = read_deck(MINIMAL.format(answer=answer), "d.yaml")
     card = deck.cards[0]
     assert (card.type, card.answer) == (ctype, value)
+
+
+def test_a_figure_written_out_keeps_its_qualifier_and_grades_as_a_number() -> None:
+    from quiz.grading import grade
+    from quiz.models import Outcome, answer_text
+
+    card = read_deck(MINIMAL.format(answer="about 2,000"), "d.yaml").cards[0]
+    assert (card.type, card.answer, card.qualifier) == (CardType.NUMBER, 2000, "about")
+    assert answer_text(card) == "about 2,000"
+    assert grade(card, "2000").outcome is Outcome.RIGHT  # as text, this was wrong
+    day = read_deck(MINIMAL.format(answer="7 January 2022"), "d.yaml").cards[0]
+    assert grade(day, "2022-01-07").outcome is Outcome.RIGHT
+    # a card with other answers to accept was meant as text, and stays text
+    kept = read_deck(MINIMAL.format(answer="about 2,000") + "    accept: [2000]\n",
+                     "d.yaml").cards[0]
+    assert (kept.type, kept.answer) == (CardType.TEXT, "about 2,000")
+    # and `type: text` keeps any answer as text
+    text = read_deck(MINIMAL.format(answer="7 January 2022") + "    type: text\n",
+                     "d.yaml").cards[0]
+    assert (text.type, text.answer) == (CardType.TEXT, "7 January 2022")
 
 
 def test_explicit_text_type_keeps_the_written_number() -> None:
