@@ -504,7 +504,7 @@ def ask_card(deck: Deck, this_year: int) -> dict[str, object]:
     import re
 
     from quiz.authoring import slug
-    from quiz.grading import day_in_year, parse_number
+    from quiz.grading import day_in_year, figure, parse_number
     from quiz.loader import ID_PATTERN
 
     taken = {c.id for c in deck.cards}
@@ -538,9 +538,13 @@ def ask_card(deck: Deck, this_year: int) -> dict[str, object]:
             "The items in their right order, separated by commas:",
             lambda typed: len(_items(typed)) >= 2 or "At least two items"))
     elif ctype == "number":
-        value = parse_number(ask_line("The answer:", _number_ok))
+        typed = ask_line("The answer:", _number_ok)
+        value = parse_number(typed)
         assert value is not None
         fields["answer"] = int(value) if float(value).is_integer() else value
+        found = figure(typed)  # 'about 2,000': the answer reads so
+        if found is not None and found[1] is not None:
+            fields["qualifier"] = found[1]
     elif ctype == "date":
         year = deck.year or this_year
 

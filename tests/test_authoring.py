@@ -200,6 +200,16 @@ def test_add_a_choice_of_figures_keeps_each_figure_whole(keys: Keys, deck_copy: 
     assert card.choices == ("4,500", "2,000", "225") and card.answer == "2,000"
 
 
+def test_add_a_number_card_keeps_its_qualifier(keys: Keys, deck_copy: Path) -> None:
+    keys(DOWN, DOWN, DOWN, ENTER, "How many?", ENTER, "about 2,000", ENTER,
+         ENTER, ENTER, ENTER, "\x15figures-3", ENTER)
+    r = CliRunner().invoke(app, ["add", str(deck_copy)])
+    assert r.exit_code == 0, r.output
+    card = load_deck(deck_copy, cache=False).card("figures-3")
+    assert card is not None and card.type is CardType.NUMBER
+    assert (card.answer, card.qualifier) == (2000, "about")
+
+
 def test_add_a_date_card_uses_the_decks_year(keys: Keys, tmp_path: Path) -> None:
     path = tmp_path / "d.yaml"
     path.write_text("id: d\ntitle: D\nyear: 2022\ncards:\n  - {id: a, question: Q?, answer: x}\n")
