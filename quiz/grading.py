@@ -205,21 +205,32 @@ class ParsedDate:
 _YEAR_FIRST = re.compile(r"\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}(?!\d)")
 
 
+def _parse(text: str, default: dt.datetime, dayfirst: bool = False) -> dt.datetime:
+    """dateutil's parse, without the warnings it prints for words it takes for
+    time zones ('10:00 T'): a learner's answer or a deck's text is not code."""
+    import warnings
+
+    from dateutil import parser
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parsed: dt.datetime = parser.parse(text, default=default, dayfirst=dayfirst)
+    return parsed
+
+
 def parse_date(text: str) -> ParsedDate | None:
     """'Jan 7', '7 January 2022', '2022-01-07', 'January 7th, 2022', '7/1/2022'."""
     t = text.strip()
     if not t or not (_MONTH.search(t) or _NUMERIC_DATE.search(t)):
         return None
-    from dateutil import parser
-
     readings: list[dt.date] = []
     has_year = True
     # 7/1 may be either; 2022-01-07 (year first, as ISO 8601) is only month then day
     for dayfirst in (False,) if _YEAR_FIRST.match(t) else (False, True):
         try:
-            a = parser.parse(t, default=dt.datetime(2000, 1, 1), dayfirst=dayfirst)
+            a = _parse(t, dt.datetime(2000, 1, 1), dayfirst)
             # two leap years, so "29 Feb" without a year still reads as a date
-            b = parser.parse(t, default=dt.datetime(2004, 1, 1), dayfirst=dayfirst)
+            b = _parse(t, dt.datetime(2004, 1, 1), dayfirst)
         except (ValueError, OverflowError):
             continue
         has_year = a.year == b.year
@@ -237,10 +248,8 @@ def full_date(text: str) -> dt.date | None:
     parsed = parse_date(text)
     if parsed is None or not parsed.has_year or len(parsed.readings) != 1:
         return None
-    from dateutil import parser
-
     try:  # a text without its day ('January 2022') takes the default's day
-        other = parser.parse(text.strip(), default=dt.datetime(2000, 1, 15))
+        other = _parse(text.strip(), dt.datetime(2000, 1, 15))
     except (ValueError, OverflowError):
         return None
     return parsed.readings[0] if other.date() == parsed.readings[0] else None

@@ -215,3 +215,16 @@ def test_leap_day_without_a_year() -> None:
     assert grade(leap, "29 Feb", (), 2024).outcome is Outcome.RIGHT
     assert grade(leap, "1 March", (), 2024).outcome is Outcome.PARTLY  # a day off
     assert grade(PROTESTS, "29 Feb", (), 2022).outcome is Outcome.WRONG  # no crash in 2022
+
+
+def test_odd_date_text_prints_no_warning() -> None:
+    """dateutil warns about words it takes for time zones; a learner's answer
+    or a deck's text must not print its warning on the terminal."""
+    import warnings
+
+    from quiz.grading import full_date
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert parse_date("- , 10:00T 9999 jan") is not None
+        assert full_date(",10:00 T Feb 307") is None
