@@ -142,6 +142,9 @@ _NUMERIC = re.compile(
 )
 
 
+_DECIMAL_COMMA = re.compile(r"^([-+]?\d+),(\d{1,2})(?![\d,])")
+
+
 def parse_number(text: str) -> float | None:
     """'4,500', '4500', '4 500', '4.5k', '4,500+', 'four thousand five hundred' -> 4500."""
     t = text.strip().lower().rstrip(".")
@@ -149,6 +152,9 @@ def parse_number(text: str) -> float | None:
     t = re.sub(r"\s*(?:%|per ?cent)$", "", t)  # '40%', '40 percent': the figure is 40
     if not t:
         return None
+    # a decimal comma, as much of Europe and Kazakhstan write it: '4,5', '1,25 million'
+    # ('4,500', with three digits after it, is four thousand five hundred)
+    t = _DECIMAL_COMMA.sub(r"\1.\2", t)
     m = _NUMERIC.fullmatch(t)
     if m:
         value = float(re.sub(r"[ ,\u00a0\u202f]", "", m.group(1)))
