@@ -515,7 +515,9 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
         _suggest_refit(out, store)
     if mode is Mode.EXAM and summary.asked:
         half = "; a partly right answer counts 1/2" if summary.partly else ""
-        out.print(f"Exam: {summary.points} of {summary.asked} points "
+        cut = (f" (stopped after {summary.asked} of {summary.planned} questions)"
+               if summary.asked < summary.planned else "")
+        out.print(f"Exam{cut}: {summary.points} of {summary.asked} points "
                   f"({summary.score:.0f}%{half})")
     if interrupted:
         raise typer.Exit(130)

@@ -475,6 +475,17 @@ def test_exam_mode_scores(keys: Keys, tmp_path: Path) -> None:
     assert r.exit_code == 0 and "Exam: 1 of 2 points (50%)\n" in r.stdout
 
 
+def test_an_exam_stopped_early_says_so(keys: Keys, tmp_path: Path) -> None:
+    deck = tmp_path / "deck.yaml"
+    deck.write_text("id: mini\ntitle: Mini\ncards:\n" + "".join(
+        f"  - {{id: {c}, question: 'Q?', answer: x}}\n" for c in "abc"))
+    keys("x", ENTER, CTRL_C)
+    r = CliRunner().invoke(app, ["start", str(deck), "--mode", "exam", "--db",
+                                 str(tmp_path / "h.db")])
+    assert r.exit_code == 130
+    assert "Exam (stopped after 1 of 3 questions): 1 of 1 points (100%)\n" in r.stdout
+
+
 def test_a_partly_right_answer_scores_half_everywhere(keys: Keys, tmp_path: Path) -> None:
     """The running score, the summary, its tag lines and the exam's result all
     count a partly right answer as 1/2, as the percent and `quiz stats` do
