@@ -184,7 +184,8 @@ def _hardest(s: Stats, width: int) -> list[str]:
         return []
     out = ["", "Hardest cards"]
     for h in s.hardest[:HARDEST_SHOWN]:
-        recall = f"recall {percent(h.recall)}" if h.recall is not None else "learning"
+        recall = (f"recall {percent(h.recall)}" if h.recall is not None
+                  else "learning" if h.scheduled else "no schedule")
         head = f"  {h.lapses} lapse{'s' if h.lapses != 1 else ' '} {h.correct}/{h.asked} right " \
                f"{recall:<11} "
         text = one_line(h.question or f"{h.deck_id}/{h.card_id}")

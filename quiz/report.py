@@ -145,10 +145,12 @@ def render_html(s: Stats, tz: dt.tzinfo) -> str:
                      "<th class=n>lapses</th><th class=n>right</th><th class=n>recall now</th>"
                      "</tr>")
         for h in s.hardest:
+            recall = percent(h.recall) if h.recall is not None else (
+                "learning" if h.scheduled else "no schedule")
             parts.append(f"<tr><td>{escape(h.question or h.card_id)}</td>"
                          f"<td>{escape(h.deck_id)}</td><td class=n>{h.lapses}</td>"
                          f"<td class=n>{h.correct}/{h.asked}</td>"
-                         f"<td class=n>{percent(h.recall)}</td></tr>")
+                         f"<td class=n>{recall}</td></tr>")
         parts.append("</table>")
     if s.sessions:
         parts.append("<h2>Sessions</h2><table><tr><th>started</th><th>decks</th><th>mode</th>"

@@ -68,6 +68,7 @@ class HardCard:
     asked: int
     correct: int
     recall: float | None  # predicted recall now; None for cards not yet in review
+    scheduled: bool  # False: only ever asked in cram or exam, which leave the schedule alone
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +215,7 @@ def _hardest(store: Store, f: _Filter, now: dt.datetime,
         if stability and last and phase == 2:
             recall = recall_probability(float(stability), now - from_ts(last), parameters)
         out.append(HardCard(deck_id, card_id, question, int(lapses), int(asked), int(correct),
-                            recall))
+                            recall, phase is not None))
     return out
 
 

@@ -227,6 +227,22 @@ def test_hardest_cards_most_lapses_then_lowest_recall(history: History) -> None:
     assert 0 < hardest[1].recall < 1
 
 
+def test_a_card_missed_only_in_cram_or_exam_is_not_called_learning(history: History) -> None:
+    from quiz.render import stats_lines
+
+    history.store.sync_deck("d", "Deck", [("a", "Qa", []), ("x", "Qx", [])], NOW)
+    sid = history.session(days_ago(1))
+    history.answer(sid, "a", days_ago(1), Outcome.WRONG, phase_before=None,
+                   state=state("a", NOW, phase=1, stability=None))  # review mode: learning
+    history.answer(sid, "x", days_ago(1), Outcome.WRONG, phase_before=None, mode=Mode.EXAM)
+    s = compute(history.store, NOW, UTC)
+    assert [(h.card_id, h.scheduled, h.recall) for h in s.hardest] == [
+        ("a", True, None), ("x", False, None)]
+    lines = stats_lines(s, UTC, True, 80)
+    assert any("learning" in line and line.endswith("Qa") for line in lines), lines
+    assert any("no schedule" in line and line.endswith("Qx") for line in lines), lines
+
+
 def test_recall_probability_matches_the_scheduler(history: History) -> None:
     scheduler = Scheduler(Settings(fuzz=False))
     start = dt.datetime(2022, 1, 1, tzinfo=UTC)
