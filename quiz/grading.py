@@ -90,6 +90,23 @@ def _kinds_fit(given: frozenset[str], answer: frozenset[str], asked: frozenset[s
     return answer <= given <= answer | asked
 
 
+def _initials_fit(given: str, answer: str, candidates: list[str]) -> bool:
+    """'S. Lavrov' for Sergey Lavrov, 'K.-J. Tokayev' for Kassym-Jomart
+    Tokayev: initials, each the first letter of a name the answer has, with
+    the rest an accepted answer on its own."""
+    words = given.split()
+    initials = [w for w in words if len(w) == 1]
+    rest = sorted(w for w in words if len(w) > 1)
+    if not initials or not rest or not any(sorted(c.split()) == rest for c in candidates):
+        return False
+    firsts = [w[0] for w in answer.split() if w not in rest]
+    for letter in initials:
+        if letter not in firsts:
+            return False
+        firsts.remove(letter)
+    return True
+
+
 def grade_text(card: Card, given: str) -> Verdict:
     expected = answer_text(card)
     candidates = [str(card.answer), *card.accept]
@@ -108,6 +125,8 @@ def grade_text(card: Card, given: str) -> Verdict:
         n_core, n_kinds = _core(normalize(c))
         if g_core and g_core == n_core and _kinds_fit(g_kinds, n_kinds, asked):
             return Verdict(Outcome.RIGHT, expected)
+    if _initials_fit(g, normalize(str(card.answer)), [normalize(c) for c in candidates]):
+        return Verdict(Outcome.RIGHT, expected)
     from rapidfuzz.distance import Levenshtein
 
     best: tuple[int, str] | None = None

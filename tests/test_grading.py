@@ -30,6 +30,9 @@ CAPITAL = card(CardType.TEXT, "Nur-Sultan", accept=("Astana",))
         (TOKAYEV, "Tokaev", P, "almost: Tokayev"),
         (TOKAYEV, "Tokaeyv", P, "almost: Tokayev"),
         (TOKAYEV, "Nazarbayev", W, None),
+        (TOKAYEV, "K.-J. Tokayev", R, None), (TOKAYEV, "K. Tokayev", R, None),  # initials
+        (TOKAYEV, "T. Tokayev", P, "almost: Tokayev"),  # no name of his starts with T
+        (TOKAYEV, "K. K. Tokayev", P, "almost: Tokayev"),
         (TOKAYEV, "", W, None),
         (CAPITAL, "Astana", R, None),
         (CAPITAL, "nur sultan", R, None),
