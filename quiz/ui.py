@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import questionary
@@ -136,8 +137,10 @@ def _nothing(event: Any) -> None:
     """A key that does nothing here."""
 
 
-def choose(message: str, labels: Sequence[str], default: int | None = None) -> int:
-    """Index of the one label picked."""
+def choose(message: str, labels: Sequence[str], default: int | None = None,
+           typed: Callable[[str], int | None] | None = None) -> int:
+    """Index of the one label picked. On a plain terminal the learner types
+    its number or the label itself, or whatever `typed` maps to an index."""
     shown = [inert(label) for label in labels]
     if plain_prompts():
         print(f"? {message}")
@@ -153,6 +156,8 @@ def choose(message: str, labels: Sequence[str], default: int | None = None) -> i
             same = [i for i, label in enumerate(shown) if label.casefold() == text.casefold()]
             if len(same) == 1:  # the choice typed out instead of its number
                 return same[0]
+            if typed is not None and (index := typed(text)) is not None:
+                return index
             print(f"  Type one number from 1 to {len(shown)}.")
     keys = [f"{i + 1}. {label}" for i, label in enumerate(shown)] if len(set(shown)) < len(
         shown) else shown  # questionary needs distinct labels
@@ -354,7 +359,9 @@ def ask(q: Question) -> str | list[str]:
     message = _message(q)
     t = q.card.type
     given: str | list[str]
-    if t in (CardType.CHOICE, CardType.TRUEFALSE):
+    if t is CardType.TRUEFALSE:  # typed on a plain terminal: 't', 'yes', 'no', ...
+        given = q.options[choose(message, q.options, typed=partial(_true_or_false, q.options))]
+    elif t is CardType.CHOICE:
         given = q.options[choose(message, q.options)]
     elif t is CardType.MULTI:
         given = [q.options[i] for i in choose_many(message, q.options)]
@@ -365,6 +372,14 @@ def ask(q: Question) -> str | list[str]:
         given = ask_line(message, check)
     _answered()
     return given
+
+
+def _true_or_false(options: Sequence[str], text: str) -> int | None:
+    from quiz.grading import parse_bool
+
+    value = parse_bool(text)
+    label = None if value is None else "True" if value else "False"
+    return options.index(label) if label in options else None
 
 
 def ask_order(message: str, items: Sequence[str]) -> list[str]:

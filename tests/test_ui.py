@@ -543,6 +543,8 @@ def test_dumb_terminal_session_has_no_escape_sequences(
     # the choice typed out instead of its number (a figure is not taken as one)
     ("city", ("Aktau", "Almaty", "Nur-Sultan"), ["Astana", "almaty"], "Almaty"),
     ("city", ("2,000", "4,500", "9,000"), ["4,500"], "4,500"),
+    # true or false typed as a word
+    ("tf", ("True", "False"), ["maybe", "no"], "False"), ("tf", ("True", "False"), ["y"], "True"),
     ("members", ("A", "B", "C"), ["1 x", "3, 1"], ["A", "C"]),
     ("members", ("A", "B", "C"), ["-"], []),
     ("seq", ("two", "three", "one"), ["3 1", "3 1 1", "3 1 2"], ["one", "two", "three"]),
