@@ -243,11 +243,30 @@ def _parse(text: str, default: dt.datetime, dayfirst: bool = False) -> dt.dateti
     return parsed
 
 
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
+           "september", "october", "november", "december")
+# a longer word that starts like a month: 'Janury', 'Febuary', 'Septmber'
+_MONTHISH = re.compile(r"\b(?:jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec)[a-z]{2,}\b", re.I)
+
+
+def _month_spelled(match: re.Match[str]) -> str:
+    import difflib
+
+    word = match.group(0).lower()
+    if word in _MONTHS or word in ("sept", "sept."):
+        return match.group(0)
+    close = difflib.get_close_matches(word, _MONTHS, n=1, cutoff=0.75)
+    return close[0] if close else match.group(0)
+
+
 def parse_date(text: str) -> ParsedDate | None:
-    """'Jan 7', '7 January 2022', '2022-01-07', 'January 7th, 2022', '7/1/2022'."""
+    """'Jan 7', '7 January 2022', '2022-01-07', 'January 7th, 2022', '7/1/2022',
+    'the 7th of January'; a month misspelled ('Janury') is read as meant."""
     t = text.strip()
     if not t or not (_MONTH.search(t) or _NUMERIC_DATE.search(t)):
         return None
+    t = re.sub(r"\b(?:the|of)\b", " ", t, flags=re.I).strip()
+    t = _MONTHISH.sub(_month_spelled, t)
     readings: list[dt.date] = []
     has_year = True
     # 7/1 may be either; 2022-01-07 (year first, as ISO 8601) is only month then day

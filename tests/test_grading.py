@@ -117,6 +117,8 @@ PROTESTS = card(CardType.DATE, dt.date(2022, 1, 2))
         ("2/1/2022", None, R, None), ("1/2/2022", None, R, None),  # either way round
         ("2022-02-01", None, W, None), ("2022/02/01", None, W, None),  # year first: Y-M-D
         ("2022.1.2", None, R, None),
+        ("the 2nd of January 2022", None, R, None), ("January the 2nd, 2022", None, R, None),
+        ("2 Janury 2022", None, R, None), ("2 Januar 2022", None, R, None),  # the month misspelt
         ("Jan 2", 2022, R, None), ("2 jan", 2022, R, None),
         ("Jan 2", None, P, "right day; the year is missing"),  # the deck implies no year
         ("Jan 3", 2022, P, "one day off"),
