@@ -70,6 +70,8 @@ MINISTRY = card(CardType.TEXT, "Defense Ministry")
         (DEPARTMENT, "Eurasian Integration Ministry", W),
         (MINISTRY, "Ministry of Defense", R), (MINISTRY, "Defense Department", W),
         (MINISTRY, "Defense", W),  # leaves out the answer's own kind word
+        (card(CardType.TEXT, "Armenia and Belarus"), "Belarus, Armenia", R),  # 'and' too
+        (card(CardType.TEXT, "Armenia and Belarus"), "Armenia and Russia", W),
         # the kind word is part of the name
         (card(CardType.TEXT, "Mexico City"), "Mexico", W),
         (Card("c", CardType.TEXT, "Which country?", "Mexico"), "Mexico City", W),
