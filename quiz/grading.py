@@ -56,6 +56,7 @@ def allowed_typos(length: int) -> int:
 # ("the Department of Eurasian Integration"), but not leave out one of the
 # answer's own ("Mexico" is not Mexico City) or swap it for another ("Almaty
 # region" is not the city, "Defense Department" not the Defense Ministry).
+# Articles, 'of' and 'and' do not count anywhere in a name.
 _FILLERS = {"the", "a", "an", "of", "and"}
 _KINDS = {"city": "city", "town": "town", "village": "village", "region": "region",
           "oblast": "region", "province": "region", "district": "district",
