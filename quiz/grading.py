@@ -131,8 +131,11 @@ def grade_text(card: Card, given: str) -> Verdict:
     from rapidfuzz.distance import Levenshtein
 
     best: tuple[int, str] | None = None
+    hedged = "or" in g.split()  # 'Armenia or Belarus': two answers, not a typo of one
     for c in candidates:
         n = normalize(c)
+        if hedged and "or" not in n.split():
+            continue
         n_core, n_kinds = _core(n)
         forms = [(g.replace(" ", ""), n.replace(" ", ""))]
         if g_core and n_core and _kinds_fit(g_kinds, n_kinds, asked):  # 'Mangistau oblast'

@@ -72,6 +72,7 @@ MINISTRY = card(CardType.TEXT, "Defense Ministry")
         (MINISTRY, "Defense", W),  # leaves out the answer's own kind word
         (card(CardType.TEXT, "Armenia and Belarus"), "Belarus, Armenia", R),  # 'and' too
         (card(CardType.TEXT, "Armenia and Belarus"), "Armenia and Russia", W),
+        (card(CardType.TEXT, "Armenia and Belarus"), "Armenia or Belarus", W),  # a hedge
         # the kind word is part of the name
         (card(CardType.TEXT, "Mexico City"), "Mexico", W),
         (Card("c", CardType.TEXT, "Which country?", "Mexico"), "Mexico City", W),
