@@ -197,11 +197,20 @@ def parse_number(text: str) -> float | None:
 
 
 def number_bands(card: Card) -> tuple[float, float]:
-    """(right within, partly right within) for a number card."""
+    """(right within, partly right within) for a number card: a tenth of the
+    figure is close, but for a year ('In which year...?') one year is."""
     assert isinstance(card.answer, int | float)
     right = card.tolerance
+    if _is_year(card):
+        return right, max(3 * right, 1.0)
     partly = max(3 * right, 0.1 * abs(float(card.answer)))
     return right, partly
+
+
+def _is_year(card: Card) -> bool:
+    answer = card.answer
+    return (isinstance(answer, int) and not isinstance(answer, bool) and 1000 <= answer <= 2999
+            and "year" in normalize(card.question).split())
 
 
 def grade_number(card: Card, given: str) -> Verdict:

@@ -89,6 +89,9 @@ INJURED = card(CardType.NUMBER, 4500, qualifier="more than")
 OFFICERS = card(CardType.NUMBER, 2000, tolerance=100.0)
 
 
+FOUNDED = Card("c", CardType.NUMBER, "In which year was the CSTO founded?", 2002)
+
+
 @pytest.mark.parametrize(
     ("c", "given", "outcome"),
     [
@@ -99,6 +102,9 @@ OFFICERS = card(CardType.NUMBER, 2000, tolerance=100.0)
         (INJURED, "lots", W),
         (OFFICERS, "2,080", R), (OFFICERS, "2,250", P), (OFFICERS, "2,400", W),
         (card(CardType.NUMBER, 4), "four", R), (card(CardType.NUMBER, 4), "5", W),
+        # a year: one year off is close, ten (within a tenth of 2002) is not
+        (FOUNDED, "2002", R), (FOUNDED, "2003", P), (FOUNDED, "1992", W),
+        (card(CardType.NUMBER, 2002), "1992", P),  # a count of 2002: a tenth is close
     ],
 )
 def test_number(c: Card, given: str, outcome: Outcome) -> None:
