@@ -309,6 +309,28 @@ def test_near_numbers_look_like_the_answer() -> None:
     assert all(o.endswith("00") and o != "4,500" for o in out)
 
 
+def test_wrong_options_are_written_like_the_answer() -> None:
+    """A choice of '2500' among '1,200' and '3,000', or of the year '2002'
+    among '2,500' and '4,000', gave itself away."""
+    from quiz.session import draw_distractors
+
+    d = read_deck("""id: d
+title: T
+cards:
+  - {id: y, question: In which year was it founded?, type: choice, answer: "2002"}
+  - {id: n, question: How many troops?, type: choice, answer: "2500"}
+  - {id: g, question: How many troops?, type: choice, answer: "2,500"}
+""", "d.yaml")
+    rng = random.Random(4)
+    for _ in range(20):
+        years = draw_distractors(d, d.cards[0], rng)
+        assert len(set(years)) == 3 and all(
+            y.isdigit() and 1997 <= int(y) <= 2007 and y != "2002" for y in years), years
+        plain = draw_distractors(d, d.cards[1], rng)
+        assert all("," not in o and o.isdigit() for o in plain), plain
+        assert any("," in o for o in draw_distractors(d, d.cards[2], rng))
+
+
 def test_study_time_counts_a_long_pause_as_two_minutes(store: Store, deck: Deck) -> None:
     """A session left open over a break (or suspended with Ctrl-Z) does not
     report the break as study: each gap between answers counts at most
