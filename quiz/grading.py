@@ -173,6 +173,7 @@ def parse_number(text: str) -> float | None:
     t = text.strip().lower().rstrip(".")
     t = _QUALIFIERS.sub("", t).strip().removesuffix("+").strip()  # '2,000+': more than
     t = re.sub(r"\s*(?:%|per ?cent)$", "", t)  # '40%', '40 percent': the figure is 40
+    t = re.sub(r"^[$€£¥₸₽]\s*", "", t)  # '$4.5 billion', '₸500': the figure, not the money
     if not t:
         return None
     # a decimal comma, as much of Europe and Kazakhstan write it: '4,5', '1,25 million'

@@ -151,6 +151,7 @@ def test_parse_helpers_used_for_reasking() -> None:
     # a decimal comma (as Kazakhstan writes it) when one or two digits follow it
     assert (parse_number("4,5"), parse_number("1,25 million")) == (4.5, 1_250_000)
     assert (parse_number("4,500"), parse_number("1,2,3")) == (4500, None)
+    assert (parse_number("$4.5 billion"), parse_number("₸500")) == (4_500_000_000, 500)
     assert day_in_year("Jan. 19", 2022) == dt.date(2022, 1, 19)
     assert day_in_year("19 January 2021", 2022) == dt.date(2021, 1, 19)  # its own year wins
     assert day_in_year("Jan 19", None) is None and day_in_year("soon", 2022) is None
