@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from quiz.models import Card, CardType, Outcome, Verdict, answer_text
+from quiz.models import BLANK, Card, CardType, Outcome, Verdict, answer_text
 
 __all__ = ["Outcome", "Verdict", "grade", "normalize", "parse_bool", "parse_date",
            "parse_number"]
@@ -456,6 +456,19 @@ def grade_truefalse(card: Card, given: str) -> Verdict:
     return Verdict(Outcome.WRONG, expected)
 
 
+def blank_filled(question: str, given: str) -> str:
+    """What fills the blank, when a cloze answer retypes the sentence around
+    it ('... Kyrgyzstan, Russia and Tajikistan.' -> 'russia'); else `given`."""
+    before, _, after = question.partition(BLANK)
+    head, tail = normalize(before).split(), normalize(after).split()
+    words = normalize(given).split()
+    if (not head and not tail) or len(words) <= len(head) + len(tail):
+        return given
+    if words[:len(head)] == head and words[len(words) - len(tail):] == tail:
+        return " ".join(words[len(head):len(words) - len(tail)])
+    return given
+
+
 def grade(card: Card, given: str | Sequence[str], options: Sequence[str] = (),
           implied_year: int | None = None) -> Verdict:
     """Grade any card. `options` are the choices as shown (choice/multi);
@@ -466,7 +479,9 @@ def grade(card: Card, given: str | Sequence[str], options: Sequence[str] = (),
     if t is CardType.MULTI:
         return grade_multi(card, options or card.choices or (), given)
     text = given if isinstance(given, str) else ", ".join(given)
-    if t in (CardType.TEXT, CardType.CLOZE):
+    if t is CardType.CLOZE:
+        return grade_text(card, blank_filled(card.question, text))
+    if t is CardType.TEXT:
         return grade_text(card, text)
     if t is CardType.CHOICE:
         return grade_choice(card, options or card.choices or (), text)

@@ -246,3 +246,18 @@ def test_odd_date_text_prints_no_warning() -> None:
         warnings.simplefilter("error")
         assert parse_date("- , 10:00T 9999 jan") is not None
         assert full_date(",10:00 T Feb 307") is None
+
+
+@pytest.mark.parametrize(("given", "outcome"), [
+    ("Russia", R),
+    ("The contingents came from Armenia, Belarus, Kyrgyzstan, Russia and Tajikistan.", R),
+    ("the contingents came from armenia belarus kyrgyzstan Rusia and tajikistan", P),
+    ("The contingents came from Armenia, Belarus, Kyrgyzstan, Georgia and Tajikistan.", W),
+    ("The contingents came from Armenia, Belarus, Kyrgyzstan and Tajikistan.", W),
+])
+def test_a_cloze_answer_may_retype_the_sentence(given: str, outcome: Outcome) -> None:
+    """What stands where the blank was is graded, not the whole sentence."""
+    c = Card("c", CardType.CLOZE,
+             "The contingents came from Armenia, Belarus, Kyrgyzstan, ___ and Tajikistan.",
+             "Russia")
+    assert grade(c, given).outcome is outcome
