@@ -359,7 +359,7 @@ def start_command(
                 raise UsageError(f"{option} is for review mode; {mode} does not touch the "
                                  "schedule")
     with _open_store(db) as store:
-        chosen = _choose_decks(decks, store)
+        chosen = _choose_decks(decks, store, new)
         if not chosen:
             return
         _check_tags(tag or [], chosen)
@@ -395,7 +395,9 @@ def _today() -> tuple[Any, Any]:
     return now, day_start(learner_day(now, tz), tz).astimezone(dt.UTC)
 
 
-def _choose_decks(names: list[str] | None, store: Any) -> list[Any]:
+def _choose_decks(names: list[str] | None, store: Any, new: int | None = None) -> list[Any]:
+    """The decks named, or the one picked from a list that says, for each, what
+    is due and how many new cards today's limit (`new`, or the default) lets in."""
     import datetime as dt
 
     from quiz.catalog import find, scan
@@ -421,17 +423,22 @@ def _choose_decks(names: list[str] | None, store: Any) -> list[Any]:
                        "more. 'quiz validate' explains them.", err=True)
     if not found:
         raise UsageError("no decks found; 'quiz decks' says where decks are looked for")
+    from quiz.scheduling import Settings
     from quiz.session import is_due
     from quiz.textsafe import inert
 
     now, day_began = _today()
     day_end = day_began + dt.timedelta(days=1)
+    limit = Settings().new_per_day if new is None else new
     labels = []
     for deck in found:
         seen = store.states(deck.id)
         due = sum(1 for st in seen.values() if is_due(st.phase, st.due, now, day_end))
-        fresh = sum(1 for c in deck.cards if c.id not in seen)
-        labels.append(f"{inert(deck.title)}  ({due} due, {fresh} new, {len(deck.cards)} total)")
+        fresh = sum(1 for c in deck.cards if c.id not in seen and not c.draft)
+        # as a session counts them: the day's new cards, less those begun today
+        today = min(fresh, max(0, limit - store.introduced_since([deck.id], day_began)))
+        labels.append(f"{inert(deck.title)}  ({due} due, {today} new today, "
+                      f"{len(deck.cards)} total)")
     from quiz import ui
 
     return [found[ui.pick("Which deck?", labels)]]

@@ -897,3 +897,21 @@ def test_the_learners_day_starts_at_4_am_local_time(monkeypatch: pytest.MonkeyPa
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
+
+
+def test_the_deck_list_counts_the_new_cards_today_lets_in(quiz_home: Path) -> None:
+    """'3 new' for a deck whose new cards are used up for the day, and then
+    'Nothing to study now', was a broken promise: the list counts as the
+    session does."""
+    (quiz_home / "decks").mkdir()
+    (quiz_home / "decks" / "mini.yaml").write_text(
+        "id: mini\ntitle: Mini\ncards:\n" + "".join(
+            f"  - {{id: {c}, question: 'Q{c}?', answer: x{c}}}\n" for c in "abc"))
+    runner = CliRunner()
+    before = runner.invoke(app, ["start", "--new", "2"], input="")
+    assert "Mini  (0 due, 2 new today, 3 total)" in before.stdout, before.stdout
+    assert runner.invoke(app, ["start", "mini", "--new", "2"], input="xa\nxb\n").exit_code == 0
+    after = runner.invoke(app, ["start", "--new", "2"], input="")
+    assert "Mini  (0 due, 0 new today, 3 total)" in after.stdout, after.stdout
+    assert "Mini  (0 due, 1 new today, 3 total)" in runner.invoke(
+        app, ["start", "--new", "3"], input="").stdout
