@@ -899,10 +899,12 @@ def test_the_learners_day_starts_at_4_am_local_time(monkeypatch: pytest.MonkeyPa
         time.tzset()
 
 
-def test_the_deck_list_counts_the_new_cards_today_lets_in(quiz_home: Path) -> None:
+def test_the_deck_list_counts_the_new_cards_today_lets_in(
+        quiz_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """'3 new' for a deck whose new cards are used up for the day, and then
     'Nothing to study now', was a broken promise: the list counts as the
     session does."""
+    monkeypatch.setenv("TERM", "dumb")  # numbered lists, read from the input below
     (quiz_home / "decks").mkdir()
     (quiz_home / "decks" / "mini.yaml").write_text(
         "id: mini\ntitle: Mini\ncards:\n" + "".join(
