@@ -165,8 +165,18 @@ class _Reader:
 
     def fields(self, m: Map, allowed: tuple[str, ...], what: str,
                applies: Callable[[str], str | None] | None = None) -> None:
-        for name, (key, _value) in m.pairs.items():
+        before: Node | None = None  # the value of the field before this one
+        for name, (key, value) in m.pairs.items():
+            last, before = before, value
             if name in allowed:
+                continue
+            if (isinstance(last, Scalar) and last.plain and key.plain
+                    and key.line == last.line and key.col == last.col + len(last.text) + 1
+                    and re.search(r"\d$", last.text) and _FIGURE_TAIL.fullmatch(name)):
+                # `{answer: about 2,000}`: in { } a comma ends the value
+                figure = f"{last.text},{name}"
+                self.err(last, f"'{figure}' in a {{ }} mapping is cut at its comma in YAML, "
+                               f"leaving a field '{name}': quote it, \"{figure}\"")
                 continue
             reason = applies(name) if applies else None
             if reason:

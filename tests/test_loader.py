@@ -169,6 +169,17 @@ def test_a_figure_with_a_comma_in_a_bracket_list_is_reported() -> None:
     assert deck.cards[0].accept == ("4,500", "4", "500", "Astana", "Almaty", "1", "25")
 
 
+def test_a_figure_with_a_comma_in_a_brace_mapping_is_reported() -> None:
+    """In { } a comma ends the value too: {answer: about 2,000} is the answer
+    'about 2' and a field '000', which was reported as an unknown field."""
+    with pytest.raises(DeckError) as info:
+        read_deck("id: x\ntitle: X\ncards:\n"
+                  "  - {id: a, question: How many?, answer: about 2,000, tags: [t]}\n", "d.yaml")
+    assert [str(p) for p in info.value.problems] == [
+        "d.yaml:4:42: 'about 2,000' in a { } mapping is cut at its comma in YAML, leaving a "
+        "field '000': quote it, \"about 2,000\""]
+
+
 def test_text_that_runs_on_to_a_dash_outside_a_list_is_fine() -> None:
     deck = read_deck(HEAD + "    question: What is the\n      -ism here?\n    answer: x\n"
                      "    choices:\n      - It fell\n        -5 points\n      - x\n", "d.yaml")
