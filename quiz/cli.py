@@ -728,8 +728,10 @@ def _new_deck_id(wanted: str, explicit: bool, target: Path | None = None,
 
 @app.command("import")
 def import_command(
-    file: Annotated[Path, typer.Argument(help="A CSV or TSV file: quiz's own (from 'quiz "
-                    "export') or Anki's plain-text export.", dir_okay=False)],
+    file: Annotated[Path, typer.Argument(help="A CSV or TSV file: one with a header row "
+                    "naming at least 'question' and 'answer' columns (as 'quiz export' "
+                    "writes), two columns of question and answer (a spreadsheet's), or "
+                    "Anki's plain-text export.", dir_okay=False)],
     output: Annotated[Path | None, typer.Option("--output", "-o", help="The deck file to "
                       "write (default: FILE's name, in your deck folder).",
                       show_default=False, dir_okay=False)] = None,
