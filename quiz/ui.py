@@ -213,7 +213,10 @@ def _line(prompt: str) -> str:
 
     if os.name == "posix" and sys.stdin is not None and sys.stdin.isatty():
         return _tty_line(prompt, sys.stdin.fileno()).strip()
-    return input(prompt).strip()  # answers from a pipe or a file, or no POSIX terminal
+    text = input(prompt)  # answers from a pipe or a file, or no POSIX terminal
+    if sys.stdin is None or not sys.stdin.isatty():
+        print(text)  # nothing echoed a line from a pipe or a file: the transcript shows it
+    return text.strip()
 
 
 def _tty_line(prompt: str, fd: int) -> str:

@@ -609,7 +609,10 @@ def test_answers_from_a_file_on_stdin(tmp_path: Path, quiz_home: Path) -> None:
                                   "TERM": "xterm-256color"})
     assert out.returncode == 130, out.stderr
     assert "not a terminal" not in out.stderr and "Traceback" not in out.stderr
-    assert "? Capital?\n> " in out.stdout and "Stopped. Every answer so far is saved." in out.stdout
+    assert "Stopped. Every answer so far is saved." in out.stdout
+    # each answer read is shown after its prompt, as a terminal would have echoed it
+    assert "? Capital?\n> Astana\n✓ Right." in out.stdout, out.stdout
+    assert "? Sky?\n> red\n✗ Wrong." in out.stdout, out.stdout
     rows = sqlite3.connect(db).execute(
         "SELECT card_id, answer, outcome FROM reviews ORDER BY reviewed_at").fetchall()
     assert rows == [("a", "Astana", "right"), ("b", "red", "wrong")]
