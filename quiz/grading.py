@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from quiz.models import BLANK, Card, CardType, Outcome, Verdict, answer_text
+from quiz.models import BLANK, FIGURE, Card, CardType, Outcome, Verdict, answer_text
 
 __all__ = ["Outcome", "Verdict", "grade", "normalize", "parse_bool", "parse_date",
            "parse_number"]
@@ -210,8 +210,15 @@ def number_bands(card: Card) -> tuple[float, float]:
 
 def _is_year(card: Card) -> bool:
     answer = card.answer
-    return (isinstance(answer, int) and not isinstance(answer, bool) and 1000 <= answer <= 2999
-            and "year" in normalize(card.question).split())
+    return (isinstance(answer, int | float) and not isinstance(answer, bool)
+            and is_year(answer, card.question))
+
+
+def is_year(value: float, question: str) -> bool:
+    """Whether a figure is a year: a whole number from 1000 to 2999 that
+    answers a question saying 'year' (not a count of 2002 troops)."""
+    return float(value).is_integer() and 1000 <= value <= 2999 and "year" in normalize(
+        question).split()
 
 
 def grade_number(card: Card, given: str) -> Verdict:
@@ -273,14 +280,22 @@ def _month_spelled(match: re.Match[str]) -> str:
     return close[0] if close else match.group(0)
 
 
-def parse_date(text: str) -> ParsedDate | None:
-    """'Jan 7', '7 January 2022', '2022-01-07', 'January 7th, 2022', '7/1/2022',
-    'the 7th of January'; a month misspelled ('Janury') is read as meant."""
+def _date_text(text: str) -> str | None:
+    """The text as dateutil should read it ('the' and 'of' left out, a month's
+    name spelt right), or None when it holds no month and no numeric date."""
     t = text.strip()
     if not t or not (_MONTH.search(t) or _NUMERIC_DATE.search(t)):
         return None
     t = re.sub(r"\b(?:the|of)\b", " ", t, flags=re.I).strip()
-    t = _MONTHISH.sub(_month_spelled, t)
+    return _MONTHISH.sub(_month_spelled, t)
+
+
+def parse_date(text: str) -> ParsedDate | None:
+    """'Jan 7', '7 January 2022', '2022-01-07', 'January 7th, 2022', '7/1/2022',
+    'the 7th of January'; a month misspelled ('Janury') is read as meant."""
+    t = _date_text(text)
+    if t is None:
+        return None
     readings: list[dt.date] = []
     has_year = True
     # 7/1 may be either; 2022-01-07 (year first, as ISO 8601) is only month then day
@@ -313,8 +328,7 @@ def full_date(text: str) -> dt.date | None:
     return parsed.readings[0] if other.date() == parsed.readings[0] else None
 
 
-_PLAIN_FIGURE = re.compile(
-    r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*(?:thousand|million|billion))?", re.I)
+_PLAIN_FIGURE = re.compile(FIGURE + r"(?:\s*(?:thousand|million|billion))?", re.I)
 
 
 def figure(text: str) -> tuple[float, str | None] | None:

@@ -48,7 +48,6 @@ ALL_CARD_FIELDS = COMMON_CARD_FIELDS + tuple(
 )
 ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}"
 _ID = re.compile(ID_PATTERN)
-_COMMA_NUMBER = re.compile(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _YES = {"yes", "true", "y"}
 _NO = {"no", "false", "n"}
 
@@ -73,10 +72,6 @@ def _as_list(items: list[str]) -> str:
 # reads as a number anyway): a thousands comma, a scale word or a qualifier
 _WRITTEN_FIGURE = re.compile(r"\d,\d{3}|\d\s*(?:thousand|million|billion)\b|^\D", re.I)
 _CODE = re.compile(r"0\d")  # 0755: a code, not a figure
-
-# a month's name or a digit: what a date or a figure written as text holds
-_MONTH_OR_DIGIT = re.compile(r"\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)",
-                             re.I)
 
 # In a [ ] list a comma always ends an item: [4,500, 225] is 4, 500 and 225.
 _FIGURE_HEAD = re.compile(r"[-+]?\d{1,3}")
@@ -215,7 +210,7 @@ class _Reader:
         node = pair[1]
         if isinstance(node, Scalar):
             if (node.plain and "," in node.text and name != "answer"
-                    and not _COMMA_NUMBER.fullmatch(node.text.strip())):  # 4,500 is one
+                    and numeric_answer(node.text) is None):  # 4,500 is one
                 # `tags: dates, figures` is one tag, 'dates, figures', in YAML
                 items = split_list(node.text)
                 self.err(node, f"'{name}' is one text here, '{node.text.strip()}': write "
@@ -456,7 +451,7 @@ class _Reader:
         if question and BLANK in question:
             return CardType.CLOZE
         if (isinstance(value, str) and isinstance(node, Scalar) and node.plain
-                and "accept" not in m.pairs and _MONTH_OR_DIGIT.search(value)):
+                and "accept" not in m.pairs):
             # A day or a figure written out ('7 January 2022', 'about 2,000'):
             # as text, the same day or figure written another way would be
             # wrong. Quoted text, a card with other answers to accept, and a

@@ -230,10 +230,14 @@ def split_list(text: str) -> list[str]:
     return [t.strip() for t in _ITEM_COMMA.split(text) if t.strip()]
 
 
+# a figure as written in a deck: 225, 4,500, 2.5 (its thousands grouped with commas or not)
+FIGURE = r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+
+
 def numeric_answer(text: str) -> float | None:
     """'225' or '4,500' -> a number; anything else -> None."""
     t = text.strip()
-    if re.fullmatch(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?", t):
+    if re.fullmatch(FIGURE, t):
         return float(t.replace(",", ""))
     return None
 

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from quiz.models import count
-from quiz.stats import FORECAST_DAYS, RECENT_DAYS, Stats
+from quiz.stats import FORECAST_DAYS, RECENT_DAYS, HardCard, Stats
 from quiz.textsafe import one_line
 
 EIGHTHS = " ▁▂▃▄▅▆▇█"
@@ -179,13 +179,19 @@ def _forecast(s: Stats, plain: bool) -> list[str]:
     return out
 
 
+def recall_now(h: HardCard) -> str:
+    """A hard card's predicted recall now, or why it has none."""
+    if h.recall is not None:
+        return percent(h.recall)
+    return "learning" if h.scheduled else "no schedule"
+
+
 def _hardest(s: Stats, width: int) -> list[str]:
     if not s.hardest:
         return []
     out = ["", "Hardest cards"]
     for h in s.hardest[:HARDEST_SHOWN]:
-        recall = (f"recall {percent(h.recall)}" if h.recall is not None
-                  else "learning" if h.scheduled else "no schedule")
+        recall = f"recall {recall_now(h)}" if h.recall is not None else recall_now(h)
         head = f"  {h.lapses} lapse{'s' if h.lapses != 1 else ' '} {h.correct}/{h.asked} right " \
                f"{recall:<11} "
         text = one_line(h.question or f"{h.deck_id}/{h.card_id}")

@@ -13,7 +13,7 @@ from html import escape
 from pathlib import Path
 
 from quiz.models import count
-from quiz.render import duration, percent
+from quiz.render import duration, percent, recall_now
 from quiz.stats import RECENT_DAYS, Stats
 
 CSS = """
@@ -145,12 +145,10 @@ def render_html(s: Stats, tz: dt.tzinfo) -> str:
                      "<th class=n>lapses</th><th class=n>right</th><th class=n>recall now</th>"
                      "</tr>")
         for h in s.hardest:
-            recall = percent(h.recall) if h.recall is not None else (
-                "learning" if h.scheduled else "no schedule")
             parts.append(f"<tr><td>{escape(h.question or h.card_id)}</td>"
                          f"<td>{escape(h.deck_id)}</td><td class=n>{h.lapses}</td>"
                          f"<td class=n>{h.correct}/{h.asked}</td>"
-                         f"<td class=n>{recall}</td></tr>")
+                         f"<td class=n>{recall_now(h)}</td></tr>")
         parts.append("</table>")
     if s.sessions:
         parts.append("<h2>Sessions</h2><table><tr><th>started</th><th>decks</th><th>mode</th>"

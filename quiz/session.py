@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 
 from quiz.errors import StoreError
 from quiz.gcpause import paused
-from quiz.grading import grade, normalize
+from quiz.grading import grade, is_year
 from quiz.models import (
     Card,
     CardType,
@@ -515,8 +515,7 @@ def draw_distractors(deck: Deck, card: Card, rng: random.Random, n: int = 3) -> 
     assert isinstance(card.answer, str)
     value = numeric_answer(card.answer)
     if value is not None:
-        if value.is_integer() and 1000 <= value <= 2999 and "year" in normalize(
-                card.question).split():  # as grading tells a year from a count
+        if is_year(value, card.question):
             return near_years(int(value), rng, n)
         # written like the answer: '4,500' gets '2,200', but '2500' gets '1200'
         return near_numbers(value, rng, n, grouped="," in card.answer or value < 1000)
