@@ -319,10 +319,11 @@ def full_date(text: str) -> dt.date | None:
     2022', 'Jan 6, 2022', '2022-01-06'), or None: not a date, no day or no
     year, or a day and month that could be either way round (6/1/2022)."""
     parsed = parse_date(text)
-    if parsed is None or not parsed.has_year or len(parsed.readings) != 1:
+    t = _date_text(text)
+    if parsed is None or t is None or not parsed.has_year or len(parsed.readings) != 1:
         return None
     try:  # a text without its day ('January 2022') takes the default's day
-        other = _parse(text.strip(), dt.datetime(2000, 1, 15))
+        other = _parse(t, dt.datetime(2000, 1, 15))
     except (ValueError, OverflowError):
         return None
     return parsed.readings[0] if other.date() == parsed.readings[0] else None

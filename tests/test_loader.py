@@ -290,6 +290,7 @@ MINIMAL = "id: d\ntitle: T\ncards:\n  - id: c\n    question: Q?\n    answer: {an
         # a day or a figure written out is graded as one, whichever way it is typed
         ("7 January 2022", CardType.DATE, dt.date(2022, 1, 7)),
         ("Jan 7, 2022", CardType.DATE, dt.date(2022, 1, 7)),
+        ("the 7th of Janury 2022", CardType.DATE, dt.date(2022, 1, 7)),  # as parse_date reads
         ("4,500", CardType.NUMBER, 4500),
         ("1.2 million", CardType.NUMBER, 1_200_000),
         ("about 2,000", CardType.NUMBER, 2000),
