@@ -27,6 +27,7 @@ class CardType(StrEnum):
 Answer = str | int | float | bool | dt.date | tuple[str, ...]
 
 BLANK = "___"
+UNTAGGED = "(no tag)"  # where scores are shown by tag, the cards with none
 
 
 class Outcome(StrEnum):

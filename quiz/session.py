@@ -25,6 +25,7 @@ from quiz.errors import StoreError
 from quiz.gcpause import paused
 from quiz.grading import grade, is_year
 from quiz.models import (
+    UNTAGGED,
     Card,
     CardType,
     Deck,
@@ -471,7 +472,7 @@ class Session:
             self._partly += 1
         else:
             self._wrong += 1
-        for tag in card.tags or ("(untagged)",):
+        for tag in card.tags or (UNTAGGED,):
             score = self._by_tag.setdefault(tag, TagScore())
             score.asked += 1
             score.right += verdict.outcome is Outcome.RIGHT

@@ -15,13 +15,12 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from quiz.models import day_start, learner_day
+from quiz.models import UNTAGGED, day_start, learner_day
 from quiz.scheduling import recall_probability
 from quiz.store import Store, from_ts, ts
 
 FORECAST_DAYS = 14
 HARDEST = 10
-UNTAGGED = "(no tag)"
 RECENT_DAYS = 30
 
 

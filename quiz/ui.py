@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from quiz.grading import parse_date, parse_number
-from quiz.models import BLANK, CardType, Deck, Outcome
+from quiz.models import BLANK, UNTAGGED, CardType, Deck, Outcome
 from quiz.session import Answered, Question, Summary
 from quiz.textsafe import inert
 
@@ -489,8 +489,9 @@ def summary(out: Console, s: Summary, interrupted: bool) -> None:
 
         out.print(f"\n[bold]{s.asked} asked: {s.right} right, {s.partly} partly, "
                   f"{s.wrong} wrong; score {s.score:.0f}%[/bold] in {duration(s.seconds)}")
-        for tag, t in sorted(s.by_tag.items()):  # padded in cells, before markup is escaped
-            out.print(f"  {safe(pad(tag, 12))} {t.points}/{t.asked}")
+        if set(s.by_tag) != {UNTAGGED}:  # a deck without tags: the total says it all
+            for tag, t in sorted(s.by_tag.items()):  # padded in cells, before escaping
+                out.print(f"  {safe(pad(tag, 12))} {t.points}/{t.asked}")
     if s.next_due is not None:
         local = s.next_due.astimezone()
         out.print(f"Next card due: {local:%a %d %b %H:%M}")

@@ -285,6 +285,20 @@ def test_summary_by_tag(store: Store, deck: Deck) -> None:
     assert (row["asked"], row["correct"]) == (5, 4)
 
 
+def test_the_summary_scores_tags_as_quiz_stats_does(store: Store) -> None:
+    from quiz.stats import compute
+
+    d = read_deck("id: d\ntitle: D\ncards:\n  - {id: a, question: A?, answer: x, tags: [t]}\n"
+                  "  - {id: b, question: B?, answer: y}\n", "d.yaml")
+    store.sync_deck("d", "D", [(c.id, c.question, list(c.tags)) for c in d.cards], DAY0)
+    s = make(store, d, DAY0)
+    run(s, DAY0, wrong={"b"})
+    summary = s.finish(DAY0 + dt.timedelta(minutes=5))
+    shown = {tag: (t.asked, t.right) for tag, t in summary.by_tag.items()}
+    assert shown == {"t": (1, 1), "(no tag)": (2, 1)}
+    assert {t.tag: (t.asked, t.correct) for t in compute(store, DAY0, dt.UTC).tags} == shown
+
+
 def test_choice_options_drawn_from_the_same_kind() -> None:
     d = read_deck("""id: d
 title: T

@@ -578,6 +578,24 @@ def test_the_summary_shows_study_time_as_stats_does(seconds: float, shown: str) 
     assert text.endswith("  [b]          0/1\n  dates        2.5/4\n  日期         1/1\n"), text
 
 
+def test_the_summary_breaks_the_score_down_by_tag_only_when_there_are_tags() -> None:
+    from rich.console import Console
+
+    from quiz.models import UNTAGGED, Mode
+    from quiz.session import Summary, TagScore
+
+    def shown(tags: dict[str, TagScore]) -> str:
+        out = Console(file=io.StringIO(), width=80, no_color=True, highlight=False)
+        ui.summary(out, Summary(1, Mode.REVIEW, 2, 2, 0, 0, 5, tags, None, 2),
+                   interrupted=False)
+        return out.file.getvalue()  # type: ignore[attr-defined]
+
+    mixed = shown({"dates": TagScore(1, 1), UNTAGGED: TagScore(1, 1)})
+    assert mixed.endswith("  (no tag)     1/1\n  dates        1/1\n"), mixed
+    # a deck without tags: no breakdown that repeats the total
+    assert shown({UNTAGGED: TagScore(2, 2)}).endswith("score 100% in 0m 05s\n")
+
+
 def test_plain_self_grade_and_deck_picker(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TERM", "dumb")
     monkeypatch.setattr("sys.stdin", io.StringIO("3\n\nwhat\n1\n0\n2\n"))  # Enter: Good
