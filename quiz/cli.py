@@ -81,8 +81,7 @@ def _write_crash_report() -> Path:
 app = typer.Typer(
     cls=QuizGroup,
     name="quiz",
-    help="Learn facts in the terminal: quizzes and flashcards with spaced repetition.",
-    no_args_is_help=True,
+    no_args_is_help=True,  # its help is _root's docstring
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,

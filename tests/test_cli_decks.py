@@ -34,6 +34,7 @@ def test_version() -> None:
 def test_every_command_has_help() -> None:
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
+    assert "Start with 'quiz start'." in result.output  # where a newcomer begins
     commands = [line.split()[0] for line in result.output.split("Commands:")[1].splitlines()
                 if line.strip()]
     assert {"decks", "validate"} <= set(commands)
