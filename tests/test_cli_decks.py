@@ -81,7 +81,7 @@ def test_a_broken_deck_does_not_hide_the_others(tmp_path: Path,
     result = runner.invoke(app, ["decks"])
     assert result.exit_code == 0
     assert "mine" in result.stdout and "csto-quotes" in result.stdout
-    assert result.stderr.startswith(f"broken: {tmp_path / 'bad.yaml'}:3:1: YAML syntax error")
+    assert result.stderr.startswith(f"broken: {tmp_path / 'bad.yaml'}:2:8: YAML syntax error")
 
 
 def test_validate_clean_bundled() -> None:
@@ -123,7 +123,7 @@ def test_validate_takes_deck_ids_as_start_and_add_do(quiz_home: Path) -> None:
     result = runner.invoke(app, ["validate", "csto-dates", "csto-quotes"])
     assert (result.exit_code, result.stdout) == (0, "ok: 2 decks, 38 cards\n")
     result = runner.invoke(app, ["validate", "mine"])  # a broken deck: by its file's name
-    assert result.exit_code == 1 and result.stdout.startswith(f"{folder / 'mine.yaml'}:4:1: ")
+    assert result.exit_code == 1 and result.stdout.startswith(f"{folder / 'mine.yaml'}:3:8: ")
     result = runner.invoke(app, ["validate", "nope"])
     assert (result.exit_code, result.stdout) == (1, "nope: no such file or folder\n")
 

@@ -67,44 +67,39 @@ HEAD = "id: x\ntitle: X\ncards:\n  - id: a\n"
     ("    question: q\n   answer: b\n", "6:4: did not find expected '-' indicator (while "
      "parsing a block collection that starts at line 4, column 3); check this line's "
      "indentation against the lines above it"),
-    # a bracket or a quote left open: libyaml notices lines later, or at the end
-    ("    answer: [Astana\n    question: q\n", "6:13: did not find expected ',' or ']' "
-     "(while parsing a flow sequence that starts at line 5, column 13); the [ on line 5 is "
-     "never closed: end that list with ]"),
-    ("    tags: {a: 1\n", "6:1: did not find expected ',' or '}' (while parsing a flow "
-     "mapping that starts at line 5, column 11); the { on line 5 is never closed: end that "
-     "mapping with }"),
+    # a bracket or a quote left open: libyaml notices lines later, or at the end,
+    # but the error points at the bracket or the quote
+    ("    answer: [Astana\n    question: q\n", "5:13: did not find expected ',' or ']'; the [ on "
+     "line 5 is never closed: end that list with ]"),
+    ("    tags: {a: 1\n", "5:11: did not find expected ',' or '}'; the { on line 5 is "
+     "never closed: end that mapping with }"),
     ("# a deck\n  id: x\ntitle: X\n", "3:1: did not find expected <document start>; the "
      "deck's own fields (id, title, cards) all start at the left margin: check the "
      "indentation of the lines above"),
     # the file ends inside [ ] or { } (a [ in quotes does not count)
-    ("    question: 'q [x'\n    tags: {a: b,\n", "7:1: did not find expected node content; "
+    ("    question: 'q [x'\n    tags: {a: b,\n", "6:11: did not find expected node content; "
      "the { on line 6 is never closed: end that mapping with }"),
     ("    choices: [a, b,\n      c: d: e]\n", "6:11: did not find expected ',' or ']' (while "
      "parsing a flow sequence that starts at line 5, column 14); inside [ ] or { }, a value "
      "with ',', ': ' or ' #' in it needs quotes"),  # a list on two lines is fine
-    ("    question: 'Who is\n    answer: x\n  - id: b\n", "8:1: found unexpected end of "
-     "stream (while scanning a quoted scalar that starts at line 5, column 15); the quote "
-     "that opens the value on line 5 is never closed: add the closing quote"),
+    ("    question: 'Who is\n    answer: x\n  - id: b\n", "5:15: found unexpected end of "
+     "stream; the quote that opens the value on line 5 is never closed: add the closing "
+     "quote"),
     ("    choices: [a, b]]\n", "5:20: did not find expected key (while parsing a block "
      "mapping that starts at line 4, column 5); this ] closes nothing: remove it, or put the "
      "value in quotes"),
     # a field or a list item not written as YAML wants it
-    ("    question: q\n    answer:Astana\n", "7:1: could not find expected ':' (while "
-     "scanning a simple key that starts at line 6, column 5); put a space after the ':' on "
-     "line 6"),
-    ("    question = q\n    answer: x\n", "6:5: could not find expected ':' (while scanning "
-     "a simple key that starts at line 5, column 5); write a field on line 5 as 'name: "
-     "value', with ': ', not '='"),
-    ("    question q\n    answer: x\n", "6:5: could not find expected ':' (while scanning a "
-     "simple key that starts at line 5, column 5); line 5 needs ': ' between a field's name "
-     "and its value"),
+    ("    question: q\n    answer:Astana\n", "6:11: could not find expected ':'; put a "
+     "space after the ':' on line 6"),
+    ("    question = q\n    answer: x\n", "5:14: could not find expected ':'; write a field "
+     "on line 5 as 'name: value', with ': ', not '='"),
+    ("    question q\n    answer: x\n", "5:5: could not find expected ':'; line 5 needs ': ' "
+     "between a field's name and its value"),
     ("    question: q\n    answer: x\n  id: b\n", "7:3: did not find expected '-' indicator "
      "(while parsing a block collection that starts at line 4, column 3); a new item of this "
      "list (a new card) starts with '- ', as in '- id: ...'"),
-    ("    question: q\n    choices:\n      - Armenia\n      -Belarus\n", "9:1: could not "
-     "find expected ':' (while scanning a simple key that starts at line 8, column 7); put a "
-     "space after the '-' on line 8"),
+    ("    question: q\n    choices:\n      - Armenia\n      -Belarus\n", "8:7: could not "
+     "find expected ':'; put a space after the '-' on line 8"),
     ("    question: q\n    answer: x\n  -id: b\n", "7:3: did not find expected '-' "
      "indicator (while parsing a block collection that starts at line 4, column 3); put a "
      "space after the '-'"),
@@ -112,7 +107,7 @@ HEAD = "id: x\ntitle: X\ncards:\n  - id: a\n"
      "':' (while scanning a simple key that starts at line 7, column 5); the text of the '|' "
      "or '>' value on line 6 goes on the lines below it, indented deeper than its field"),
     # the line above lost its ':', so YAML read this one as more of its text
-    ("    question: q\n    answer: x\n  - id b\n    question: q\n", "8:13: mapping values "
+    ("    question: q\n    answer: x\n  - id b\n    question: q\n", "7:5: mapping values "
      "are not allowed in this context; line 7 needs ': ' between a field's name and its "
      "value"),
 ])
