@@ -353,15 +353,15 @@ class _Reader:
                          f"not a {_shape(item)}")
                 continue
             id_node = item.pairs.get("id", (None, None))[1]
-            card_id = id_node.text.strip() if isinstance(id_node, Scalar) else None
-            if id_node is not None and card_id and card_id in first_line:
-                self.err(id_node, f"duplicate card id '{card_id}' (first used at line "
-                         f"{first_line[card_id]}); ids must be unique in a deck")
-                continue
-            if card_id:
+            card_id = id_node.text.strip() if isinstance(id_node, Scalar) else ""
+            duplicate = card_id in first_line
+            if duplicate:
+                self.err(item.pairs["id"][1], f"duplicate card id '{card_id}' (first used at "
+                         f"line {first_line[card_id]}); ids must be unique in a deck")
+            elif card_id:
                 first_line[card_id] = item.line + 1
-            card = self.card(item, sources)
-            if card is not None:
+            card = self.card(item, sources)  # its own mistakes are worth saying too
+            if card is not None and not duplicate:
                 cards.append(card)
         return cards
 
@@ -395,11 +395,13 @@ class _Reader:
         kind = self.text(m, "kind", what)
         context = self.text(m, "context", what)
         draft = self.flag(m, "draft")
-        if ctype is None or question is None or card_id is None:
+        if ctype is None:
             return None
+        # the answer is checked even when the id or the question is wrong:
+        # validate says every mistake at once
         answer = self.answer(m, ctype, what)
         extra = self.type_fields(m, ctype, answer, question, what)
-        if answer is None or len(self.problems) > before:
+        if card_id is None or question is None or answer is None or len(self.problems) > before:
             return None
         self.card_cols[card_id] = m.col + 1
         return Card(card_id, ctype, question, answer, tags=tags, source=source, explain=explain,
@@ -538,7 +540,7 @@ class _Reader:
             seen.add(item.casefold())
         return True
 
-    def type_fields(self, m: Map, ctype: CardType, answer: Answer | None, question: str,
+    def type_fields(self, m: Map, ctype: CardType, answer: Answer | None, question: str | None,
                     what: str) -> dict[str, Any]:
         extra: dict[str, Any] = {}
         if "accept" in TYPE_FIELDS[ctype]:
@@ -579,7 +581,7 @@ class _Reader:
                 found = figure(node.text)
                 if found is not None and found[1] is not None:
                     extra["qualifier"] = found[1]
-        if ctype is CardType.CLOZE:
+        if ctype is CardType.CLOZE and question is not None:
             blanks = question.count(BLANK)
             if blanks != 1:
                 node = m.pairs["question"][1]
