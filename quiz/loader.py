@@ -273,7 +273,7 @@ class _Reader:
         description = self.text(root, "description", "the deck")
         year = self.year(root)
         sources = self.sources(root)
-        cards = self.cards(root, sources)
+        cards = self.cards(root)
         if deck_id is None or title is None:
             return None
         deck = Deck(deck_id, title, tuple(cards), sources, description, year)
@@ -334,7 +334,7 @@ class _Reader:
         self.err(node, f"{what}: 'date' must be YYYY-MM-DD, or YYYY-MM when the day is unknown")
         return None
 
-    def cards(self, root: Map, sources: dict[str, Source]) -> list[Card]:
+    def cards(self, root: Map) -> list[Card]:
         pair = root.pairs.get("cards")
         if pair is None:
             self.err(root, "the deck has no 'cards'")
@@ -360,14 +360,14 @@ class _Reader:
                          f"line {first_line[card_id]}); ids must be unique in a deck")
             elif card_id:
                 first_line[card_id] = item.line + 1
-            card = self.card(item, sources)  # its own mistakes are worth saying too
+            card = self.card(item)  # its own mistakes are worth saying too
             if card is not None and not duplicate:
                 cards.append(card)
         return cards
 
     # -- one card ----------------------------------------------------------
 
-    def card(self, m: Map, sources: dict[str, Source]) -> Card | None:
+    def card(self, m: Map) -> Card | None:
         before = len(self.problems)
         card_id = self.ident(m, "this card")
         what = f"card '{card_id}'" if card_id else "this card"
@@ -386,11 +386,15 @@ class _Reader:
             self.fields(m, ALL_CARD_FIELDS, what)
         tags = self.text_list(m, "tags") or ()
         source = self.text(m, "source", what)
-        if source is not None and source not in sources and source not in self.declared_sources:
-            hint = did_you_mean(source, list(sources)) if sources else ""
-            known = "" if sources else " (the deck has no 'sources')"
+        if source is not None and source not in self.declared_sources:
+            names = sorted(self.declared_sources)  # a broken one too: it is reported there
+            hint = did_you_mean(source, names)
+            if not names:
+                hint = " (the deck has no 'sources')"
+            elif not hint:
+                hint = f"; its sources: {', '.join(names[:8])}{', ...' if len(names) > 8 else ''}"
             self.err(m.pairs["source"][1],
-                     f"source '{source}' is not one of the deck's sources{hint}{known}")
+                     f"source '{source}' is not one of the deck's sources{hint}")
         explain = self.text(m, "explain", what)
         kind = self.text(m, "kind", what)
         context = self.text(m, "context", what)
