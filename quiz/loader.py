@@ -604,10 +604,11 @@ class _Reader:
             if len(pool) < 2:
                 where = f"kind '{card.kind}'" if card.kind else (
                     f"tag '{card.tags[0]}'" if card.tags else "no kind or tag")
+                others = "no other answers" if not pool else "only 1 other answer"
                 self.problems.append(Problem(
                     self.path, card.line, self.card_cols.get(card.id, 1),
-                    f"card '{card.id}' has no 'choices' and the deck has only {len(pool)} other "
-                    f"answers with {where} to draw them from; list 'choices' or set 'kind'"))
+                    f"card '{card.id}' has no 'choices' and the deck has {others} with "
+                    f"{where} to draw them from; list 'choices' or set 'kind'"))
 
 
 def _shape(node: Node) -> str:
