@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from quiz.grading import day_in_year
+from quiz.models import BLANK
 
 MONTHS = ("january february march april may june july august september october november "
           "december").split()
@@ -558,14 +559,16 @@ def _members(sentence: str) -> Iterator[Draft]:
         if len(members) < 3:
             continue
         codes = {names[c] for c in members}
-        lead = sentence[: m.start()].strip()
-        lead_words = lead.split()[-10:]
-        lead_text = " ".join(lead_words).rstrip(",:") or "the list"
+        # the sentence with the list as a blank, ten words either side at most
+        before, after = sentence[: m.start()].split(), sentence[m.end():].split()
+        text = " ".join([*(["…"] if len(before) > 10 else []), *before[-10:], BLANK,
+                         *after[:10], *(["…"] if len(after) > 10 else [])])
+        text = re.sub(r" (?=[,;:.!?])", "", text).removesuffix(".")  # "___, to send"
         choices = members + _distractors(codes, records)
         yield Draft("members", {"type": "multi", "answer": members,
                                 "choices": sorted(choices),
-                                "question": f"Which countries are named here: "
-                                            f"“… {lead_text} …”?"}, sentence)
+                                "question": f"Which countries fill the blank: “{text}”?"},
+                    sentence)
 
 
 def _distractors(codes: set[str], records: dict[str, dict[str, Any]], n: int = 3) -> list[str]:

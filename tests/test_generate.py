@@ -109,6 +109,15 @@ def test_country_lists_get_neighbouring_distractors() -> None:
     assert members["answer"] == ["Spain", "France", "Morocco"]
     wrong = set(members["choices"]) - {"Spain", "France", "Morocco"}  # type: ignore[arg-type]
     assert len(wrong) == 3 and "Andorra" in wrong  # borders both Spain and France
+    assert members["question"] == ("Which countries fill the blank: “Shipping lines from ___ "
+                                   "have already booked slots, the authority said”?")
+
+
+def test_a_country_list_that_opens_its_sentence_still_makes_a_question() -> None:
+    text = ("Drills end in the mountains\n"
+            "Russia, Belarus and Kazakhstan sent units to the drills.\n")
+    [members] = by_kind(text, dt.date(2023, 1, 1))["members"]
+    assert members["question"] == "Which countries fill the blank: “___ sent units to the drills”?"
 
 
 def test_country_names_with_and_in_them() -> None:
