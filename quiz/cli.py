@@ -851,6 +851,10 @@ def generate_command(
     typer.echo(f"Wrote {target}: {count(len(cards), 'draft card')} ({summary}).")
     typer.echo(f"Check each one and remove its 'draft: true' line, then: quiz validate "
                f"{_deck_ref(target, deck.id)}")
+    if meta.year_guessed:
+        typer.echo(f"Its dates are read as in {meta.year}, the year the article mentions most "
+                   "(its dateline has none). If it came out in another year, delete the file "
+                   "and run again with --date YYYY-MM-DD.")
 
 
 @app.command("optimize")

@@ -100,6 +100,7 @@ class Meta:
     outlet: str | None = None
     date: dt.date | None = None  # the dateline's date
     year: int | None = None
+    year_guessed: bool = False  # the year the text mentions most, not a stated one
 
 
 @dataclass
@@ -130,15 +131,18 @@ def read_meta(text: str, date: dt.date | None = None, outlet: str | None = None,
     """Title (the first line of four words or more: shorter ones are web
     furniture such as "All news"), outlet and date from the dateline
     ("MOSCOW, January 19. /TASS/."), unless given. A dateline without a year
-    takes the year the article mentions most; `year` is None when no year
+    takes the year the article mentions most, leaving out a year that says
+    how long something has lasted ("since 1991"); `year` is None when no year
     stands out (then dates need `date`)."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     heading = next((ln for ln in lines if len(ln.split()) >= 4), None)
     meta = Meta(title=title or heading, outlet=outlet, date=date)
-    years = Counter(int(y) for y in re.findall(r"\b((?:19|20)\d\d)\b", text)).most_common(2)
+    years = Counter(int(y) for y in re.findall(r"(?<!\bsince )\b((?:19|20)\d\d)\b", text,
+                                               re.I)).most_common(2)
     # the article's year, when one year is mentioned more than any other
     text_year = years[0][0] if years and (len(years) == 1 or years[0][1] > years[1][1]) \
         else None
+    stated = date is not None  # a year given, or written in the dateline
     for line in lines[:8]:
         m = DATELINE.match(line)
         if m and (m.group("date") or m.group("outlet") or m.group("outlet2")):
@@ -146,8 +150,10 @@ def read_meta(text: str, date: dt.date | None = None, outlet: str | None = None,
             meta.outlet = meta.outlet or found.strip() or None
             if meta.date is None and m.group("date"):
                 meta.date = day_in_year(m.group("date"), text_year)
+                stated = bool(re.search(r"\d{4}", m.group("date")))
             break
     meta.year = meta.date.year if meta.date is not None else text_year
+    meta.year_guessed = meta.year is not None and not stated
     return meta
 
 

@@ -84,6 +84,27 @@ def test_dateline_outlet_and_relative_days() -> None:
                                     "expansion of the container port?")
 
 
+def test_a_dateline_without_a_year_takes_the_articles_year_and_says_so(
+        tmp_path: Path) -> None:
+    text = ("Ceasefire agreed on the border after clashes\n"
+            "BISHKEK, September 19 (Reuters) - The two sides agreed on Monday to pull back "
+            "troops, officials said.\nThe talks were the first held in 2022. About two-thirds "
+            "of the border has been marked since 1991, and since 1991 it has been disputed.\n")
+    meta = read_meta(text)  # "since 1991" says how long, not when: 2022 stands out
+    assert (meta.date, meta.year, meta.year_guessed) == (dt.date(2022, 9, 19), 2022, True)
+    assert read_meta(text, date=dt.date(2021, 9, 19)).year_guessed is False
+    stated = text.replace("September 19 (", "September 19, 2021 (")
+    assert (read_meta(stated).year, read_meta(stated).year_guessed) == (2021, False)
+    article = tmp_path / "border.txt"
+    article.write_text(text)
+    r = CliRunner().invoke(app, ["generate", str(article), "-o", str(tmp_path / "b.yaml")])
+    assert r.exit_code == 0, r.output
+    assert r.stdout.endswith("Its dates are read as in 2022, the year the article mentions "
+                             "most (its dateline has none). If it came out in another year, "
+                             "delete the file and run again with --date YYYY-MM-DD.\n")
+    assert load_deck(tmp_path / "b.yaml").cards[0].answer == dt.date(2022, 9, 19)  # Monday
+
+
 def test_quotes_speakers_roles_and_pronouns() -> None:
     quotes = by_kind(HARBOUR, dt.date(2023, 3, 3))["quotes"]
     assert [(q["answer"], str(q["quote"])[:20]) for q in quotes] == [
