@@ -581,7 +581,9 @@ def ask_card(deck: Deck, this_year: int) -> dict[str, object]:
     fields["tags"] = _items(ask_line("Tags (commas; Enter for none):"))
     if deck.sources:
         keys = ["(no source)", *deck.sources]
-        picked = choose("Source:", keys)
+        # cards are mostly added source by source: offer the one the last card cites
+        last = next((c.source for c in reversed(deck.cards) if c.source), None)
+        picked = choose("Source:", keys, default=keys.index(last) if last in keys else 0)
         fields["source"] = keys[picked] if picked else None
     fields["explain"] = ask_line(
         "Explanation shown after the answer (Enter for none):").strip() or None

@@ -23,7 +23,7 @@ from quiz.models import CardType
 
 from .conftest import ROOT
 
-ENTER, DOWN, SPACE = "\r", "\x1b[B", " "
+ENTER, UP, DOWN, SPACE = "\r", "\x1b[A", "\x1b[B", " "
 Keys = Callable[..., None]
 BUNDLED = sorted((ROOT / "decks").glob("*.yaml"))
 
@@ -117,10 +117,10 @@ def deck_copy(tmp_path: Path) -> Path:
 
 def test_add_appends_a_card_and_keeps_the_file_as_it_was(keys: Keys, deck_copy: Path) -> None:
     before = deck_copy.read_text()
-    # type: text (first); question; answer; accept; tags; source: the second key;
-    # explanation; id: the suggested one
+    # type: text (first); question; answer; accept; tags; source: three up from the
+    # last card's (the one offered first), the second key; explanation; id: the suggested one
     keys(ENTER, "Who chaired the meeting?", ENTER, "Tokayev", ENTER, "Kassym-Jomart Tokayev", ENTER,
-         "quotes, people", ENTER, DOWN, DOWN, ENTER, "He chaired it.", ENTER, ENTER)
+         "quotes, people", ENTER, UP, UP, UP, ENTER, "He chaired it.", ENTER, ENTER)
     r = CliRunner().invoke(app, ["add", str(deck_copy)])
     assert r.exit_code == 0, r.output
     after = deck_copy.read_text()
@@ -178,13 +178,14 @@ def test_rewritten_and_new_files_keep_the_usual_permissions(tmp_path: Path) -> N
 
 def test_add_a_multi_card_and_a_date_card(keys: Keys, deck_copy: Path) -> None:
     # multi is the third type; choices; the checkbox: first and third; no tags;
-    # no source; no explanation; id typed over the suggestion
+    # the last card's source; no explanation; id typed over the suggestion
     keys(DOWN, DOWN, ENTER, "Which are members?", ENTER, "Armenia, Georgia, Russia", ENTER,
          SPACE, DOWN, DOWN, SPACE, ENTER, ENTER, ENTER, ENTER, "\x15members-2", ENTER)
     r = CliRunner().invoke(app, ["add", str(deck_copy)])
     assert r.exit_code == 0, r.output
     card = load_deck(deck_copy, cache=False).card("members-2")
     assert card is not None and card.type is CardType.MULTI
+    assert card.source == "tass-jan19-borodavkin"  # the last card's, offered first
     assert card.answer == ("Armenia", "Russia") and card.choices == ("Armenia", "Georgia",
                                                                       "Russia")
 
@@ -596,3 +597,10 @@ def test_add_on_a_dumb_terminal_uses_numbered_lists(deck_copy: Path,
     card = load_deck(deck_copy, cache=False).card("how-many-officers")
     assert card is not None and card.type is CardType.NUMBER and card.answer == 2000
     assert card.source is None
+    # the source the last card cites is offered first: Enter takes it
+    assert "  6. tass-jan19-borodavkin\nNumber [6]: " in r.output
+    lines = ["4", "How many more?", "3", "", "", "", ""]
+    r = CliRunner().invoke(app, ["add", str(deck_copy)], input="\n".join(lines) + "\n")
+    assert r.exit_code == 0, r.output
+    card = load_deck(deck_copy, cache=False).card("how-many-more")
+    assert card is not None and card.source == "tass-jan19-borodavkin"
