@@ -190,10 +190,14 @@ def _hardest(s: Stats, width: int) -> list[str]:
     if not s.hardest:
         return []
     out = ["", "Hardest cards"]
-    for h in s.hardest[:HARDEST_SHOWN]:
+    shown = s.hardest[:HARDEST_SHOWN]
+    # columns of one width each, so the questions start in one column
+    lapses, right, asked = (max(len(str(getattr(h, name))) for h in shown)
+                            for name in ("lapses", "correct", "asked"))
+    for h in shown:
         recall = f"recall {recall_now(h)}" if h.recall is not None else recall_now(h)
-        head = f"  {h.lapses} lapse{'s' if h.lapses != 1 else ' '} {h.correct}/{h.asked} right " \
-               f"{recall:<11} "
+        head = f"  {h.lapses:>{lapses}} lapse{'s' if h.lapses != 1 else ' '} " \
+               f"{h.correct:>{right}}/{h.asked:<{asked}} right {recall:<11} "
         text = one_line(h.question or f"{h.deck_id}/{h.card_id}")
         out.append(head + clip(text, width - len(head) - 1))
     return out

@@ -227,6 +227,24 @@ def test_hardest_cards_most_lapses_then_lowest_recall(history: History) -> None:
     assert 0 < hardest[1].recall < 1
 
 
+def test_the_hardest_cards_line_up_in_columns(history: History) -> None:
+    from dataclasses import replace
+
+    from quiz.render import stats_lines
+    from quiz.stats import HardCard
+
+    history.answer(history.session(days_ago(1)), "a", days_ago(1))
+    s = replace(compute(history.store, NOW, UTC), hardest=[
+        HardCard("d", "a", "Qa", 12, 40, 28, 0.5, True),
+        HardCard("d", "b", "Qb", 3, 9, 6, None, True),
+        HardCard("d", "c", "Qc", 1, 2, 1, None, False)])
+    lines = stats_lines(s, UTC, True, 80)
+    assert lines[lines.index("Hardest cards") + 1:] == [
+        "  12 lapses 28/40 right recall 50%  Qa",
+        "   3 lapses  6/9  right learning    Qb",
+        "   1 lapse   1/2  right no schedule Qc"]
+
+
 def test_a_card_missed_only_in_cram_or_exam_is_not_called_learning(history: History) -> None:
     from quiz.render import stats_lines
 
