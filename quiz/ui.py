@@ -78,6 +78,41 @@ SELECT_HINT = "(Use arrow keys)"
 CHECKBOX_HINT = "(<space> to pick, <enter> when done)"
 
 
+class _Label(str):
+    """A choice's label that questionary lays out in its list as `lines`, the
+    label broken to fit, while the answer it echoes after the question stays
+    the label itself (prompt_toolkit cuts an echoed line that has a break of
+    its own, where it wraps the label whole)."""
+
+    lines: str
+
+    def __new__(cls, label: str, lines: str) -> _Label:
+        self = super().__new__(cls, label)
+        self.lines = lines
+        return self
+
+    def __format__(self, spec: str) -> str:  # the list writes "{}{}".format(shortcut, title)
+        return self.lines
+
+
+def _listed(labels: Sequence[str], indent: int) -> list[questionary.Choice]:
+    """questionary's choices for `labels`, each valued by its index, with a
+    long label broken between words to fit the terminal after the pointer
+    (and a checkbox's mark), `indent` cells, and its next lines indented as
+    far: questionary would cut it at the terminal's edge. Labels that are
+    the same are numbered, so the learner can tell them apart."""
+    from prompt_toolkit.application.current import get_app_session
+    from rich.text import Text
+
+    if len(set(labels)) < len(labels):
+        labels = [f"{i + 1}. {label}" for i, label in enumerate(labels)]
+    width = max(get_app_session().output.get_size().columns - indent, 20)
+    out = console()
+    return [questionary.Choice(_Label(label, ("\n" + " " * indent).join(
+        line.plain.rstrip() for line in Text(label).wrap(out, width))), value=i)
+        for i, label in enumerate(labels)]
+
+
 # -- three prompts, each with a plain form for dumb terminals -------------------------
 #
 # Rich terminals get questionary's select, checkbox and text; a dumb one gets a
@@ -159,14 +194,13 @@ def choose(message: str, labels: Sequence[str], default: int | None = None,
             if typed is not None and (index := typed(text)) is not None:
                 return index
             print(f"  Type one number from 1 to {len(shown)}.")
-    keys = [f"{i + 1}. {label}" for i, label in enumerate(shown)] if len(set(shown)) < len(
-        shown) else shown  # questionary needs distinct labels
+    choices = _listed(shown, 3)  # " » " before each
     while True:  # anything but one of the choices (a key not foreseen) asks again
-        picked_label = _asked(questionary.select(
-            _fit(message, SELECT_HINT), instruction=SELECT_HINT, choices=keys,
-            default=None if default is None else keys[default]), listing=True)
-        if picked_label in keys:
-            return keys.index(picked_label)
+        picked = _asked(questionary.select(
+            _fit(message, SELECT_HINT), instruction=SELECT_HINT, choices=choices,
+            default=None if default is None else choices[default]), listing=True)
+        if isinstance(picked, int) and 0 <= picked < len(shown):
+            return picked
 
 
 def choose_many(message: str, labels: Sequence[str], at_least: int = 0) -> list[int]:
@@ -184,14 +218,15 @@ def choose_many(message: str, labels: Sequence[str], at_least: int = 0) -> list[
                 return sorted(set(picked))
             print(f"  Type numbers from 1 to {len(shown)}" + (", or -." if not at_least
                                                                else "."))
+    choices = _listed(shown, 5)  # " » ○ " before each
     while True:  # as in choose()
-        picked_labels = _asked(questionary.checkbox(
-            _fit(message, CHECKBOX_HINT), instruction=CHECKBOX_HINT, choices=shown,
+        picked = _asked(questionary.checkbox(
+            _fit(message, CHECKBOX_HINT), instruction=CHECKBOX_HINT, choices=choices,
             validate=lambda xs: len(xs) >= at_least or f"Pick at least {at_least}"),
             listing=True)
-        if isinstance(picked_labels, list) and len(picked_labels) >= at_least and all(
-                x in shown for x in picked_labels):
-            return sorted(shown.index(x) for x in picked_labels)
+        if isinstance(picked, list) and len(picked) >= at_least and all(
+                isinstance(x, int) and 0 <= x < len(shown) for x in picked):
+            return sorted(picked)
 
 
 def ask_line(message: str, check: Check | None = None, default: str = "") -> str:

@@ -707,9 +707,9 @@ LONG = ("In TASS's January 19 report, who calls the events a turning point in th
 
 
 def screen_after(ask: Callable[[], object], typed: str, columns: int,
-                 monkeypatch: pytest.MonkeyPatch) -> list[str]:
+                 monkeypatch: pytest.MonkeyPatch, end: list[str] | None = None) -> list[str]:
     """The rows a `columns`-wide terminal (pyte) shows while `ask` waits, then
-    after `typed` answered it."""
+    after `typed` answered it (into `end`, when given)."""
     import threading
 
     import pyte
@@ -743,6 +743,8 @@ def screen_after(ask: Callable[[], object], typed: str, columns: int,
 
         threading.Thread(target=answer, daemon=True).start()
         ask()
+    if end is not None:
+        end.extend(row.rstrip() for row in screen.display if row.strip())
     return shown
 
 
@@ -825,13 +827,14 @@ def test_line_editing_keys_that_accept_a_line_do_nothing_in_a_list(
 
 
 def test_a_list_that_ends_without_a_pick_asks_again(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Any other way a list ends without one of its choices (None, '') asks
-    it again instead of failing or counting as an empty answer."""
+    """Any other way a list ends without one of its choices (None, '', a
+    value that is not a choice's index) asks it again instead of failing or
+    counting as an empty answer."""
     monkeypatch.setattr(ui, "plain_prompts", lambda: False)
-    ends = iter(["", None, "b"])
+    ends = iter(["", None, "b", 2, 1])
     monkeypatch.setattr(ui, "_asked", lambda question, listing=False: next(ends))
     assert ui.choose("Which?", ["a", "b"]) == 1
-    ends = iter(["", ["c"], None, ["a", "c"]])
+    ends = iter(["", [2], None, ["a", "c"], [0, 3], [2, 0]])
     assert ui.choose_many("Which?", ["a", "b", "c"], at_least=2) == [0, 2]
 
 
@@ -938,3 +941,33 @@ def test_the_deck_list_counts_the_new_cards_today_lets_in(
     assert "Mini  (0 due, 0 new today, 3 total)" in after.stdout, after.stdout
     assert "Mini  (0 due, 1 new today, 3 total)" in runner.invoke(
         app, ["start", "--new", "3"], input="").stdout
+
+
+LONG_CHOICES = ["The contingent completed its mission and will return home within ten days",
+                "The contingent will stay in the country for another six months"]
+
+
+def test_a_long_choice_is_shown_whole_on_a_narrow_terminal(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """questionary cuts a label at the terminal's edge: each is broken between
+    words instead, its next lines indented under its first."""
+    picked: list[object] = []
+    end: list[str] = []
+    shown = screen_after(lambda: picked.append(ui.choose("Which statement?", LONG_CHOICES)),
+                         DOWN + ENTER, 40, monkeypatch, end)
+    assert [row for row in shown if row][1:] == [" » The contingent completed its mission",
+                                                 "   and will return home within ten days",
+                                                 "   The contingent will stay in the",
+                                                 "   country for another six months"], shown
+    assert picked == [1]
+    # the answer echoed after the question is the whole label (wrapped by the terminal)
+    assert "".join(end).replace(" ", "") == ("?Whichstatement?" + LONG_CHOICES[1]).replace(
+        " ", ""), end
+    shown = screen_after(lambda: picked.append(ui.choose_many("Which are true?", LONG_CHOICES)),
+                         SPACE + DOWN + SPACE + ENTER, 40, monkeypatch)
+    assert [row for row in shown if row][2:] == [" » ○ The contingent completed its",
+                                                 "     mission and will return home within",
+                                                 "     ten days",
+                                                 "   ○ The contingent will stay in the",
+                                                 "     country for another six months"], shown
+    assert picked[-1] == [0, 1]
