@@ -7,6 +7,7 @@ file with either its `Deck` or its `DeckError`.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,10 +28,16 @@ class Entry:
     error: DeckError | None
 
 
+def _natural(path: Path) -> list[str | int]:
+    """Sorts 'week 2' before 'week 10', and 'Week' beside 'week'."""
+    return [int(part) if part.isdigit() else part.casefold()
+            for part in re.split(r"(\d+)", path.as_posix())]
+
+
 def deck_files(path: Path) -> Iterator[Path]:
-    """A file itself, or the deck files in a folder (sorted, recursively)."""
+    """A file itself, or the deck files in a folder (in natural order, recursively)."""
     if path.is_dir():
-        for p in sorted(path.rglob("*")):
+        for p in sorted(path.rglob("*"), key=_natural):
             if p.suffix in DECK_SUFFIXES and p.is_file() and not p.name.startswith("."):
                 yield p
     else:

@@ -84,6 +84,18 @@ def test_a_broken_deck_does_not_hide_the_others(tmp_path: Path,
     assert result.stderr.startswith(f"broken: {tmp_path / 'bad.yaml'}:2:8: YAML syntax error")
 
 
+def test_decks_in_a_folder_come_in_natural_order(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Week 2 before week 10 (a plain sort put 10 first), whatever the case."""
+    for name in ("week10", "Week2", "week1", "week2b"):
+        (tmp_path / f"{name}.yaml").write_text(GOOD.replace("id: mine", f"id: {name.lower()}"))
+    monkeypatch.setenv("QUIZ_DECKS", str(tmp_path))
+    result = runner.invoke(app, ["decks"])
+    assert result.exit_code == 0, result.output
+    listed = [line.split()[0] for line in result.stdout.splitlines() if line.startswith("week")]
+    assert listed == ["week1", "week2", "week2b", "week10"]
+
+
 def test_validate_clean_bundled() -> None:
     result = runner.invoke(app, ["validate"])
     assert (result.exit_code, result.stdout) == (0, "ok: 4 decks, 61 cards\n")
