@@ -321,11 +321,14 @@ def read_table(path: Path) -> Table:
     as 'front,back' or 'term,definition'.
     """
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise UsageError(f"{path}: not UTF-8 text; save it as UTF-8 and try again") from None
+        data = path.read_bytes()
     except OSError as e:
         raise UsageError(f"{path}: cannot read ({e.strerror})") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:  # a spreadsheet's plain CSV is in its own code page
+        raise UsageError(str(Problem.not_utf8(
+            path, data, e, "save it as UTF-8 (in a spreadsheet: 'CSV UTF-8')"))) from None
     settings: dict[str, str] = {}
     lines = text.splitlines(keepends=True)
     skipped = 0

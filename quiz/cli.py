@@ -7,6 +7,7 @@ inside the commands that need them so `quiz --help` stays fast.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -54,8 +55,9 @@ class QuizGroup(TyperGroup):
 
 
 def _located(line: str) -> bool:
+    """A FILE:LINE[:COL]: message, which needs no 'quiz:' before it."""
     head = line.split(": ", 1)[0]
-    return head.count(":") >= 1 and (".y" in head or "/" in head)
+    return re.fullmatch(r".+:\d+(?::\d+)?", head) is not None
 
 
 def _write_crash_report() -> Path:
@@ -805,7 +807,7 @@ def generate_command(
     import datetime as dt
 
     from quiz.authoring import deck_yaml, slug
-    from quiz.errors import UsageError
+    from quiz.errors import Problem, UsageError
     from quiz.fileio import replace_file
     from quiz.generate import draft, read_meta, to_cards
     from quiz.loader import read_deck
@@ -813,11 +815,13 @@ def generate_command(
     from quiz.paths import user_decks_dir
 
     try:
-        text = article.read_text(encoding="utf-8")
+        data = article.read_bytes()
     except FileNotFoundError:
         raise UsageError(f"{article}: no such file") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{article}: not UTF-8 text") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise UsageError(str(Problem.not_utf8(article, data, e))) from None
     published = None
     if date:
         try:

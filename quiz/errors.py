@@ -25,6 +25,15 @@ class Problem:
             return f"{self.path}: {self.message}"
         return f"{self.path}:{self.line}:{self.col}: {self.message}"
 
+    @classmethod
+    def not_utf8(cls, path: object, data: bytes, error: UnicodeDecodeError,
+                 fix: str = "save the file as UTF-8") -> Problem:
+        """Where `data` (the bytes of the file at `path`) stops being UTF-8."""
+        before = data[: error.start]
+        line = before.count(b"\n") + 1
+        col = error.start - (before.rfind(b"\n") + 1) + 1
+        return cls(str(path), line, col, f"not valid UTF-8 (byte 0x{data[error.start]:02X}); {fix}")
+
 
 class QuizError(Exception):
     """An error caused by the user's input or environment, never a bug."""

@@ -90,11 +90,7 @@ def decode(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        before = data[: e.start]
-        line = before.count(b"\n") + 1
-        col = e.start - (before.rfind(b"\n") + 1) + 1
-        msg = f"not valid UTF-8 (byte 0x{data[e.start]:02X}); save the file as UTF-8"
-        return None, [Problem(path, line, col, msg)]
+        return None, [Problem.not_utf8(path, data, e)]
     return text, []
 
 

@@ -464,6 +464,21 @@ def test_import_errors_are_one_line_with_the_row(tmp_path: Path) -> None:
         f"{table}:4: the answer of a number card must be a number, like 4500 or 2.5"]
 
 
+def test_a_table_not_in_utf8_is_refused_at_its_first_odd_byte(tmp_path: Path) -> None:
+    """A spreadsheet's plain CSV is in its code page (cp1252 here): say where,
+    and how to save it as UTF-8, on one line without 'quiz:' before the place."""
+    table = tmp_path / "excel.csv"
+    table.write_bytes("question,answer\r\nCapital?,Paris\r\nCafé?,café\r\n".encode("cp1252"))
+    r = run("import", str(table), "-o", str(tmp_path / "excel.yaml"))
+    assert (r.exit_code, r.stderr) == (1, f"{table}:3:4: not valid UTF-8 (byte 0xE9); "  # type: ignore
+                                          "save it as UTF-8 (in a spreadsheet: 'CSV UTF-8')\n")
+    article = tmp_path / "news.txt"
+    article.write_bytes("Talks open in the capital\nThe café opened.\n".encode("cp1252"))
+    r = run("generate", str(article), "--date", "2022-01-01")
+    assert (r.exit_code, r.stderr) == (1, f"{article}:2:8: not valid UTF-8 (byte 0xE9); "  # type: ignore
+                                          "save the file as UTF-8\n")
+
+
 def test_export_apkg_is_an_anki_package_with_stable_ids(tmp_path: Path) -> None:
     import genanki
 
