@@ -192,8 +192,9 @@ def _hardest(s: Stats, width: int) -> list[str]:
     out = ["", "Hardest cards"]
     shown = s.hardest[:HARDEST_SHOWN]
     # columns of one width each, so the questions start in one column
-    lapses, right, asked = (max(len(str(getattr(h, name))) for h in shown)
-                            for name in ("lapses", "correct", "asked"))
+    lapses = max(len(str(h.lapses)) for h in shown)
+    right = max(len(str(h.correct)) for h in shown)
+    asked = max(len(str(h.asked)) for h in shown)
     for h in shown:
         recall = f"recall {recall_now(h)}" if h.recall is not None else recall_now(h)
         head = f"  {h.lapses:>{lapses}} lapse{'s' if h.lapses != 1 else ' '} " \

@@ -165,16 +165,16 @@ def _missing_colon(line: str, number: int) -> Hint:
     where = f"line {number + 1}"
     if _GLUED_DASH.match(line):  # '-Belarus': a list item, not a field
         return f"; put a space after the '-' on {where}", (number, _indent(line))
-    rest = line.lstrip(" ")
-    if rest.startswith("- "):
-        rest = rest[1:].lstrip(" ")
-    field = len(line) - len(rest)  # where the field's name starts
     glued = re.search(r"\w(:)\S", line)
     if glued:
         return f"; put a space after the ':' on {where}", (number, glued.start(1))
     if "=" in line:
         return (f"; write a field on {where} as 'name: value', with ': ', not '='",
                 (number, line.index("=")))
+    rest = line.lstrip(" ")
+    if rest.startswith("- "):
+        rest = rest[1:].lstrip(" ")
+    field = len(line) - len(rest)  # where the field's name starts
     return f"; {where} needs ': ' between a field's name and its value", (number, field)
 
 
