@@ -500,6 +500,8 @@ def grade(card: Card, given: str | Sequence[str], options: Sequence[str] = (),
         return grade_text(card, text)
     if t is CardType.CHOICE:
         return grade_choice(card, options or card.choices or (), text)
+    if not text.strip():  # Enter alone: "I don't know", nothing to say of its form
+        return Verdict(Outcome.WRONG, answer_text(card))
     if t is CardType.NUMBER:
         return grade_number(card, text)
     if t is CardType.DATE:

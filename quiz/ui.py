@@ -407,7 +407,7 @@ def ask(q: Question) -> str | list[str]:
         given = ask_order(message, q.options)
     else:
         check = {CardType.NUMBER: _number_ok, CardType.DATE: _date_ok}.get(t)
-        given = ask_line(message, check)
+        given = ask_line(message, check and _or_unknown(check))
     _answered()
     return given
 
@@ -456,6 +456,15 @@ def _number_ok(text: str) -> bool | str:
 
 def _date_ok(text: str) -> bool | str:
     return parse_date(text) is not None or "Type a date, like 7 January 2022 or Jan 7"
+
+
+def _or_unknown(check: Check) -> Check:
+    """`check`, or Enter alone: "I don't know", as at a question with a typed
+    answer of any kind (anything else that does not pass is asked again)."""
+    def either(text: str) -> bool | str:
+        ok = check(text) if text.strip() else True
+        return ok if ok is True else f"{ok} (or Enter alone if you don't know)"
+    return either
 
 
 def header(out: Console, q: Question, total: int, asked: int, points: str,

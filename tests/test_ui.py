@@ -506,6 +506,28 @@ def test_a_partly_right_answer_scores_half_everywhere(keys: Keys, tmp_path: Path
     assert "Exam: 1.5 of 3 points (50%; a partly right answer counts 1/2)\n" in out
 
 
+def test_enter_alone_is_i_dont_know_at_a_number_or_a_date_too(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A typed answer left empty is wrong; a number or a date question
+    asked for a number or a date again, so a learner who did not know had
+    to make one up."""
+    monkeypatch.setenv("TERM", "dumb")
+    deck = tmp_path / "deck.yaml"
+    deck.write_text("id: mini\ntitle: Mini\ncards:\n"
+                    "  - {id: b, question: 'How many?', answer: 4500}\n"
+                    "  - {id: c, question: 'When?', answer: 2022-01-07}\n")
+    db = tmp_path / "h.sqlite3"
+    result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db)],
+                                input="lots\n\n\n")
+    out = result.stdout
+    assert "Type a number, like 4,500 or 4.5k (or Enter alone if you don't know)" in out
+    assert "✗ Wrong. The answer: 4,500\n" in out and "not a number" not in out
+    assert "✗ Wrong. The answer: 7 January 2022\n" in out and "not a date" not in out
+    rows = sqlite3.connect(db).execute(
+        "SELECT card_id, answer, outcome FROM reviews ORDER BY reviewed_at").fetchall()
+    assert rows == [("b", "", "wrong"), ("c", "", "wrong")]
+
+
 def test_dumb_terminal_session_has_no_escape_sequences(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """TERM=dumb (an editor's shell buffer): numbered lists and plain lines, no
