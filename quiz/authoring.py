@@ -63,12 +63,16 @@ SCAFFOLD = """\
 {schema}# A quiz deck. 'quiz validate {name}' checks it, 'quiz add {name}' adds a
 # card; the format is described in quiz's docs/deck-format.md. Lines starting
 # with # are comments.
-id: {deck_id}            # keep it once you have studied: history is kept under it
+
+# keep the id once you have studied: your history is kept under it
+id: {deck_id}
 title: {title}
 description: What this deck is about, in a sentence or two.
-year: {year}               # lets an answer of "7 Jan" mean 7 January {year}
+# the year lets an answer of "7 Jan" mean 7 January {year}
+year: {year}
 sources:
-  my-source:            # a short key, used by each card's `source`
+  # a short key of your choice, which each card's `source` names
+  my-source:
     outlet: Example News
     date: {today}
     title: The headline of the article

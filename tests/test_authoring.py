@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import re
 import sqlite3
@@ -44,6 +45,11 @@ def test_new_writes_a_deck_with_every_type_that_validates(quiz_home: Path) -> No
     assert text.startswith("# yaml-language-server: $schema=file://")
     assert Path(text.split("$schema=file://")[1].split("\n")[0]).is_file()
     assert "# A quiz deck. 'quiz validate capitals-of-asia' checks it" in text
+    # lines as long as the name or the year carry no comment after them, which
+    # would start in a different column on each
+    assert [line for line in text.splitlines()
+            if line.startswith(("id:", "year:", "  my-source:"))] == [
+        "id: capitals-of-asia", f"year: {dt.date.today().year}", "  my-source:"]
     deck = load_deck(path)
     assert deck.id == "capitals-of-asia" and deck.title == "Capitals: Of Asia"
     assert {c.type for c in deck.cards} == set(CardType)
