@@ -469,9 +469,10 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
                   "(check each, then remove its 'draft: true' line to study it).")
     total = session.remaining
     if total == 0:
+        from quiz.render import due_when
+
         summary = session.finish(dt.datetime.now(dt.UTC))
-        when = summary.next_due.astimezone().strftime("%a %d %b %H:%M") if (
-            summary.next_due) else None
+        when = due_when(summary.next_due, now) if summary.next_due else None
         out.print("Nothing to study now" + (f": the next card is due {when}." if when else "."))
         if mode is Mode.REVIEW and any(not c.draft for d in decks for c in d.cards):
             import shlex

@@ -55,6 +55,23 @@ def duration(seconds: float) -> str:
     return f"{minutes // 60}h {minutes % 60:02d}m"
 
 
+def due_when(due: dt.datetime, now: dt.datetime | None, tz: dt.tzinfo | None = None) -> str:
+    """When a card is due, as a learner reads it at `now`: 'now', 'in 12 min',
+    'today at 18:40', 'tomorrow at 09:05', or 'Fri 04 Dec at 09:05' (local
+    time, or `tz`; the last form when `now` is not known)."""
+    local = due.astimezone(tz)
+    if now is not None:
+        minutes = (due - now).total_seconds() / 60
+        if minutes <= 0:
+            return "now"
+        if minutes < 60:
+            return f"in {max(1, round(minutes))} min"
+        days = (local.date() - now.astimezone(tz).date()).days
+        if days in (0, 1):
+            return f"{('today', 'tomorrow')[days]} at {local:%H:%M}"
+    return f"{local:%a %d %b} at {local:%H:%M}"
+
+
 def percent(value: float | None) -> str:
     return "–" if value is None else f"{100 * value:.0f}%"
 

@@ -110,6 +110,7 @@ class Summary:
     by_tag: dict[str, TagScore]
     next_due: dt.datetime | None
     planned: int
+    ended: dt.datetime | None = None  # when it was summed up
 
     @property
     def points(self) -> str:
@@ -500,7 +501,7 @@ class Session:
             session_id=self.session_id, mode=self.mode, asked=self._asked, right=self._right,
             partly=self._partly, wrong=self._wrong,
             seconds=seconds,
-            by_tag=dict(self._by_tag), next_due=next_due, planned=self._planned,
+            by_tag=dict(self._by_tag), next_due=next_due, planned=self._planned, ended=now,
         )
 
 

@@ -537,8 +537,9 @@ def summary(out: Console, s: Summary, interrupted: bool) -> None:
             for tag, t in sorted(s.by_tag.items()):  # padded in cells, before escaping
                 out.print(f"  {safe(pad(tag, 12))} {t.points}/{t.asked}")
     if s.next_due is not None:
-        local = s.next_due.astimezone()
-        out.print(f"Next card due: {local:%a %d %b %H:%M}")
+        from quiz.render import due_when
+
+        out.print(f"Next card due: {due_when(s.next_due, s.ended)}")
 
 
 # -- quiz add: one card, field by field --------------------------------------------

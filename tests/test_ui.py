@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import re
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -523,6 +525,7 @@ def test_enter_alone_is_i_dont_know_at_a_number_or_a_date_too(
     assert "Type a number, like 4,500 or 4.5k (or Enter alone if you don't know)" in out
     assert "✗ Wrong. The answer: 4,500\n" in out and "not a number" not in out
     assert "✗ Wrong. The answer: 7 January 2022\n" in out and "not a date" not in out
+    assert re.search(r"\nNext card due: in \d+ min\n", out), out  # the missed ones, soon
     rows = sqlite3.connect(db).execute(
         "SELECT card_id, answer, outcome FROM reviews ORDER BY reviewed_at").fetchall()
     assert rows == [("b", "", "wrong"), ("c", "", "wrong")]
@@ -598,6 +601,25 @@ def test_the_summary_shows_study_time_as_stats_does(seconds: float, shown: str) 
     assert f"4 asked: 2 right, 1 partly, 1 wrong; score 62% {shown}\n" in text, text
     # the scores line up, whatever the tag's characters (CJK takes two cells)
     assert text.endswith("  [b]          0/1\n  dates        2.5/4\n  日期         1/1\n"), text
+
+
+@pytest.mark.parametrize(("due", "said"), [
+    (dt.datetime(2022, 3, 1, 17, 0, 0), "now"),
+    (dt.datetime(2022, 3, 1, 17, 0, 20), "in 1 min"),
+    (dt.datetime(2022, 3, 1, 17, 10, 10), "in 10 min"),
+    (dt.datetime(2022, 3, 1, 18, 5), "today at 18:05"),
+    (dt.datetime(2022, 3, 2, 1, 30), "tomorrow at 01:30"),
+    (dt.datetime(2022, 3, 3, 9, 15), "Thu 03 Mar at 09:15"),
+])
+def test_when_the_next_card_is_due_reads_from_now(due: dt.datetime, said: str) -> None:
+    """'Next card due: Tue 01 Mar 17:10' left the learner to work out that it
+    meant ten minutes from now."""
+    from quiz.render import due_when
+
+    tz = dt.timezone(dt.timedelta(hours=5))  # Astana
+    now = dt.datetime(2022, 3, 1, 17, 0, tzinfo=tz)
+    assert due_when(due.replace(tzinfo=tz).astimezone(dt.UTC), now, tz) == said
+    assert due_when(due.replace(tzinfo=tz), None, tz) == f"{due:%a %d %b at %H:%M}"
 
 
 def test_the_summary_breaks_the_score_down_by_tag_only_when_there_are_tags() -> None:
