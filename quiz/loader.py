@@ -605,10 +605,11 @@ class _Reader:
                 where = f"kind '{card.kind}'" if card.kind else (
                     f"tag '{card.tags[0]}'" if card.tags else "no kind or tag")
                 others = "no other answers" if not pool else "only 1 other answer"
+                fix = "give more cards that kind" if card.kind else "set 'kind'"
                 self.problems.append(Problem(
                     self.path, card.line, self.card_cols.get(card.id, 1),
                     f"card '{card.id}' has no 'choices' and the deck has {others} with "
-                    f"{where} to draw them from; list 'choices' or set 'kind'"))
+                    f"{where} to draw them from; list 'choices' or {fix}"))
 
 
 def _shape(node: Node) -> str:
