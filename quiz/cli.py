@@ -8,6 +8,7 @@ inside the commands that need them so `quiz --help` stays fast.
 from __future__ import annotations
 
 import re
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -492,6 +493,8 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
 
     gc.freeze()
     interrupted = False
+    ended_by: int | None = None  # SIGTERM, or SIGHUP: the terminal was closed
+    earlier = {signum: signal.signal(signum, _end) for signum in _ENDING_SIGNALS}
     try:
         while (q := session.next(dt.datetime.now(dt.UTC))) is not None:
             # this card, those asked and those to come: it grows when a missed card
@@ -517,8 +520,15 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
             ui.feedback(out, answered, told=told)
     except (KeyboardInterrupt, EOFError):
         interrupted = True
+    except _Ended as e:
+        interrupted, ended_by = True, e.signum
+    finally:
+        for signum, handler in earlier.items():
+            signal.signal(signum, handler)
     summary = _patiently(out, "the session's end",
                          partial(session.finish, dt.datetime.now(dt.UTC)))
+    if ended_by is not None and ended_by == getattr(signal, "SIGHUP", None):
+        raise typer.Exit(128 + ended_by)  # the session is closed; no terminal to tell
     ui.summary(out, summary, interrupted)
     if mode is Mode.REVIEW:
         _suggest_refit(out, store)
@@ -529,7 +539,24 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
         out.print(f"Exam{cut}: {summary.points} of {summary.asked} points "
                   f"({summary.score:.0f}%{half})")
     if interrupted:
-        raise typer.Exit(130)
+        raise typer.Exit(128 + ended_by if ended_by else 130)
+
+
+class _Ended(BaseException):
+    """SIGTERM or SIGHUP during a session: it ends as at Ctrl-C, with its
+    end time saved (a BaseException, as KeyboardInterrupt is, so that no
+    `except Exception` on the way holds it up)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+_ENDING_SIGNALS = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+
+
+def _end(signum: int, frame: Any) -> None:
+    raise _Ended(signum)
 
 
 def _suggest_refit(out: Any, store: Any) -> None:

@@ -208,8 +208,12 @@ def test_killed_at_the_self_grade_question_keeps_the_answer(
     child.kill(getattr(signal, how))
     child.expect(pexpect.EOF)
     child.close()
-    assert child.signalstatus == getattr(signal, how)
     con = sqlite3.connect(db)
+    if how == "SIGKILL":
+        assert child.signalstatus == signal.SIGKILL
+    else:  # the session is closed first, as at Ctrl-C
+        assert child.exitstatus == 128 + getattr(signal, how)
+        assert con.execute("SELECT ended_at IS NOT NULL FROM sessions").fetchall() == [(1,)]
     assert con.execute("SELECT card_id, outcome, rating FROM reviews").fetchall() == [
         ("a", "right", 3)]
     assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
@@ -262,3 +266,43 @@ def test_ctrl_z_suspends_to_the_shell_and_fg_brings_the_question_back(
     with sqlite3.connect(db) as con:
         answers = [a for (a,) in con.execute("SELECT answer FROM reviews ORDER BY reviewed_at")]
     assert len(answers) == 2 and answers[1] == "Kosherbayev"
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "closed terminal"])
+def test_a_session_ended_by_a_signal_is_closed_like_one_stopped_with_ctrl_c(
+        env: dict[str, str], tmp_path: Path, how: str) -> None:
+    """`kill` (SIGTERM) or closing the terminal window (SIGHUP) killed quiz
+    outright: its answers were saved, but the session had no end, and `quiz
+    stats` called it stopped early. Now it is closed as after Ctrl-C: the
+    summary when there is a terminal to show it, exit 128 + the signal."""
+    db = tmp_path / "h.sqlite3"
+    child = pexpect.spawn(str(QUIZ), ["start", "csto-dates", "--db", str(db), "--new", "3"],
+                          env={**env, "NO_COLOR": "1"}, dimensions=(24, 80),
+                          encoding="utf-8", timeout=20)
+    child.expect(r"protests break out")
+    child.send("2 January 2022\r")
+    child.expect(r"Right\.")
+    child.expect(r"peacekeeping forces")
+    time.sleep(0.3)  # waiting at the second question
+    if how == "SIGTERM":
+        child.kill(signal.SIGTERM)
+        child.expect(r"Stopped\.")
+        child.expect(r"1 asked: 1 right, 0 partly, 0 wrong")
+        child.expect(pexpect.EOF)
+        child.close()
+        assert child.exitstatus == 128 + signal.SIGTERM
+    else:
+        child.close(force=False)  # the terminal goes: the kernel sends SIGHUP
+        for _ in range(100):  # quiz closes its session, then exits
+            if db.exists() and sqlite3.connect(db).execute(
+                    "SELECT count(*) FROM sessions WHERE ended_at IS NOT NULL").fetchone()[0]:
+                break
+            time.sleep(0.1)
+        for _ in range(100):
+            if not child.isalive():
+                break
+            time.sleep(0.1)
+        assert child.exitstatus == 128 + signal.SIGHUP
+    rows = sqlite3.connect(db).execute("SELECT asked, ended_at IS NOT NULL FROM sessions")
+    assert rows.fetchall() == [(1, 1)]
+    assert not list(Path(env["QUIZ_HOME"]).rglob("quiz-error.log"))
