@@ -294,8 +294,11 @@ def parse_date(text: str) -> ParsedDate | None:
     """'Jan 7', '7 January 2022', '2022-01-07', 'January 7th, 2022', '7/1/2022',
     'the 7th of January'; a month misspelled ('Janury') is read as meant."""
     t = _date_text(text)
-    if t is None:
-        return None
+    return None if t is None else _read_date(t)
+
+
+def _read_date(t: str) -> ParsedDate | None:
+    """parse_date of a text already made ready for dateutil by _date_text."""
     readings: list[dt.date] = []
     has_year = True
     # 7/1 may be either; 2022-01-07 (year first, as ISO 8601) is only month then day
@@ -318,8 +321,8 @@ def full_date(text: str) -> dt.date | None:
     """The one day that `text` names with its day, month and year ('6 January
     2022', 'Jan 6, 2022', '2022-01-06'), or None: not a date, no day or no
     year, or a day and month that could be either way round (6/1/2022)."""
-    parsed = parse_date(text)
     t = _date_text(text)
+    parsed = None if t is None else _read_date(t)
     if parsed is None or t is None or not parsed.has_year or len(parsed.readings) != 1:
         return None
     try:  # a text without its day ('January 2022') takes the default's day
