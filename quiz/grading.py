@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from quiz.models import BLANK, FIGURE, Card, CardType, Outcome, Verdict, answer_text
 
-__all__ = ["Outcome", "Verdict", "grade", "normalize", "parse_bool", "parse_date",
-           "parse_number"]
+__all__ = ["Outcome", "Verdict", "grade", "normalize", "number_readings", "parse_bool",
+           "parse_date", "parse_number"]
 
 
 # --- text -----------------------------------------------------------------
@@ -168,14 +168,51 @@ _NUMERIC = re.compile(
 _DECIMAL_COMMA = re.compile(r"^([-+]?\d+),(\d{1,2})(?![\d,])")
 
 
-def parse_number(text: str) -> float | None:
-    """'4,500', '4500', '4 500', '4.5k', '4,500+', 'four thousand five hundred' -> 4500."""
+# '4.500', '1.000.000', '4.500,5': thousands grouped with dots, as much of
+# Europe writes them (an optional decimal comma after)
+_DOT_GROUPED = re.compile(r"([-+]?[1-9]\d{0,2}(?:\.\d{3})+)(,\d+)?(?![\d.,])")
+
+
+def _readings(t: str) -> list[str]:
+    """The ways a figure may be meant: '4.500' is 4.5 as English writes it or
+    4500 with a dot grouping its thousands; '1.000.000' and '4.500,5' have
+    only the grouped reading."""
+    m = _DOT_GROUPED.match(t)
+    if m is None:
+        return [t]
+    whole, decimals = m.groups()
+    grouped = whole.replace(".", "") + (decimals or "").replace(",", ".") + t[m.end():]
+    if decimals or whole.count(".") > 1:
+        return [grouped]
+    return [t, grouped]
+
+
+def number_readings(text: str) -> tuple[float, ...]:
+    """Every figure `text` may mean, the English reading first: '4,500' ->
+    (4500,); '4.500' -> (4.5, 4500); not a number -> ()."""
     t = text.strip().lower().rstrip(".")
     t = _QUALIFIERS.sub("", t).strip().removesuffix("+").strip()  # '2,000+': more than
     t = re.sub(r"\s*(?:%|per ?cent)$", "", t)  # '40%', '40 percent': the figure is 40
     t = re.sub(r"^[$€£¥₸₽]\s*", "", t)  # '$4.5 billion', '₸500': the figure, not the money
     if not t:
-        return None
+        return ()
+    values: list[float] = []
+    for reading in _readings(t):
+        value = _number(reading)
+        if value is not None and value not in values:
+            values.append(value)
+    return tuple(values)
+
+
+def parse_number(text: str) -> float | None:
+    """'4,500', '4500', '4 500', '4.5k', '4,500+', 'four thousand five hundred' -> 4500.
+    Of two readings ('4.500'), the English one (4.5); see `number_readings`."""
+    readings = number_readings(text)
+    return readings[0] if readings else None
+
+
+def _number(t: str) -> float | None:
+    """The figure of a prepared text (lower case, no qualifier or currency)."""
     # a decimal comma, as much of Europe and Kazakhstan write it: '4,5', '1,25 million'
     # ('4,500', with three digits after it, is four thousand five hundred)
     t = _DECIMAL_COMMA.sub(r"\1.\2", t)
@@ -223,12 +260,13 @@ def is_year(value: float, question: str) -> bool:
 
 def grade_number(card: Card, given: str) -> Verdict:
     expected = answer_text(card)
-    value = parse_number(given)
-    if value is None:
+    readings = number_readings(given)
+    if not readings:
         return Verdict(Outcome.WRONG, expected, "that is not a number")
     assert isinstance(card.answer, int | float)
     right, partly = number_bands(card)
-    off = abs(value - float(card.answer))
+    # '4.500' for 4,500 is right: of two readings, the learner meant the nearer
+    off = min(abs(value - float(card.answer)) for value in readings)
     if off <= right + 1e-9:
         return Verdict(Outcome.RIGHT, expected)
     if off <= partly:

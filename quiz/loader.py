@@ -52,6 +52,11 @@ _YES = {"yes", "true", "y"}
 _NO = {"no", "false", "n"}
 
 
+def _plain(value: float) -> str:
+    """A figure as a deck may write it: 4500, 4.5."""
+    return f"{value:f}".rstrip("0").rstrip(".")
+
+
 def _a(word: str) -> str:
     """'a text', 'an order'."""
     return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
@@ -496,6 +501,8 @@ class _Reader:
             self.err(node, f"the answer of {_a(ctype.value)} card is a single value, "
                      f"not a {_shape(node)}")
             return None
+        if ctype is CardType.NUMBER and not self.unambiguous(node):
+            return None
         before = len(self.problems)
         value = self.typed(node)
         if len(self.problems) > before:
@@ -510,7 +517,11 @@ class _Reader:
                     value = int(value)
             if isinstance(value, int | float) and not isinstance(value, bool):
                 return value
-            self.err(node, "the answer of a number card must be a number, like 4500 or 2.5")
+            from quiz.grading import number_readings
+
+            meant = number_readings(node.text)  # '1.000.000', thousands grouped with dots
+            write = f": write {_plain(meant[0])}" if len(meant) == 1 else ""
+            self.err(node, f"the answer of a number card must be a number, like 4500 or 2.5{write}")
             return None
         if ctype is CardType.DATE:
             if isinstance(value, str):
@@ -534,6 +545,19 @@ class _Reader:
             self.err(node, "the answer is empty")
             return None
         return text
+
+    def unambiguous(self, node: Scalar) -> bool:
+        """A figure like 4.500 is 4.5 to YAML but 4,500 with the dot that much
+        of Europe puts between thousands: the author says which."""
+        from quiz.grading import number_readings
+
+        readings = number_readings(node.text)
+        if len(readings) < 2:
+            return True
+        self.err(node, f"'{node.text.strip()}' could be {_plain(readings[0])} or "
+                       f"{_plain(readings[1])} (with a dot between thousands, as much of "
+                       "Europe writes it): write the one you mean")
+        return False
 
     def unique(self, node: Node, items: tuple[str, ...], name: str) -> bool:
         seen: set[str] = set()

@@ -454,6 +454,19 @@ def _number_ok(text: str) -> bool | str:
     return parse_number(text) is not None or "Type a number, like 4,500 or 4.5k"
 
 
+def _figure_ok(text: str) -> bool | str:
+    """A new card's answer: a number, and only one ('4.500' is 4.5 to some
+    and 4,500 to others; a learner's answer may be either, a card's not)."""
+    from quiz.grading import number_readings
+    from quiz.models import format_number
+
+    readings = number_readings(text)
+    if len(readings) > 1:
+        return (f"{text.strip()} could be {format_number(readings[0])} or "
+                f"{format_number(readings[1])}: type the one you mean")
+    return bool(readings) or "Type a number, like 4,500 or 4.5k"
+
+
 def _date_ok(text: str) -> bool | str:
     return parse_date(text) is not None or "Type a date, like 7 January 2022 or Jan 7"
 
@@ -602,7 +615,7 @@ def ask_card(deck: Deck, this_year: int) -> dict[str, object]:
             "The items in their right order, separated by commas:",
             lambda typed: len(_items(typed)) >= 2 or "At least two items"))
     elif ctype == "number":
-        typed = ask_line("The answer:", _number_ok)
+        typed = ask_line("The answer:", _figure_ok)
         value = parse_number(typed)
         assert value is not None
         fields["answer"] = int(value) if float(value).is_integer() else value

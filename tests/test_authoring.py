@@ -217,6 +217,19 @@ def test_add_a_number_card_keeps_its_qualifier(keys: Keys, deck_copy: Path) -> N
     assert (card.answer, card.qualifier) == (2000, "about")
 
 
+def test_add_a_number_card_asks_which_figure_a_dot_means(keys: Keys, deck_copy: Path) -> None:
+    # '4.500' is 4.5 or 4,500: asked again; then 4.500,5 (one reading) is taken
+    keys(DOWN, DOWN, DOWN, ENTER, "How many?", ENTER, "4.500", ENTER, "\x15", "4.500,5", ENTER,
+         ENTER, ENTER, ENTER, "\x15figures-4", ENTER)
+    r = CliRunner().invoke(app, ["add", str(deck_copy)])
+    assert r.exit_code == 0, r.output
+    card = load_deck(deck_copy, cache=False).card("figures-4")
+    assert card is not None and card.answer == 4500.5
+    from quiz.ui import _figure_ok
+
+    assert _figure_ok("4.500") == "4.500 could be 4.5 or 4,500: type the one you mean"
+
+
 def test_add_a_date_card_uses_the_decks_year(keys: Keys, tmp_path: Path) -> None:
     path = tmp_path / "d.yaml"
     path.write_text("id: d\ntitle: D\nyear: 2022\ncards:\n  - {id: a, question: Q?, answer: x}\n")

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from quiz.grading import day_in_year, grade, parse_date, parse_number
+from quiz.grading import day_in_year, grade, number_readings, parse_date, parse_number
 from quiz.models import Card, CardType, Outcome
 
 R, P, W = Outcome.RIGHT, Outcome.PARTLY, Outcome.WRONG
@@ -105,6 +105,12 @@ FOUNDED = Card("c", CardType.NUMBER, "In which year was the CSTO founded?", 2002
         # a year: one year off is close, ten (within a tenth of 2002) is not
         (FOUNDED, "2002", R), (FOUNDED, "2003", P), (FOUNDED, "1992", W),
         (card(CardType.NUMBER, 2002), "1992", P),  # a count of 2002: a tenth is close
+        # thousands grouped with a dot, as much of Europe writes them
+        (INJURED, "4.500", R), (INJURED, "4.200", P), (INJURED, "more than 4.500", R),
+        (card(CardType.NUMBER, 4.5), "4.500", R), (card(CardType.NUMBER, 4.5), "4,50", R),
+        (card(CardType.NUMBER, 1_000_000), "1.000.000", R),
+        (card(CardType.NUMBER, 2), "2.000", R), (card(CardType.NUMBER, 2000), "2.000", R),
+        (card(CardType.NUMBER, 3), "2.000", W),
     ],
 )
 def test_number(c: Card, given: str, outcome: Outcome) -> None:
@@ -152,6 +158,11 @@ def test_parse_helpers_used_for_reasking() -> None:
     assert (parse_number("4,5"), parse_number("1,25 million")) == (4.5, 1_250_000)
     assert (parse_number("4,500"), parse_number("1,2,3")) == (4500, None)
     assert (parse_number("$4.5 billion"), parse_number("₸500")) == (4_500_000_000, 500)
+    # dots grouping thousands: '4.500' may be either; the English reading comes first
+    assert number_readings("4.500") == (4.5, 4500) and parse_number("4.500") == 4.5
+    assert number_readings("about 4.500 people") == (4.5, 4500)
+    assert number_readings("1.000.000") == (1_000_000,) and number_readings("4.500,5") == (4500.5,)
+    assert number_readings("0.500") == (0.5,) and number_readings("12.345.6") == ()
     assert day_in_year("Jan. 19", 2022) == dt.date(2022, 1, 19)
     assert day_in_year("19 January 2021", 2022) == dt.date(2021, 1, 19)  # its own year wins
     assert day_in_year("Jan 19", None) is None and day_in_year("soon", 2022) is None

@@ -330,6 +330,32 @@ def test_explicit_text_type_keeps_the_written_number() -> None:
     assert card.answer == "1.10"
 
 
+@pytest.mark.parametrize(("answer", "said"), [
+    ("4.500", "'4.500' could be 4.5 or 4500 (with a dot between thousands, as much of Europe "
+              "writes it): write the one you mean"),
+    ("about 2.030", "'about 2.030' could be 2.03 or 2030 (with a dot between thousands, as "
+                    "much of Europe writes it): write the one you mean"),
+    ("'4.500'\n    type: number", "'4.500' could be 4.5 or 4500 (with a dot between "
+                                   "thousands, as much of Europe writes it): write the one "
+                                   "you mean"),
+    ("1.000.000\n    type: number",
+     "the answer of a number card must be a number, like 4500 or 2.5: write 1000000"),
+])
+def test_a_figure_with_a_dot_between_thousands_is_not_read_as_a_decimal(
+        answer: str, said: str) -> None:
+    """YAML reads 4.500 as 4.5; a German or Russian teacher meant 4,500. The
+    deck must say which, or its learners are graded against the wrong fact."""
+    with pytest.raises(DeckError) as info:
+        read_deck(MINIMAL.format(answer=answer), "d.yaml")
+    assert [str(p) for p in info.value.problems] == [f"d.yaml:6:13: {said}"]
+
+
+def test_a_figure_with_a_dot_that_reads_one_way_is_fine() -> None:
+    answers = [read_deck(MINIMAL.format(answer=a), "d.yaml").cards[0].answer
+               for a in ("4.5", "0.500", "4.5000", "'4.500'\n    type: text")]
+    assert answers == [4.5, 0.5, 4.5, "4.500"]
+
+
 def test_choice_multi_cloze_inferred() -> None:
     text = """id: d
 title: T
