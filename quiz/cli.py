@@ -494,6 +494,8 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
     gc.freeze()
     interrupted = False
     ended_by: int | None = None  # SIGTERM, or SIGHUP: the terminal was closed
+    global _ended_by
+    _ended_by = None
     earlier = {signum: signal.signal(signum, _end) for signum in _ENDING_SIGNALS}
     try:
         while (q := session.next(dt.datetime.now(dt.UTC))) is not None:
@@ -504,6 +506,7 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
             ui.header(out, q, total, session.asked, session.points,
                       session.due_left + (not q.new) if mode is Mode.REVIEW else None)
             started = time.monotonic()
+            _check_ended()  # before each prompt: one that nothing stops would wait
             given = ui.ask(q)
             elapsed = int((time.monotonic() - started) * 1000)
             # the answer keeps the time it was given, however long saving takes
@@ -513,15 +516,22 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
             if self_grade and answered.verdict.outcome is Outcome.RIGHT:
                 # saved as Good already: stopping here (or being killed) keeps it so
                 ui.settle()
+                _check_ended()
                 felt = Rating[ui.ask_self_grade().upper()]
                 told = True
                 answered = _patiently(out, "your rating", partial(session.rerate, answered,
                                                                   felt))
             ui.feedback(out, answered, told=told)
-    except (KeyboardInterrupt, EOFError):
-        interrupted = True
-    except _Ended as e:
+        _check_ended()
+    except _Ended as e:  # before KeyboardInterrupt, which it is
         interrupted, ended_by = True, e.signum
+    except (KeyboardInterrupt, EOFError):
+        interrupted, ended_by = True, _ended_by  # a closed terminal may end a prompt first
+    except OSError:
+        if _ended_by is None:
+            raise
+        # the terminal is gone (SIGHUP): the prompt, stopped, could not tidy it
+        interrupted, ended_by = True, _ended_by
     finally:
         for signum, handler in earlier.items():
             signal.signal(signum, handler)
@@ -542,10 +552,14 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
         raise typer.Exit(128 + ended_by if ended_by else 130)
 
 
-class _Ended(BaseException):
+class _Ended(KeyboardInterrupt):
     """SIGTERM or SIGHUP during a session: it ends as at Ctrl-C, with its
-    end time saved (a BaseException, as KeyboardInterrupt is, so that no
-    `except Exception` on the way holds it up)."""
+    end time saved. A KeyboardInterrupt, as asyncio lets only that and
+    SystemExit out of a callback or a task: raised in one by the signal's
+    handler (a prompt's key timeout was running), another exception went to
+    prompt_toolkit's handler for stray errors, which printed a traceback and
+    waited for Enter from a terminal that may be gone. A prompt being asked
+    is now stopped from its own loop instead (`_end`)."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(signum)
@@ -555,8 +569,25 @@ class _Ended(BaseException):
 _ENDING_SIGNALS = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
 
 
+_ended_by: int | None = None  # the ending signal received, if any
+
+
 def _end(signum: int, frame: Any) -> None:
-    raise _Ended(signum)
+    """SIGTERM or SIGHUP: end the session. A prompt being asked is stopped
+    from its event loop (see `ui.stop_prompt`); elsewhere _Ended is raised at
+    once. The session loop also checks `_ended_by` between its steps, in case
+    the signal landed where an exception is dropped, or as a prompt returned."""
+    global _ended_by
+    _ended_by = signum
+    from quiz import ui
+
+    if not ui.stop_prompt(_Ended(signum)):
+        raise _Ended(signum)
+
+
+def _check_ended() -> None:
+    if _ended_by is not None:
+        raise _Ended(_ended_by)
 
 
 def _suggest_refit(out: Any, store: Any) -> None:

@@ -161,11 +161,38 @@ def _asked(question: questionary.Question, listing: bool = False) -> Any:
         for keys in (("c-o",), ("escape", "enter"), ("escape", "#")):
             bindings.add(*keys)(_nothing)
 
+    global _prompt
     app = question.application
     # the last binding for a key wins
     app.key_bindings = merge_key_bindings([app.key_bindings, bindings]) if (
         app.key_bindings) else bindings
-    return question.unsafe_ask()
+    _prompt = app
+    try:
+        return question.unsafe_ask()
+    finally:
+        _prompt = None
+
+
+_prompt: Any = None  # the prompt_toolkit application of the prompt being asked
+
+
+def stop_prompt(exception: BaseException) -> bool:
+    """For a signal's handler: end the prompt being asked, if one is, so that
+    `exception` comes out of it as Ctrl-C's does, once the prompt has put the
+    terminal back; False when no prompt is running. The prompt is stopped
+    from its own event loop: an exception raised by the handler wherever the
+    signal lands (a key timeout, a finalizer) could be lost there."""
+    app = _prompt
+    loop = getattr(app, "loop", None)
+    if app is None or loop is None or loop.is_closed():
+        return False
+
+    def stop() -> None:
+        if app.future is not None and not app.future.done():  # not answered meanwhile
+            app.exit(exception=exception, style="class:aborting")
+
+    loop.call_soon_threadsafe(stop)
+    return True
 
 
 def _nothing(event: Any) -> None:

@@ -335,6 +335,61 @@ def test_ctrl_c_at_the_self_grade_question_keeps_the_answer(keys: Keys, tmp_path
     con.close()
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_a_signal_landing_in_the_prompts_event_loop_ends_the_session(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A signal's handler runs wherever the signal lands. When SIGTERM's
+    exception was raised inside one of the prompt's event-loop callbacks (a
+    key timeout, a redraw), asyncio handed it to prompt_toolkit's handler for
+    stray errors, which printed a traceback and waited for Enter: about one
+    kill in eight left quiz hanging. Here the signal lands in such a
+    callback, at the second question."""
+    import asyncio
+    import signal
+    import threading
+
+    import questionary
+    from prompt_toolkit.application import create_app_session
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    deck = tmp_path / "deck.yaml"
+    deck.write_text("id: mini\ntitle: Mini\ncards:\n"
+                    "  - {id: a, question: 'Capital?', answer: Astana}\n"
+                    "  - {id: b, question: 'Sky?', answer: blue}\n")
+    db = tmp_path / "h.sqlite3"
+    asked = []
+    unsafe_ask = questionary.Question.unsafe_ask
+
+    def ask(self: questionary.Question, *args: object, **kwargs: object) -> object:
+        asked.append(self)
+        if len(asked) == 2:
+            self.application.pre_run_callables.append(
+                lambda: asyncio.get_running_loop().call_soon(signal.raise_signal,
+                                                             signal.SIGTERM))
+        return unsafe_ask(self, *args, **kwargs)
+
+    monkeypatch.setattr(questionary.Question, "unsafe_ask", ask)
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        # the input stays open, as a terminal's does (its end would stop the
+        # prompt first); after 10 s, Enters and its end, so that a test of a
+        # prompt that nothing stops (or one waiting for Enter) fails, not hangs
+        pipe.send_text("Astana" + ENTER + "bl")
+        watchdog = threading.Timer(10, lambda: (pipe.send_text(ENTER * 3), pipe.close()))
+        watchdog.start()
+        try:
+            result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db)])
+        finally:
+            watchdog.cancel()
+    assert result.exit_code == 128 + signal.SIGTERM, result.output
+    assert "Unhandled exception" not in result.output
+    assert "Stopped. Every answer so far is saved." in result.stdout
+    assert "1 asked: 1 right, 0 partly, 0 wrong" in result.stdout
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT asked, ended_at IS NOT NULL FROM sessions").fetchall() == [(1, 1)]
+    con.close()
+
+
 def test_a_second_ctrl_c_during_the_summary_exits_at_once(
         keys: Keys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from quiz import ui
