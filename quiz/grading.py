@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -199,7 +200,8 @@ def number_readings(text: str) -> tuple[float, ...]:
     values: list[float] = []
     for reading in _readings(t):
         value = _number(reading)
-        if value is not None and value not in values:
+        # 400 nines are past what a float holds: not a figure anyone means
+        if value is not None and math.isfinite(value) and value not in values:
             values.append(value)
     return tuple(values)
 

@@ -163,6 +163,7 @@ def test_parse_helpers_used_for_reasking() -> None:
     assert number_readings("about 4.500 people") == (4.5, 4500)
     assert number_readings("1.000.000") == (1_000_000,) and number_readings("4.500,5") == (4500.5,)
     assert number_readings("0.500") == (0.5,) and number_readings("12.345.6") == ()
+    assert parse_number("9" * 400) is None and number_readings("1" + ".000" * 200) == ()
     assert day_in_year("Jan. 19", 2022) == dt.date(2022, 1, 19)
     assert day_in_year("19 January 2021", 2022) == dt.date(2021, 1, 19)  # its own year wins
     assert day_in_year("Jan 19", None) is None and day_in_year("soon", 2022) is None
