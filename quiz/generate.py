@@ -279,7 +279,10 @@ def _dates(sentence: str, meta: Meta) -> Iterator[Draft]:
         yield _date_draft(sentence, m.start(), m.end(), when)
     if meta.date is not None:
         for m in RELATIVE.finditer(sentence):
-            yield _date_draft(sentence, m.start(), m.end(), _resolve_relative(m, meta.date))
+            # "on Tuesday" leaves "on ___"; "last Tuesday" and "today" a blank alone
+            on = m.group("wd") and m.group(0).lower().startswith("on")
+            yield _date_draft(sentence, m.start("wd") if on else m.start(), m.end(),
+                              _resolve_relative(m, meta.date))
 
 
 def _resolve_relative(m: re.Match[str], dateline: dt.date) -> dt.date:
@@ -295,9 +298,28 @@ def _resolve_relative(m: re.Match[str], dateline: dt.date) -> dt.date:
 
 
 def _date_draft(sentence: str, start: int, end: int, when: dt.date) -> Draft:
+    # The question is the sentence with the date as a blank: its clause alone
+    # ("... Borodavkin said", "a decision by the Council made") seldom reads
+    # as a question. The clause names the card and tells drafts apart.
     event = _clause(sentence, start, end)
     return Draft("dates", {"type": "date", "answer": when, "event": event,
-                           "question": f"On what date: {event}?"}, sentence)
+                           "question": "Which date fills the blank: "
+                                       f"“{_blanked(sentence, start, end)}”?"}, sentence)
+
+
+def _blanked(sentence: str, start: int, end: int, words: int = 15) -> str:
+    """The sentence with sentence[start:end] as a blank, and about `words`
+    words either side (a side is cut only where that leaves out more than
+    three words)."""
+    rest = sentence[end:].lstrip()
+    mark = rest[:1] if rest[:1] in (",", ";", ":") else ""  # "___," a word with its comma
+    before, after = sentence[:start].split(), rest[len(mark):].split()
+    if len(before) > words + 3:
+        before = ["…", *before[-words:]]
+    if len(after) > words + 3:
+        after = [*after[:words], "…"]
+    text = " ".join([*before, BLANK + mark, *after])
+    return re.sub(r" (?=[,;:.!?])", "", text).removesuffix(".")  # "___, to send"
 
 
 def _figures(sentence: str) -> Iterator[Draft]:
@@ -565,11 +587,7 @@ def _members(sentence: str) -> Iterator[Draft]:
         if len(members) < 3:
             continue
         codes = {names[c] for c in members}
-        # the sentence with the list as a blank, ten words either side at most
-        before, after = sentence[: m.start()].split(), sentence[m.end():].split()
-        text = " ".join([*(["…"] if len(before) > 10 else []), *before[-10:], BLANK,
-                         *after[:10], *(["…"] if len(after) > 10 else [])])
-        text = re.sub(r" (?=[,;:.!?])", "", text).removesuffix(".")  # "___, to send"
+        text = _blanked(sentence, m.start(), m.end())
         choices = members + _distractors(codes, records)
         yield Draft("members", {"type": "multi", "answer": members,
                                 "choices": sorted(choices),

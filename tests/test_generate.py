@@ -80,8 +80,28 @@ def test_dateline_outlet_and_relative_days() -> None:
     dates = by_kind(HARBOUR, dt.date(2023, 3, 3))["dates"]
     assert [d["answer"] for d in dates] == [dt.date(2023, 2, 28),  # "on Tuesday"
                                             dt.date(2025, 6, 30), dt.date(2023, 4, 12)]
-    assert dates[0]["question"] == ("On what date: The harbour authority approved the "
-                                    "expansion of the container port?")
+    # the sentence with the date as a blank ("on Tuesday" keeps its "on")
+    assert dates[0]["question"] == (
+        "Which date fills the blank: “The harbour authority approved the expansion of the "
+        "container port on ___, ending a dispute that began in 2019, Transport Minister Ana "
+        "Costa said”?")
+    assert dates[1]["question"] == ("Which date fills the blank: “The first phase is due on "
+                                    "___, and work will start on 12 April”?")
+
+
+def test_a_date_question_is_its_sentence_with_a_blank() -> None:
+    """The words before a date alone seldom make a question ("On what date:
+    In compliance with a decision by the Council made?")."""
+    text = ("The bloc's mission in the republic ends\nNUR-SULTAN, January 19. /TASS/. In "
+            "compliance with a decision by the Collective Security Council made on January 6, "
+            "2022, the forces were sent to "
+            "the country for a limited period to stabilize the situation in the republic after "
+            "the president turned to the bloc for help.\n")
+    [draft] = by_kind(text, dt.date(2022, 1, 19))["dates"]
+    assert draft["question"] == (
+        "Which date fills the blank: “In compliance with a decision by the Collective Security "
+        "Council made on ___, the forces were sent to the country for a limited period to "
+        "stabilize the situation …”?")
 
 
 def test_a_dateline_without_a_year_takes_the_articles_year_and_says_so(
