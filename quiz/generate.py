@@ -346,6 +346,10 @@ def _figures(sentence: str) -> Iterator[Draft]:
         qualifier = q.group(0).strip().lower() if q else None
         answer: int | float = int(value) if value.is_integer() else value
         question, unit = _figure_question(counted, _currency(before))
+        if not unit and not _says_what_happened(counted):
+            # "how many officers?" ("The mission numbered 2,000 officers"): the
+            # verb came before the figure, so the sentence asks it better
+            question = f"Which figure fills the blank: “{_blanked(sentence, m.start(), m.end())}”?"
         fields: dict[str, Any] = {"type": "number", "answer": answer, "counts": counted,
                                   "question": question}
         if unit:
@@ -383,6 +387,18 @@ def _counted(after: str) -> str | None:
 def _currency(before: str) -> str | None:
     m = re.search(r"(US\$|\$|€|£|¥|₽)\s*$", before)
     return m.group(1) if m else None
+
+
+_VERBS = re.compile(r"\b(?:\w+ed|is|are|was|were|has|have|had|will|would|can|could|lost|"
+                    r"fled|left|took|made|sent|went|fell|came|gave|got|began|broke|held|"
+                    r"remain|remained|live|lived|die|died)\b", re.I)
+
+
+def _says_what_happened(counted: str) -> bool:
+    """Whether what a figure counts holds a verb ("people were injured",
+    "homes lost power"), so that "how many ...?" makes a question of it; not
+    a bare noun ("officers", "units of military equipment")."""
+    return bool(_VERBS.search(counted.partition(" ")[2]))
 
 
 def _figure_question(counted: str, currency: str | None = None) -> tuple[str, str | None]:

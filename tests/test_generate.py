@@ -143,6 +143,21 @@ def test_figures_keep_qualifiers_and_what_they_count() -> None:
     assert figures[2]["question"] == ("According to the report, what percentage of the money "
                                       "comes from the European Union?")
     assert figures[2]["unit"] == "%"
+    # "how many jobs?" says too little: the verb came before the figure
+    assert figures[1]["question"] == (
+        "Which figure fills the blank: “The project will cost nearly 1.2 billion euros and "
+        "create about ___ jobs, according to the authority”?")
+
+
+def test_a_figure_question_asks_how_many_when_what_it_counts_has_a_verb() -> None:
+    text = ("Clashes in the north leave dozens hurt\nLONDON, March 3 (Reuters) - More than "
+            "4,500 people were injured in the riots, officials said. The force numbered 2,030 "
+            "officers.\n")
+    injured, officers = by_kind(text, dt.date(2023, 3, 3))["figures"]
+    assert injured["question"] == ("According to the report, how many people were injured in "
+                                   "the riots?")
+    assert officers["question"] == ("Which figure fills the blank: “The force numbered ___ "
+                                    "officers”?")
 
 
 def test_country_lists_get_neighbouring_distractors() -> None:
