@@ -493,9 +493,8 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
 
     gc.freeze()
     interrupted = False
-    ended_by: int | None = None  # SIGTERM, or SIGHUP: the terminal was closed
     global _ended_by
-    _ended_by = None
+    _ended_by = None  # SIGTERM, or SIGHUP: the terminal was closed
     earlier = {signum: signal.signal(signum, _end) for signum in _ENDING_SIGNALS}
     try:
         while (q := session.next(dt.datetime.now(dt.UTC))) is not None:
@@ -523,18 +522,17 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
                                                                   felt))
             ui.feedback(out, answered, told=told)
         _check_ended()
-    except _Ended as e:  # before KeyboardInterrupt, which it is
-        interrupted, ended_by = True, e.signum
-    except (KeyboardInterrupt, EOFError):
-        interrupted, ended_by = True, _ended_by  # a closed terminal may end a prompt first
+    except (KeyboardInterrupt, EOFError):  # Ctrl-C, Ctrl-D, or a signal's _Ended
+        interrupted = True
     except OSError:
         if _ended_by is None:
             raise
         # the terminal is gone (SIGHUP): the prompt, stopped, could not tidy it
-        interrupted, ended_by = True, _ended_by
+        interrupted = True
     finally:
         for signum, handler in earlier.items():
             signal.signal(signum, handler)
+    ended_by = _ended_by  # also when a closed terminal ended a prompt before the signal did
     summary = _patiently(out, "the session's end",
                          partial(session.finish, dt.datetime.now(dt.UTC)))
     if ended_by is not None and ended_by == getattr(signal, "SIGHUP", None):
@@ -559,11 +557,8 @@ class _Ended(KeyboardInterrupt):
     handler (a prompt's key timeout was running), another exception went to
     prompt_toolkit's handler for stray errors, which printed a traceback and
     waited for Enter from a terminal that may be gone. A prompt being asked
-    is now stopped from its own loop instead (`_end`)."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
+    is now stopped from its own loop instead (`_end`). Which signal it was
+    is kept in `_ended_by`."""
 
 
 _ENDING_SIGNALS = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
