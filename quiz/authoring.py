@@ -206,9 +206,11 @@ def _card_node(fields: Mapping[str, Any]) -> Any:
     return card
 
 
-def append_card(path: Path, fields: Mapping[str, Any]) -> None:
-    """Append one card to the deck file, keeping everything else as written."""
-    raw = path.read_bytes().decode("utf-8")
+def with_card(raw: str, path: Path, fields: Mapping[str, Any]) -> str:
+    """The deck file's text `raw` (a deck that validates) with one card
+    appended, everything else kept as written (comments, order, quotes, BOM,
+    line ends). Writes nothing: the caller checks the result before it
+    replaces the file."""
     bom = raw.startswith("\ufeff")
     text = raw.removeprefix("\ufeff")
     y = _yaml(text)
@@ -231,7 +233,15 @@ def append_card(path: Path, fields: Mapping[str, Any]) -> None:
             result = "".join(lines)
     if "\r\n" in text:  # a file saved with Windows line ends keeps them
         result = result.replace("\r\n", "\n").replace("\n", "\r\n")
-    replace_file(path, ("\ufeff" if bom else "") + result)
+    return ("\ufeff" if bom else "") + result
+
+
+def card_yaml(fields: Mapping[str, Any]) -> str:
+    """The card as a YAML list item in the bundled decks' style, for the
+    learner to paste under a deck's `cards:` when it could not be added."""
+    out = io.StringIO()
+    _yaml().dump([_card_node(fields)], out)
+    return out.getvalue()
 
 
 # -- CSV / TSV ---------------------------------------------------------------------

@@ -685,37 +685,58 @@ def add_command(
     """Add a card to a deck by answering a few questions.
 
     The card is appended to the file; its comments, order and formatting are
-    kept. The deck is checked afterwards and left as it was if the card
-    would break it.
+    kept. The deck is checked before it is written: if the card would break
+    it, or the file changed while the card was typed (an editor saved it),
+    nothing is written and the card is printed, to paste.
     """
+    import datetime as dt
+
     from quiz import ui
-    from quiz.authoring import append_card
+    from quiz.authoring import card_yaml, with_card
     from quiz.errors import DeckError
-    from quiz.fileio import replace_file
-    from quiz.loader import load_deck
+    from quiz.fileio import FileChanged, replace_file
+    from quiz.loader import read_deck
     from quiz.models import count
-    from quiz.textsafe import one_line
+    from quiz.textsafe import inert, one_line
 
     entry = _editable_deck(deck)  # a broken deck is reported, not appended to
     path, current = entry.path, entry.deck
-    before = path.read_text(encoding="utf-8")
-    import datetime as dt
-
     try:
         fields = ui.ask_card(current, dt.date.today().year)
     except (KeyboardInterrupt, EOFError):
-        typer.echo(f"\nStopped: no card was added; {path} is as it was.", err=True)
+        typer.echo("\n" + one_line(f"Stopped: no card was added; {path} is as it was."),
+                   err=True)
         raise typer.Exit(130) from None
-    append_card(path, fields)
+
+    def not_added(problems: list[str], why: str) -> typer.Exit:
+        for line in problems:
+            typer.echo(one_line(line), err=True)
+        typer.echo(one_line(f"The card was not added: {why}. The card, to paste under "
+                            f"'cards:' once the deck is fixed:"), err=True)
+        typer.echo(inert(card_yaml(fields)), nl=False)
+        return typer.Exit(1)
+
     try:
-        load_deck(path, cache=False)
+        base = path.read_bytes()  # as it is now: an editor may have saved it meanwhile
+    except OSError as e:
+        raise not_added([], f"{path} cannot be read ({e.strerror}): was it moved or "
+                            f"renamed?") from None
+    try:
+        deck_now = read_deck(base, str(path))
     except DeckError as e:
-        replace_file(path, before)
-        for problem in e.problems:
-            typer.echo(one_line(str(problem)), err=True)
-        typer.echo(f"quiz: the card was not added; {path} is as it was", err=True)
-        raise typer.Exit(1) from None
-    typer.echo(f"Added '{fields['id']}' to {path} ({count(len(current.cards) + 1, 'card')}).")
+        raise not_added([str(p) for p in e.problems],
+                        f"{path} has problems since the card was begun") from None
+    text = with_card(base.decode("utf-8"), path, fields)
+    try:
+        read_deck(text, str(path))
+        replace_file(path, text, expect=base)
+    except DeckError as e:
+        raise not_added([str(p) for p in e.problems],
+                        f"it would break the deck; {path} is as it was") from None
+    except FileChanged as e:
+        raise not_added([], str(e)) from None
+    typer.echo(one_line(f"Added '{fields['id']}' to {path} "
+                        f"({count(len(deck_now.cards) + 1, 'card')})."))
 
 
 @app.command("export")

@@ -11,6 +11,7 @@ import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pexpect
 import pytest
@@ -99,13 +100,12 @@ LAYOUTS = {
 def test_add_keeps_the_authors_layout(tmp_path: Path, layout: str) -> None:
     """ruamel re-indents a whole file to the indentation it is given, and
     reads CRLF and a BOM away: quiz gives it the file's own."""
-    from quiz.authoring import append_card
+    from quiz.authoring import with_card
 
     text = LAYOUTS[layout]
     path = tmp_path / "w.yaml"
-    path.write_bytes(text.encode())
-    append_card(path, {"id": "b", "question": "New?", "type": "text", "answer": "y",
-                       "tags": ["t1"]})
+    path.write_bytes(with_card(text, path, {"id": "b", "question": "New?", "type": "text",
+                                            "answer": "y", "tags": ["t1"]}).encode())
     raw = path.read_bytes()
     assert raw.startswith(text.encode())  # everything before the new card, byte for byte
     if "\r\n" in text:
@@ -262,8 +262,102 @@ def test_a_card_that_would_break_the_deck_is_not_added(
     keys(ENTER, "Q?", ENTER, "not a number", ENTER, ENTER, ENTER, ENTER, ENTER, ENTER)
     r = CliRunner().invoke(app, ["add", str(deck_copy)])
     assert r.exit_code == 1
-    assert "the card was not added" in r.stderr and "figures.yaml:" in r.stderr
+    assert "The card was not added: it would break the deck" in r.stderr
+    assert "figures.yaml:" in r.stderr
+    assert pasted(r.stdout)["question"] == "Q?"
     assert deck_copy.read_text() == before
+
+
+TYPED = (ENTER, "Who chaired the meeting?", ENTER, "Tokayev", ENTER, ENTER, ENTER, ENTER, ENTER,
+         ENTER)
+
+
+def pasted(stdout: str) -> dict[str, Any]:
+    """The card `quiz add` printed to paste, as the deck's loader would read it."""
+    import yaml
+
+    assert stdout.startswith("  - id: ")  # indented as under the bundled decks' 'cards:'
+    [card] = yaml.safe_load(stdout)
+    return card  # type: ignore[no-any-return]
+
+
+def typed(card: dict[str, Any]) -> bool:
+    return (card["question"], card["answer"]) == ("Who chaired the meeting?", "Tokayev")
+
+
+def _during_prompts(monkeypatch: pytest.MonkeyPatch, act: Callable[[], None]) -> None:
+    """Run `act` (an editor saving the file, a rename) while the card is typed."""
+    from quiz import ui
+
+    real = ui.ask_card
+
+    def ask(*args: Any, **kwargs: Any) -> Any:
+        fields = real(*args, **kwargs)
+        act()
+        return fields
+
+    monkeypatch.setattr(ui, "ask_card", ask)
+
+
+def test_add_never_writes_over_an_editors_save(
+        keys: Keys, deck_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The editor saved a card with the id quiz suggests: the deck with the
+    new card would have a duplicate id. The editor's save stays, and the
+    typed card is printed to paste (it used to write the old copy back)."""
+    saved = (deck_copy.read_text()
+             + "  - {id: who-chaired-the-meeting, question: Mine?, answer: 3}\n")
+    _during_prompts(monkeypatch, lambda: deck_copy.write_text(saved))
+    keys(*TYPED)
+    r = CliRunner().invoke(app, ["add", str(deck_copy)])
+    assert r.exit_code == 1, r.output
+    assert deck_copy.read_text() == saved
+    assert "duplicate" in r.stderr and "The card was not added" in r.stderr
+    assert typed(pasted(r.stdout))
+
+
+def test_add_appends_to_the_version_an_editor_saved(
+        keys: Keys, deck_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    saved = deck_copy.read_text().replace("# ", "# edited: ", 1)
+    _during_prompts(monkeypatch, lambda: deck_copy.write_text(saved))
+    keys(*TYPED)
+    r = CliRunner().invoke(app, ["add", str(deck_copy)])
+    assert r.exit_code == 0, r.output
+    assert deck_copy.read_text().startswith(saved)
+    assert load_deck(deck_copy, cache=False).card("who-chaired-the-meeting")
+
+
+def test_add_to_a_deck_renamed_or_broken_meanwhile_keeps_the_card(
+        keys: Keys, deck_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    moved = deck_copy.with_name("moved.yaml")
+    _during_prompts(monkeypatch, lambda: deck_copy.rename(moved))
+    keys(*TYPED)
+    r = CliRunner().invoke(app, ["add", str(deck_copy)])
+    assert r.exit_code == 1, r.output
+    assert "was it moved or renamed?" in r.stderr and typed(pasted(r.stdout))
+    assert not deck_copy.exists()
+
+
+def test_add_to_a_deck_broken_meanwhile_keeps_both(
+        keys: Keys, deck_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    broken = deck_copy.read_text() + "  - {id: x, question: [unclosed\n"
+    _during_prompts(monkeypatch, lambda: deck_copy.write_text(broken))
+    keys(*TYPED)
+    r = CliRunner().invoke(app, ["add", str(deck_copy)])
+    assert r.exit_code == 1, r.output
+    assert "figures.yaml:" in r.stderr and "has problems since the card was begun" in r.stderr
+    assert typed(pasted(r.stdout)) and deck_copy.read_text() == broken
+
+
+def test_a_write_that_finds_the_file_changed_writes_nothing(tmp_path: Path) -> None:
+    from quiz.fileio import FileChanged, replace_file
+
+    path = tmp_path / "d.yaml"
+    path.write_text("theirs")
+    with pytest.raises(FileChanged, match="changed on disk"):
+        replace_file(path, "mine", expect=b"what quiz read")
+    assert path.read_text() == "theirs" and [p.name for p in tmp_path.iterdir()] == ["d.yaml"]
+    replace_file(path, "mine", expect=b"theirs")
+    assert path.read_text() == "mine"
 
 
 @pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.name)
