@@ -41,6 +41,7 @@ def bench_session(folder: Path, n: int, sync: str,
     store.db.execute(f"PRAGMA synchronous = {sync}")
     session = Session(store, Scheduler(Settings()), [deck], Mode.REVIEW, START, rng,
                       new_limit=n)
+    session.start()
     return store, session
 
 

@@ -19,27 +19,50 @@ from typer.core import TyperGroup
 
 from quiz import __version__
 from quiz.errors import QuizError
+from quiz.textsafe import inert, one_line
 
 T = TypeVar("T")
+# click's base error, whose messages show the user's arguments back; typer
+# vendors click in its newer releases, so it is found from a public class.
+_ClickError: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+
+
+def say(message: str = "", *, err: bool = False, nl: bool = True) -> None:
+    """Print a message. Every message is made inert (`textsafe`): file names,
+    deck ids and anything else a user or a stranger chose may hold terminal
+    escapes, which would otherwise reach the terminal."""
+    typer.echo(inert(message), err=err, nl=nl)
 
 
 class QuizGroup(TyperGroup):
     """Turns a QuizError into its message on stderr and exit 1; an unexpected
     error into a short note with the path of the full report."""
 
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None,
+                     **extra: Any) -> Any:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except _ClickError as e:  # `quiz --bogus`: the option is shown back
+            e.message = one_line(e.message)  # type: ignore[attr-defined]
+            raise
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except _ClickError as e:  # a command's bad argument, shown back in the message
+            e.message = one_line(e.message)  # type: ignore[attr-defined]
+            raise
         except QuizError as e:
             for line in str(e).splitlines() or ["error"]:
-                typer.echo(f"quiz: {line}" if not _located(line) else line, err=True)
+                say(f"quiz: {line}" if not _located(line) else line, err=True)
             raise typer.Exit(e.exit_code) from None
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except (KeyboardInterrupt, EOFError):
             # Ctrl-C, or Ctrl-D / no terminal on stdin, at a prompt outside a
             # session (the deck picker): nothing to save, stop as asked.
-            typer.echo("", err=True)
+            say("", err=True)
             raise typer.Exit(130) from None
         except BrokenPipeError:
             # The reader went away (`quiz decks | head`): stop quietly.
@@ -50,7 +73,7 @@ class QuizGroup(TyperGroup):
             raise typer.Exit(0) from None
         except Exception:
             log = _write_crash_report()
-            typer.echo(f"quiz: unexpected internal error; the details are in {log}. "
+            say(f"quiz: unexpected internal error; the details are in {log}. "
                        "Please report it.", err=True)
             raise typer.Exit(70) from None
 
@@ -94,7 +117,7 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"quiz {__version__}")
+        say(f"quiz {__version__}")
         raise typer.Exit()
 
 
@@ -123,12 +146,11 @@ def decks_command() -> None:
     from quiz.catalog import scan
     from quiz.paths import user_decks_dir
     from quiz.render import clip
-    from quiz.textsafe import one_line
 
     entries = scan()
     good = [e for e in entries if e.deck is not None]
     if not good and not entries:
-        typer.echo(f"No decks found. Put deck files in {user_decks_dir()} or set QUIZ_DECKS.")
+        say(f"No decks found. Put deck files in {user_decks_dir()} or set QUIZ_DECKS.")
         return
     import shlex
     import shutil
@@ -142,16 +164,16 @@ def decks_command() -> None:
         n = len(deck.cards)
         head = f"{deck.id:<{width}}  {n:>4} {'card ' if n == 1 else 'cards'}  "
         room = max(columns - len(head) - 1, 10)
-        typer.echo(head + clip(one_line(deck.title), room))  # in cells: CJK takes two
-        typer.echo(f"{'':<{width}}  {e.origin}: {types}")
-    typer.echo(f"\nYour own decks go in {user_decks_dir()} ('quiz new NAME' starts one there).")
+        say(head + clip(one_line(deck.title), room))  # in cells: CJK takes two
+        say(f"{'':<{width}}  {e.origin}: {types}")
+    say(f"\nYour own decks go in {user_decks_dir()} ('quiz new NAME' starts one there).")
     for e in entries:
         if e.error is not None:
             n = len(e.error.problems)
             first = one_line(str(e.error.problems[0])) if e.error.problems else str(e.path)
             where = shlex.quote(str(e.path))
             more = one_line(f" (+{n - 1} more; run 'quiz validate {where}')") if n > 1 else ""
-            typer.echo(f"broken: {first}{more}", err=True)
+            say(f"broken: {first}{more}", err=True)
 
 
 HistoryDecks = Annotated[  # quiz stats and quiz history
@@ -226,7 +248,6 @@ def _validate(paths: list[Path] | None) -> tuple[list[Any], bool]:
     """Print every problem (or an ok line); returns the entries and whether all is clean."""
     from quiz.catalog import scan
     from quiz.models import count
-    from quiz.textsafe import one_line
 
     roots = [(p, "path") for p in paths] if paths else None
     entries = scan(roots)
@@ -235,19 +256,19 @@ def _validate(paths: list[Path] | None) -> tuple[list[Any], bool]:
     for e in entries:
         if e.error is not None:
             for p in e.error.problems:
-                typer.echo(one_line(str(p)))
+                say(one_line(str(p)))
             problems += len(e.error.problems)
         elif e.deck is not None:
             cards += len(e.deck.cards)
     files = len(entries)
     if problems:
-        typer.echo(f"{count(problems, 'problem')} in {count(files, 'file')}", err=True)
+        say(f"{count(problems, 'problem')} in {count(files, 'file')}", err=True)
         return entries, False
     if not files:
         where = ", ".join(one_line(str(p)) for p in paths) if paths else "the deck folders"
-        typer.echo(f"no deck files (.yaml or .yml) in {where}", err=True)
+        say(f"no deck files (.yaml or .yml) in {where}", err=True)
         return entries, False
-    typer.echo(f"ok: {count(files, 'deck')}, {count(cards, 'card')}")
+    say(f"ok: {count(files, 'deck')}, {count(cards, 'card')}")
     return entries, True
 
 
@@ -286,10 +307,10 @@ def _watch(paths: list[Path] | None) -> None:
                              yield_on_timeout=True, raise_interrupt=True,
                              recursive=bool(folders)):
             if not announced:
-                typer.echo("Watching for changes; Ctrl-C stops.", err=True)
+                say("Watching for changes; Ctrl-C stops.", err=True)
                 announced = True
             if changes:
-                typer.echo(f"\n--- {dt.datetime.now():%H:%M:%S} ---")
+                say(f"\n--- {dt.datetime.now():%H:%M:%S} ---")
                 _validate(paths)
     except KeyboardInterrupt:
         return
@@ -300,7 +321,6 @@ def _report_orphans(entries: list[Any], db: Path | None, every_deck: bool) -> No
     With `every_deck` (every known deck was checked), so are decks with
     history and no file left."""
     from quiz.models import count
-    from quiz.textsafe import one_line
 
     with _open_store(db, create=False) as store:
         for e in entries:
@@ -308,7 +328,7 @@ def _report_orphans(entries: list[Any], db: Path | None, every_deck: bool) -> No
                 continue
             orphans = sorted(store.card_ids(e.deck.id) - {c.id for c in e.deck.cards})
             for card_id in orphans:
-                typer.echo(one_line(f"{e.path}: card '{card_id}' of deck '{e.deck.id}' has "
+                say(one_line(f"{e.path}: card '{card_id}' of deck '{e.deck.id}' has "
                                     "history but is no longer in the deck (orphaned; its "
                                     "history is kept)"))
         if not every_deck:
@@ -317,7 +337,7 @@ def _report_orphans(entries: list[Any], db: Path | None, every_deck: bool) -> No
         for deck_id in store.deck_ids():
             if deck_id not in found:
                 cards = len(store.card_ids(deck_id))
-                typer.echo(one_line(f"{store.path}: deck '{deck_id}' has history for "
+                say(one_line(f"{store.path}: deck '{deck_id}' has history for "
                                     f"{count(cards, 'card')} but no deck file "
                                     "(orphaned; its history is kept)"))
 
@@ -374,7 +394,6 @@ def _check_tags(tags: list[str], decks: list[Any]) -> None:
         return
     from quiz.errors import UsageError
     from quiz.loader import did_you_mean
-    from quiz.textsafe import one_line
 
     known = sorted({t for d in decks for c in d.cards for t in c.tags})
     for tag in tags:
@@ -413,21 +432,19 @@ def _choose_decks(names: list[str] | None, store: Any, new: int | None = None) -
     if broken:  # a deck just written with a mistake should not vanish without a word
         import shlex
 
-        from quiz.textsafe import one_line
 
         first = one_line(str(broken[0]))
         if len(broken) == 1:
-            typer.echo(f"Not listed, as it has problems: {first}. "
+            say(f"Not listed, as it has problems: {first}. "
                        f"'quiz validate {one_line(shlex.quote(str(broken[0])))}' explains them.",
                        err=True)
         else:
-            typer.echo(f"Not listed, as they have problems: {first} and {len(broken) - 1} "
+            say(f"Not listed, as they have problems: {first} and {len(broken) - 1} "
                        "more. 'quiz validate' explains them.", err=True)
     if not found:
         raise UsageError("no decks found; 'quiz decks' says where decks are looked for")
     from quiz.scheduling import Settings
     from quiz.session import is_due
-    from quiz.textsafe import inert
 
     now, day_began = _today()
     day_end = day_began + dt.timedelta(days=1)
@@ -438,7 +455,7 @@ def _choose_decks(names: list[str] | None, store: Any, new: int | None = None) -
         due = sum(1 for st in seen.values() if is_due(st.phase, st.due, now, day_end))
         fresh = sum(1 for c in deck.cards if c.id not in seen and not c.draft)
         # as a session counts them: the day's new cards, less those begun today
-        today = min(fresh, max(0, limit - store.introduced_since([deck.id], day_began)))
+        today = min(fresh, max(0, limit - store.introduced_since([deck.id], day_began, now)))
         labels.append(f"{inert(deck.title)}  ({due} due, {today} new today, "
                       f"{len(deck.cards)} total)")
     from quiz import ui
@@ -464,6 +481,8 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
                       day_start=day_began, tags=tags, new_limit=new,
                       limit=limit, self_grade=self_grade)
     out = ui.console()
+    _patiently(out, store, "the session's start", session.start)
+    _warn_of_a_clock_gone_back(out, store, now)
     drafts = session.drafts
     if drafts:
         out.print(f"Left out: {count(drafts, 'draft card')} "
@@ -478,7 +497,6 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
         if mode is Mode.REVIEW and any(not c.draft for d in decks for c in d.cards):
             import shlex
 
-            from quiz.textsafe import one_line
 
             words = [_deck_ref(d.path, d.id) if d.path else d.id for d in decks]
             words += [f"--tag {shlex.quote(t)}" for t in tags]
@@ -509,7 +527,7 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
             given = ui.ask(q)
             elapsed = int((time.monotonic() - started) * 1000)
             # the answer keeps the time it was given, however long saving takes
-            answered = _patiently(out, "this answer", partial(
+            answered = _patiently(out, store, "this answer", partial(
                 session.answer, q, given, dt.datetime.now(dt.UTC), elapsed))
             told = False
             if self_grade and answered.verdict.outcome is Outcome.RIGHT:
@@ -518,7 +536,7 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
                 _check_ended()
                 felt = Rating[ui.ask_self_grade().upper()]
                 told = True
-                answered = _patiently(out, "your rating", partial(session.rerate, answered,
+                answered = _patiently(out, store, "your rating", partial(session.rerate, answered,
                                                                   felt))
             ui.feedback(out, answered, told=told)
         _check_ended()
@@ -533,7 +551,7 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
         for signum, handler in earlier.items():
             signal.signal(signum, handler)
     ended_by = _ended_by  # also when a closed terminal ended a prompt before the signal did
-    summary = _patiently(out, "the session's end",
+    summary = _patiently(out, store, "the session's end",
                          partial(session.finish, dt.datetime.now(dt.UTC)))
     if ended_by is not None and ended_by == getattr(signal, "SIGHUP", None):
         raise typer.Exit(128 + ended_by)  # the session is closed; no terminal to tell
@@ -600,24 +618,43 @@ def _suggest_refit(out: Any, store: Any) -> None:
                   "your memory (once a month is plenty).")
 
 
-def _patiently(out: Any, what: str, write: Callable[[], T]) -> T:
+CLOCK_SLACK = 5 * 60  # seconds: two machines' clocks on one history may differ a little
+
+
+def _warn_of_a_clock_gone_back(out: Any, store: Any, now: Any) -> None:
+    """An answer in the history dated after now: the clock was set back (or
+    is wrong). Said once, at the start, as Anki does; intervals still count
+    from the clock's time, and a card last seen 'later' counts as seen now."""
+    last = store.last_answer_at()
+    if last is not None and (last - now).total_seconds() > CLOCK_SLACK:
+        out.print(f"The clock says {now.astimezone():%Y-%m-%d %H:%M}, but the history has an "
+                  f"answer from {last.astimezone():%Y-%m-%d %H:%M}: is this computer's clock "
+                  "wrong? Answers are saved as usual, timed by the clock.")
+
+
+def _patiently(out: Any, store: Any, what: str, write: Callable[[], T]) -> T:
     """Run a write to the history. While another program holds its write
-    lock (each try waits the busy timeout first), say so once and try again:
-    the learner's answer is kept, not dropped. Ctrl-C stops the waiting."""
+    lock, say so at once (after a short first wait, long enough for another
+    quiz's answer) and keep trying: the learner's answer is kept, not
+    dropped. Ctrl-C stops the waiting."""
     import time
 
     from quiz.errors import StoreBusy
 
-    told = False
+    try:
+        with store.busy_timeout(FIRST_WAIT_MS):
+            return write()
+    except StoreBusy:
+        out.print(f"The history is busy: another program is writing to it. Waiting to "
+                  f"save {what} (Ctrl-C stops without it)...")
     while True:
         try:
             return write()
         except StoreBusy:
-            if not told:
-                out.print(f"The history is busy: another program is writing to it. Waiting to "
-                          f"save {what} (Ctrl-C stops without it)...")
-                told = True
             time.sleep(0.5)
+
+
+FIRST_WAIT_MS = 500  # another quiz's answer holds the lock for about a millisecond
 
 
 @app.command("new")
@@ -647,12 +684,12 @@ def new_command(
                  given if is_path else user_decks_dir() / f"{slug(given.name)}.yaml",
                  "choose another name")
     path = new_deck(name, user_decks_dir(), dt.date.today(), title)
-    typer.echo(f"Wrote {path}")
-    typer.echo("Edit it, then:")
+    say(f"Wrote {path}")
+    say("Edit it, then:")
     ref = _deck_ref(path, load_deck(path).id)  # a small file, just written
     for command, what in (("validate", "check it"), ("add", "add a card"),
                           ("start", "study it")):
-        typer.echo(f"  {f'quiz {command} {ref}':<{len(ref) + 14}}  {what}")
+        say(f"  {f'quiz {command} {ref}':<{len(ref) + 14}}  {what}")
 
 
 def _deck_ref(path: Path, deck_id: str) -> str:
@@ -697,23 +734,22 @@ def add_command(
     from quiz.fileio import FileChanged, replace_file
     from quiz.loader import read_deck
     from quiz.models import count
-    from quiz.textsafe import inert, one_line
 
     entry = _editable_deck(deck)  # a broken deck is reported, not appended to
     path, current = entry.path, entry.deck
     try:
         fields = ui.ask_card(current, dt.date.today().year)
     except (KeyboardInterrupt, EOFError):
-        typer.echo("\n" + one_line(f"Stopped: no card was added; {path} is as it was."),
+        say("\n" + one_line(f"Stopped: no card was added; {path} is as it was."),
                    err=True)
         raise typer.Exit(130) from None
 
     def not_added(problems: list[str], why: str) -> typer.Exit:
         for line in problems:
-            typer.echo(one_line(line), err=True)
-        typer.echo(one_line(f"The card was not added: {why}. The card, to paste under "
+            say(one_line(line), err=True)
+        say(one_line(f"The card was not added: {why}. The card, to paste under "
                             f"'cards:' once the deck is fixed:"), err=True)
-        typer.echo(inert(card_yaml(fields)), nl=False)
+        say(inert(card_yaml(fields)), nl=False)
         return typer.Exit(1)
 
     try:
@@ -735,7 +771,7 @@ def add_command(
                         f"it would break the deck; {path} is as it was") from None
     except FileChanged as e:
         raise not_added([], str(e)) from None
-    typer.echo(one_line(f"Added '{fields['id']}' to {path} "
+    say(one_line(f"Added '{fields['id']}' to {path} "
                         f"({count(len(deck_now.cards) + 1, 'card')})."))
 
 
@@ -765,7 +801,7 @@ def export_command(
     if fmt == "apkg":
         target = output or Path(f"{chosen.id}.apkg")
         write_apkg(chosen, target)
-        typer.echo(f"Wrote {target} ({count(len(chosen.cards), 'note')})", err=True)
+        say(f"Wrote {target} ({count(len(chosen.cards), 'note')})", err=True)
         return
     import io
 
@@ -775,7 +811,7 @@ def export_command(
         sys.stdout.write(buffer.getvalue())
     else:
         replace_file(output, buffer.getvalue())
-        typer.echo(f"Wrote {output} ({count(len(chosen.cards), 'card')})", err=True)
+        say(f"Wrote {output} ({count(len(chosen.cards), 'card')})", err=True)
 
 
 def _new_deck_id(wanted: str, explicit: bool, target: Path | None = None,
@@ -797,7 +833,7 @@ def _new_deck_id(wanted: str, explicit: bool, target: Path | None = None,
     if explicit:
         raise UsageError(f"deck id '{wanted}' is already used by {held[wanted]}; {hint}")
     free = slug(wanted, taken=held)
-    typer.echo(f"The id '{wanted}' is taken by {held[wanted]}, so this deck is '{free}'.",
+    say(f"The id '{wanted}' is taken by {held[wanted]}, so this deck is '{free}'.",
                err=True)
     return free
 
@@ -824,7 +860,6 @@ def import_command(
     from quiz.loader import read_deck
     from quiz.models import count
     from quiz.paths import user_decks_dir
-    from quiz.textsafe import one_line
 
     if not file.exists():  # a pipe, as from <(...), is read like a file
         raise UsageError(f"{file}: no such file")
@@ -843,12 +878,12 @@ def import_command(
         deck = read_deck(text, str(target))
     except DeckError as e:
         for line in table_problems(file, table, text, e.problems[:20]):
-            typer.echo(one_line(line), err=True)
+            say(one_line(line), err=True)
         raise UsageError(f"{file}: these cards do not make a valid deck; nothing was "
                          "written") from None
     replace_file(target, text)
     ref = _deck_ref(target, deck.id)
-    typer.echo(f"Wrote {target} ({count(len(deck.cards), 'card')}). Look it over, then "
+    say(f"Wrote {target} ({count(len(deck.cards), 'card')}). Look it over, then "
                f"study it: quiz start {ref}")
 
 
@@ -927,11 +962,11 @@ def generate_command(
     counts = {k: sum(1 for d in drafts if d.kind == k)
               for k in ("dates", "figures", "quotes", "members")}
     summary = ", ".join(f"{n} {k}" for k, n in counts.items())
-    typer.echo(f"Wrote {target}: {count(len(cards), 'draft card')} ({summary}).")
-    typer.echo(f"Check each one and remove its 'draft: true' line, then: quiz validate "
+    say(f"Wrote {target}: {count(len(cards), 'draft card')} ({summary}).")
+    say(f"Check each one and remove its 'draft: true' line, then: quiz validate "
                f"{_deck_ref(target, deck.id)}")
     if meta.year_guessed:
-        typer.echo(f"Its dates are read as in {meta.year}, the year the article mentions most "
+        say(f"Its dates are read as in {meta.year}, the year the article mentions most "
                    "(its dateline has none). If it came out in another year, delete the file "
                    "and run again with --date YYYY-MM-DD.")
 
@@ -962,7 +997,7 @@ def optimize_command(
 
             store.set_setting("optimized_at", ts(_today()[0]))
         if len(rows) >= 50_000:  # seconds of work: say so before it starts
-            typer.echo(f"fitting on {len(rows):,} reviews (about 20 s per million)...",
+            say(f"fitting on {len(rows):,} reviews (about 20 s per million)...",
                        err=True)
         try:
             result = fit(rows)
@@ -971,21 +1006,21 @@ def optimize_command(
                 f"not enough history to fit yet: {e.items} usable reviews (a card's second "
                 f"review onwards, on separate days), {MIN_ITEMS} needed. Keep studying"
             ) from None
-        typer.echo(f"reviews: {result.reviews:,} (fitted on {result.train_items:,} items, "
+        say(f"reviews: {result.reviews:,} (fitted on {result.train_items:,} items, "
                    f"scored on the newest {result.test_items:,})")
-        typer.echo(f"log loss: {result.log_loss_before:.4f} -> {result.log_loss_after:.4f} "
+        say(f"log loss: {result.log_loss_before:.4f} -> {result.log_loss_after:.4f} "
                    "(lower is better)")
-        typer.echo(f"RMSE:     {result.rmse_before:.4f} -> {result.rmse_after:.4f} (bins)")
-        typer.echo(f"AUC:      {result.auc_before:.4f} -> {result.auc_after:.4f} "
+        say(f"RMSE:     {result.rmse_before:.4f} -> {result.rmse_after:.4f} (bins)")
+        say(f"AUC:      {result.auc_before:.4f} -> {result.auc_after:.4f} "
                    "(higher is better)")
         if dry_run:
-            typer.echo("dry run: parameters not saved")
+            say("dry run: parameters not saved")
         elif result.log_loss_after > result.log_loss_before:
-            typer.echo("the fit does not beat the defaults on your recent reviews; kept the "
+            say("the fit does not beat the defaults on your recent reviews; kept the "
                        "current parameters")
         else:
             store.set_setting("fsrs_parameters", json.dumps(list(result.parameters)))
-            typer.echo("saved: your next sessions use the fitted parameters")
+            say("saved: your next sessions use the fitted parameters")
 
 
 def _history_decks(names: list[str] | None, store: Any) -> list[str]:
@@ -1002,7 +1037,6 @@ def _history_decks(names: list[str] | None, store: Any) -> list[str]:
         elif name in known:
             ids.append(name)
         else:
-            from quiz.textsafe import one_line
 
             have = ", ".join(known) if known else "none yet"
             raise UsageError(one_line(f"no history for deck '{name}' (decks with history: "
@@ -1074,9 +1108,9 @@ def stats_command(
 
     width = shutil.get_terminal_size((80, 24)).columns
     for line in stats_lines(figures, tz, _plain_output(), width):
-        typer.echo(line)
+        say(line)
     if html is not None:
-        typer.echo(f"\nReport written to {html}")
+        say(f"\nReport written to {html}")
 
 
 @app.command("history")
@@ -1098,13 +1132,19 @@ def history_command(
     import csv
     import io
 
+    from quiz.models import count
+
     with _open_history(db) as store:
         ids = _history_decks(decks, store)
         if csv_out:
-            def write_csv(out: IO[str]) -> None:
+            def write_csv(out: IO[str]) -> int:
                 writer = csv.writer(out, lineterminator="\n")
                 writer.writerow(store.EXPORT_COLUMNS)
-                writer.writerows(store.iter_reviews(ids))
+                written = 0
+                for row in store.iter_reviews(ids):
+                    writer.writerow(row)
+                    written += 1
+                return written
 
             if output is None:
                 write_csv(sys.stdout)
@@ -1112,14 +1152,14 @@ def history_command(
             from quiz.fileio import replacing
 
             with replacing(output) as f:  # all of it or nothing, as every file quiz writes
-                write_csv(f)
+                written = write_csv(f)
+            say(f"Wrote {output} ({count(written, 'answer')})", err=True)
             return
         from quiz.store import from_ts
-        from quiz.textsafe import one_line
 
         rows = list(store.iter_reviews(ids, newest_first=True, limit=last))
         if not rows:
-            typer.echo("No answers yet. Run 'quiz start' to begin.")
+            say("No answers yet. Run 'quiz start' to begin.")
             return
         from quiz.render import clip
 
@@ -1137,8 +1177,9 @@ def history_command(
             from quiz.fileio import replace_file
 
             replace_file(output, text)
+            say(f"Wrote {output} ({count(len(rows), 'answer')})", err=True)
         else:
-            typer.echo(text, nl=False)
+            say(text, nl=False)
 
 
 def main() -> None:

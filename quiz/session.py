@@ -164,15 +164,28 @@ class Session:
         self._rerate_from: tuple[str, CardState | None] | None = None
         with paused():  # tens of thousands of short-lived objects, no cycles
             self._queue = self._build_queue()
+        self._planned = len(self._queue)
+        self.session_id = 0  # set by start()
+        self.started = self.now
+        self._since = self.now  # the last answer, or the start
+
+    def _require_started(self) -> None:
+        if not self.session_id:
+            raise RuntimeError("Session.start() records the session; call it first")
+
+    def start(self) -> None:
+        """Record the decks studied and the session's start in the store.
+        Call it once before `next`; the constructor writes nothing, so the
+        caller can wait for a busy history here, as for an answer. A retry
+        after StoreBusy is safe: a deck already recorded is skipped."""
+        with paused():
             for deck in self.decks:
                 self.store.sync_deck(deck.id, deck.title,
                                      ((c.id, c.question, c.tags) for c in deck.cards), self.now,
                                      deck.digest)
-        self._planned = len(self._queue)
-        self.session_id = self.store.begin_session(
-            [d.id for d in self.decks], self.mode, self.now, planned=self._planned)
-        self.started = self.now
-        self._since = self.now  # the last answer, or the start
+        if not self.session_id:
+            self.session_id = self.store.begin_session(
+                [d.id for d in self.decks], self.mode, self.now, planned=self._planned)
         self._seconds = 0.0  # study time up to it
 
     def _studied(self, now: dt.datetime) -> float:
@@ -277,7 +290,7 @@ class Session:
     def _new_allowance(self) -> int:
         limit = self.scheduler.settings.new_per_day if self.new_limit is None else self.new_limit
         day_start = self.day_start or (self.now - dt.timedelta(days=1))
-        seen = self.store.introduced_since((d.id for d in self.decks), day_start)
+        seen = self.store.introduced_since((d.id for d in self.decks), day_start, self.now)
         return max(0, limit - seen)
 
     @property
@@ -303,6 +316,7 @@ class Session:
 
     def next(self, now: dt.datetime) -> Question | None:
         """The next question, or None when the session is done."""
+        self._require_started()
         ready = [p for p in self._pending if p.due <= now and p.after <= self._asked
                  and (p.deck.id, p.card.id) != self._last]
         if ready:
@@ -494,6 +508,7 @@ class Session:
     def finish(self, now: dt.datetime) -> Summary:
         """Close the session record and sum it up. Its time is the study time
         of its answers and of the last question, each gap at most PAUSE_CAP."""
+        self._require_started()
         seconds = self._seconds + self._studied(now)
         self.store.end_session(self.session_id, now, seconds)
         next_due = self.store.next_due(d.id for d in self.decks) if self.decks else None

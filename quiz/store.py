@@ -452,6 +452,16 @@ class Store:
 
     # sessions
 
+    @contextmanager
+    def busy_timeout(self, ms: int) -> Iterator[None]:
+        """Wait at most `ms` for another program's write lock in this block
+        (StoreBusy after that), instead of the usual BUSY_TIMEOUT_MS."""
+        self.db.execute(f"PRAGMA busy_timeout = {int(ms)}")
+        try:
+            yield
+        finally:
+            self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
     def begin_session(self, decks: Iterable[str], mode: Mode, started: dt.datetime,
                       planned: int = 0) -> int:
         with self.write() as db:
@@ -591,13 +601,16 @@ class Store:
         rows = self.db.execute("SELECT card_id FROM card_state WHERE deck_id = ?", (deck_id,))
         return {r[0] for r in rows}
 
-    def introduced_since(self, deck_ids: Iterable[str], since: dt.datetime) -> int:
-        """How many cards of these decks had their first review at or after `since`."""
+    def introduced_since(self, deck_ids: Iterable[str], since: dt.datetime,
+                         until: dt.datetime) -> int:
+        """How many cards of these decks had their first review from `since`
+        to `until` (now): a card dated later, by a clock that was set back
+        since, does not use up today's new cards."""
         ids = list(deck_ids)
         marks = ",".join("?" * len(ids))
         row = self.db.execute(
-            f"SELECT count(*) FROM card_state WHERE deck_id IN ({marks}) AND introduced >= ?",
-            (*ids, ts(since))).fetchone()
+            f"SELECT count(*) FROM card_state WHERE deck_id IN ({marks}) "
+            "AND introduced >= ? AND introduced <= ?", (*ids, ts(since), ts(until))).fetchone()
         return int(row[0])
 
     def due_count(self, deck_id: str, now: dt.datetime) -> int:
@@ -611,6 +624,11 @@ class Store:
         dues = [row[0] for d in set(deck_ids) for row in self.db.execute(
             "SELECT min(due) FROM card_state WHERE deck_id = ?", (d,)) if row[0]]
         return from_ts(min(dues)) if dues else None
+
+    def last_answer_at(self) -> dt.datetime | None:
+        """When the newest answer in the history was given (reviews_time index)."""
+        row = self.db.execute("SELECT max(reviewed_at) FROM reviews").fetchone()
+        return from_ts(row[0]) if row and row[0] else None
 
     def card_ids(self, deck_id: str) -> set[str]:
         """Every card id this deck has history for (answers, counted in card_stats, or state)."""

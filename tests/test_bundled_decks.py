@@ -170,6 +170,7 @@ def test_every_card_answered_right_is_graded_right(path: Path, tmp_path: Path) -
         with open_store(tmp_path / f"h{seed}.sqlite3") as store:
             s = Session(store, Scheduler(), [deck], Mode.EXAM, now, random.Random(seed),
                         exam_size=len(deck.cards))
+            s.start()
             asked = 0
             while (q := s.next(now)) is not None:
                 c = q.card

@@ -34,6 +34,7 @@ def study(db: Path, answers: int = 6) -> list[str]:
     with open_store(db) as store:
         s = Session(store, Scheduler(Settings(fuzz=False)), [deck], Mode.REVIEW, now,
                     random.Random(3), new_limit=answers)
+        s.start()
         for i in range(answers):
             q = s.next(now)
             assert q is not None
@@ -242,6 +243,7 @@ def test_stats_columns_hold_wide_text(tmp_path: Path, monkeypatch: pytest.Monkey
     with open_store(db) as store:
         s = Session(store, Scheduler(Settings(fuzz=False)), [deck], Mode.REVIEW, now,
                     random.Random(3), new_limit=2)
+        s.start()
         while (q := s.next(now)) is not None and s.asked < 4:
             s.answer(q, "no idea", now)
             now += dt.timedelta(minutes=20)

@@ -208,8 +208,10 @@ def test_validate_shows_hostile_text_inert(tmp_path: Path) -> None:
 
 def session(db: Path) -> Session:
     deck = read_deck(VALID, "fuzz.yaml")
-    return Session(open_store(db), Scheduler(Settings()), [deck], Mode.REVIEW,
-                   dt.datetime(2022, 3, 1, tzinfo=dt.UTC), random.Random(1))
+    s = Session(open_store(db), Scheduler(Settings()), [deck], Mode.REVIEW,
+                dt.datetime(2022, 3, 1, tzinfo=dt.UTC), random.Random(1))
+    s.start()
+    return s
 
 
 def fill_disk(db: sqlite3.Connection) -> None:

@@ -13,7 +13,7 @@ import pytest
 from quiz.errors import StoreError
 from quiz.loader import load_deck, read_deck
 from quiz.models import Deck, Mode, Outcome
-from quiz.scheduling import Phase, Rating, Scheduler, Settings
+from quiz.scheduling import Phase, Rating, Scheduler, Settings, state_from_json
 from quiz.session import LEARN_AHEAD, MAX_TRIES, STATE_RETRIES, Session, near_numbers
 from quiz.store import StateChanged, Store, open_store
 
@@ -37,10 +37,12 @@ def make(store: Store, deck: Deck, now: dt.datetime, mode: Mode = Mode.REVIEW,
          **kw: object) -> Session:
     ids = (f"r{i}" for i in itertools.count())
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    return Session(store, Scheduler(Settings(fuzz=False)), [deck], mode, now,
-                   random.Random(7), day_start=midnight, new_id=lambda: next(ids)
-                   if mode is not Mode.REVIEW else f"{now.isoformat()}-{next(ids)}",
-                   **kw)  # type: ignore[arg-type]
+    s = Session(store, Scheduler(Settings(fuzz=False)), [deck], mode, now,
+                random.Random(7), day_start=midnight, new_id=lambda: next(ids)
+                if mode is not Mode.REVIEW else f"{now.isoformat()}-{next(ids)}",
+                **kw)  # type: ignore[arg-type]
+    s.start()
+    return s
 
 
 def run(s: Session, now: dt.datetime, wrong: set[str] = frozenset(),  # type: ignore[assignment]
@@ -480,6 +482,7 @@ def test_an_answer_that_keeps_losing_the_race_is_an_error_not_a_loop(
 
 def test_answers_get_distinct_random_ids_by_default(store: Store, deck: Deck) -> None:
     s = Session(store, Scheduler(Settings()), [deck], Mode.CRAM, DAY0, random.Random(1))
+    s.start()
     ids = []
     while (q := s.next(DAY0)) is not None:
         ids.append(s.answer(q, str(q.card.answer), DAY0).review.id)
@@ -682,6 +685,7 @@ def test_a_session_after_midnight_belongs_to_the_evening_before(store: Store,
         s = Session(store, Scheduler(Settings(fuzz=False)), [deck], Mode.REVIEW, now,
                     random.Random(1), day_start=day_start(learner_day(now, dt.UTC), dt.UTC),
                     new_limit=2)
+        s.start()
         return [c for c, _ in run(s, now)]
 
     evening = dt.datetime(2022, 3, 1, 22, tzinfo=dt.UTC)
@@ -690,3 +694,26 @@ def test_a_session_after_midnight_belongs_to_the_evening_before(store: Store,
     assert session_at(evening + dt.timedelta(hours=3)) == []  # 01:00: the same day, all done
     morning = evening + dt.timedelta(hours=12)  # 10:00: a new day, new cards
     assert session_at(morning) == ["c2", "c3"]
+
+
+def test_a_clock_set_back_keeps_todays_new_cards_and_schedules_from_the_clock(
+        store: Store, deck: Deck) -> None:
+    """Answers dated 40 days on, then the clock is set back: the cards begun
+    'later' do not use up today's new cards, and a card reviewed before its
+    last review is scheduled from the clock's now, as a same-day review."""
+    later = DAY0 + dt.timedelta(days=40)
+    first = {c for c, _ in run(make(store, deck, later, new_limit=3), later)}
+    assert len(first) == 3
+    again = run(make(store, deck, DAY0, new_limit=3), DAY0)
+    assert len({c for c, _ in again}) == 3 and not first & {c for c, _ in again}
+    card = sorted(first)[0]
+    stored = store.state(deck.id, card)
+    assert stored is not None
+    state = state_from_json(stored.data)
+    assert state.last_review is not None and state.last_review > DAY0
+    scheduler = Scheduler(Settings(fuzz=False))
+    for rating in Rating:
+        after = scheduler.review(state, rating, DAY0)
+        assert after.due > DAY0 and after.last_review == DAY0
+        assert after.stability is not None and after.stability > 0
+    assert scheduler.retrievability(state, DAY0) == 1.0

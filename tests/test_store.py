@@ -322,6 +322,7 @@ store = open_store(Path(sys.argv[1]))
 now = dt.datetime(2022, 3, 1, tzinfo=dt.UTC)
 s = Session(store, Scheduler(Settings(fuzz=False)), [deck], Mode(sys.argv[3]), now,
             random.Random(tag), new_limit=200, new_id=lambda: next(ids))
+s.start()
 if "race" in sys.argv[5:]:  # ask every queued card, even one the other session answered
     Session._answered_elsewhere = lambda self, key, now: False
 print("READY", flush=True)

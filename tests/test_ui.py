@@ -234,6 +234,72 @@ def test_another_program_holding_the_write_lock_delays_the_answer_not_loses_it(
     con.close()
 
 
+def test_a_write_lock_held_as_the_session_starts_is_said_and_waited_for(
+        keys: Keys, tmp_path: Path) -> None:
+    """Another program holds the lock when `quiz start` begins: the learner
+    is told at once (it used to be 10 silent seconds, then an error), and
+    the session begins when the lock goes."""
+    import subprocess
+    import sys
+
+    from quiz.store import open_store
+
+    deck = tmp_path / "deck.yaml"
+    deck.write_text("id: mini\ntitle: Mini\ncards:\n"
+                    "  - {id: a, question: 'Capital?', answer: Astana}\n")
+    db = tmp_path / "h.sqlite3"
+    open_store(db).close()
+    holder = subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, str(db), "1.5"],
+                              stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "LOCKED"
+    keys("Astana", ENTER)
+    result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db)])
+    assert holder.wait(timeout=10) == 0
+    holder.stdout.close()
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert text.startswith("The history is busy: another program is writing to it. Waiting "
+                           "to save the session's start (Ctrl-C stops without it)...")
+    assert "✓ Right." in text
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT card_id, answer FROM reviews").fetchall() == [("a", "Astana")]
+    con.close()
+
+
+def test_an_answer_dated_after_now_warns_of_the_clock_once(keys: Keys, tmp_path: Path) -> None:
+    """The clock was set back (or another machine's is ahead): said once, at the start."""
+    import datetime as dt
+    import random
+
+    from quiz.loader import load_deck
+    from quiz.models import Mode
+    from quiz.scheduling import Scheduler, Settings
+    from quiz.session import Session
+    from quiz.store import open_store
+
+    deck = tmp_path / "deck.yaml"
+    deck.write_text("id: mini\ntitle: Mini\ncards:\n"
+                    "  - {id: a, question: 'Capital?', answer: Astana}\n")
+    db = tmp_path / "h.sqlite3"
+    ahead = dt.datetime.now(dt.UTC) + dt.timedelta(days=3)
+    with open_store(db) as store:
+        s = Session(store, Scheduler(Settings()), [load_deck(deck)], Mode.REVIEW, ahead,
+                    random.Random(1), new_limit=1)
+        s.start()
+        q = s.next(ahead)
+        assert q is not None
+        s.answer(q, "wrong", ahead)
+        s.finish(ahead)
+    keys("Astana", ENTER)
+    result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db), "--mode", "cram"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    local = ahead.astimezone()
+    assert text.count(f"but the history has an answer from {local:%Y-%m-%d %H:%M}: is this "
+                      "computer's clock wrong? Answers are saved as usual") == 1
+    assert "✓ Right." in text
+
+
 def test_self_grade_after_a_right_answer_sets_the_rating(keys: Keys, tmp_path: Path) -> None:
     deck = tmp_path / "deck.yaml"
     deck.write_text("id: mini\ntitle: Mini\ncards:\n"
@@ -305,6 +371,7 @@ def test_card_count_shrinks_when_another_session_answers_a_queued_card(
                 other = Session(store, Scheduler(Settings()), [read_deck(
                     deck_file.read_text(), str(deck_file))], Mode.REVIEW,
                     dt.datetime.now(dt.UTC), random.Random(1))
+                other.start()
                 while (q2 := other.next(dt.datetime.now(dt.UTC))) is not None:
                     if q2.card.id == "b":
                         other.answer(q2, "blue", dt.datetime.now(dt.UTC))
