@@ -404,6 +404,14 @@ def _check_tags(tags: list[str], decks: list[Any]) -> None:
                 f"{did_you_mean(tag, known)}; its tags: {listed or 'none'}"))
 
 
+def _local_zone() -> Any:
+    """The local time zone with its rules (TZ, else the system's zone), so
+    each time is shown with the offset it had: not today's for every date."""
+    from dateutil import tz
+
+    return tz.gettz() or tz.tzlocal()  # gettz: None for a TZ it cannot read
+
+
 def _today() -> tuple[Any, Any]:
     """Now, and the start of the learner's day (4 am local time), both in UTC."""
     import datetime as dt
@@ -411,8 +419,7 @@ def _today() -> tuple[Any, Any]:
     from quiz.models import day_start, learner_day
 
     now = dt.datetime.now(dt.UTC)
-    tz = now.astimezone().tzinfo
-    assert tz is not None
+    tz = _local_zone()
     return now, day_start(learner_day(now, tz), tz).astimezone(dt.UTC)
 
 
@@ -1084,8 +1091,7 @@ def stats_command(
     from quiz.stats import compute
 
     now = dt.datetime.now(dt.UTC)
-    tz = now.astimezone().tzinfo
-    assert tz is not None
+    tz = _local_zone()
     with _open_history(db) as store:
         ids = _history_decks(decks, store)
         desired = float(store.setting("desired_retention") or Settings().desired_retention)

@@ -112,7 +112,7 @@ def render_html(s: Stats, tz: dt.tzinfo) -> str:
              f"<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
              f"<title>quiz progress · {escape(scope)}</title><style>{CSS}</style></head><body>",
              f"<h1>Progress · {escape(scope)}</h1>",
-             f"<p class=\"muted\">{when:%A %d %B %Y, %H:%M}</p>"]
+             f"<p class=\"muted\">{escape(f'{when:%A %d %B %Y, %H:%M}')}</p>"]
     st, r = s.streak, s.retention
     figures = [("answers", f"{s.reviews:,}"), ("cards", f"{s.cards_seen:,}"),
                ("sessions", f"{len(s.sessions):,}"), ("studied", duration(s.seconds)),
@@ -155,8 +155,8 @@ def render_html(s: Stats, tz: dt.tzinfo) -> str:
                      "<th class=n>asked</th><th class=n>score</th><th class=n>time</th></tr>")
         for x in reversed(s.sessions[-100:]):
             parts.append(f"<tr><td>{x.started_at.astimezone(tz):%Y-%m-%d %H:%M}</td>"
-                         f"<td>{escape(', '.join(x.decks))}</td><td>{x.mode}</td>"
-                         f"<td class=n>{x.asked}</td><td class=n>{x.score:.0f}%</td>"
+                         f"<td>{escape(', '.join(x.decks))}</td><td>{escape(x.mode)}</td>"
+                         f"<td class=n>{x.asked:,}</td><td class=n>{x.score:.0f}%</td>"
                          f"<td class=n>{duration(x.seconds)}</td></tr>")
         parts.append("</table>")
     parts.append("</body></html>\n")
