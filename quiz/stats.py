@@ -176,13 +176,13 @@ class _Filter:
 
 
 def _sessions(store: Store, f: _Filter) -> list[SessionScore]:
-    # A session studies one or more decks, stored comma separated.
-    cond = " OR ".join("(',' || decks || ',') LIKE ?" for _ in f.args) or "1"
-    args = [f"%,{d},%" for d in f.args]
+    # A session studies one or more decks (a row each in session_decks).
+    cond = (f"id IN (SELECT session_id FROM session_decks {f.where('deck_id')})"
+            if f.args else "1")
     rows = store.db.execute(
         "SELECT id, started_at, decks, mode, asked, correct, partly, seconds, "
-        f"ended_at IS NOT NULL FROM sessions WHERE asked > 0 AND ({cond}) ORDER BY started_at",
-        args)
+        f"ended_at IS NOT NULL FROM sessions WHERE asked > 0 AND {cond} ORDER BY started_at",
+        f.args)
     return [SessionScore(r[0], from_ts(r[1]), r[2].split(","), r[3], r[4], r[5], r[6],
                          float(r[7]), bool(r[8])) for r in rows]
 

@@ -8,9 +8,10 @@
   write is a no-op.
 - The current state of every card lives in `card_state`, indexed by due time,
   so the due query never replays the review log.
-- `PRAGMA user_version` numbers the schema; migrations are named functions
-  applied in order in one transaction, after a backup. A file from a newer
-  quiz, or one that is not a quiz database, is refused and left untouched.
+- `PRAGMA user_version` numbers the schema; the migrations (`migrations`)
+  are named steps applied in order in one transaction, after a backup. A
+  file from a newer quiz, or one that is not a quiz database, is refused and
+  left untouched.
 """
 
 from __future__ import annotations
@@ -18,13 +19,15 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from quiz import migrations
 from quiz.errors import StoreBusy, StoreError
+from quiz.migrations import CARD_STATS_BACKFILL, RETENTION_BACKFILL
 from quiz.models import Mode, Outcome, Review
 
 APPLICATION_ID = 0x5155495A  # "QUIZ"
@@ -47,199 +50,6 @@ def from_ts(text: str) -> dt.datetime:
     # fromisoformat reads the trailing Z as UTC and is ~20x faster than strptime,
     # which matters when stats read tens of thousands of sessions.
     return dt.datetime.fromisoformat(text)
-
-
-# --- migrations ------------------------------------------------------------
-
-def _run(db: sqlite3.Connection, script: str) -> None:
-    """Run DDL statements inside the caller's transaction (executescript would
-    commit it first)."""
-    for statement in script.split(";"):
-        if statement.strip():
-            db.execute(statement)
-
-
-def _m1_initial(db: sqlite3.Connection) -> None:
-    _run(db, """
-        CREATE TABLE sessions (
-            id          INTEGER PRIMARY KEY,
-            decks       TEXT NOT NULL,          -- deck ids, comma separated
-            mode        TEXT NOT NULL,
-            started_at  TEXT NOT NULL,
-            ended_at    TEXT,                   -- NULL: interrupted or killed
-            planned     INTEGER NOT NULL DEFAULT 0,
-            asked       INTEGER NOT NULL DEFAULT 0,
-            correct     INTEGER NOT NULL DEFAULT 0,  -- right or partly right
-            partly      INTEGER NOT NULL DEFAULT 0,
-            seconds     REAL NOT NULL DEFAULT 0
-        );
-        CREATE TABLE reviews (
-            id           TEXT PRIMARY KEY,      -- unique per answer: retries are no-ops
-            session_id   INTEGER REFERENCES sessions(id),
-            deck_id      TEXT NOT NULL,
-            card_id      TEXT NOT NULL,
-            reviewed_at  TEXT NOT NULL,
-            answer       TEXT NOT NULL,
-            outcome      TEXT NOT NULL CHECK (outcome IN ('right', 'partly', 'wrong')),
-            correct      INTEGER NOT NULL,
-            rating       INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 4),
-            response_ms  INTEGER NOT NULL,
-            mode         TEXT NOT NULL,
-            state_before TEXT,
-            state_after  TEXT
-        ) WITHOUT ROWID;
-        CREATE INDEX reviews_card ON reviews(deck_id, card_id, reviewed_at);
-        CREATE INDEX reviews_time ON reviews(reviewed_at);
-        CREATE TABLE card_state (
-            deck_id      TEXT NOT NULL,
-            card_id      TEXT NOT NULL,
-            phase        INTEGER NOT NULL,      -- 1 learning, 2 review, 3 relearning
-            due          TEXT NOT NULL,
-            stability    REAL,
-            difficulty   REAL,
-            last_review  TEXT,
-            introduced   TEXT NOT NULL,         -- first scheduled review
-            reps         INTEGER NOT NULL DEFAULT 0,
-            lapses       INTEGER NOT NULL DEFAULT 0,
-            data         TEXT NOT NULL,         -- the scheduler's own JSON
-            PRIMARY KEY (deck_id, card_id)
-        ) WITHOUT ROWID;
-        CREATE INDEX card_state_due ON card_state(due);
-        CREATE INDEX card_state_deck_due ON card_state(deck_id, due);
-        CREATE TABLE settings (
-            key   TEXT PRIMARY KEY,
-            value TEXT NOT NULL
-        ) WITHOUT ROWID;
-    """)
-
-
-def _m2_stats(db: sqlite3.Connection) -> None:
-    """What `quiz stats` reads, kept where the data lives so it stays fast:
-    per-card counters written with each answer, the phase a card was in when
-    it was reviewed (for true retention), the deck's cards and tags as last
-    studied, and the session's time so far (a killed session keeps it)."""
-    _run(db, """
-        ALTER TABLE reviews ADD COLUMN phase_before INTEGER;  -- NULL: a new card or not scheduled
-        CREATE TABLE card_stats (
-            deck_id  TEXT NOT NULL,
-            card_id  TEXT NOT NULL,
-            asked    INTEGER NOT NULL DEFAULT 0,
-            correct  INTEGER NOT NULL DEFAULT 0,  -- right or partly right
-            partly   INTEGER NOT NULL DEFAULT 0,
-            PRIMARY KEY (deck_id, card_id)
-        ) WITHOUT ROWID;
-        CREATE TABLE decks (
-            id         TEXT PRIMARY KEY,
-            title      TEXT NOT NULL,
-            digest     TEXT NOT NULL,           -- of the cards below, to skip unchanged decks
-            synced_at  TEXT NOT NULL
-        ) WITHOUT ROWID;
-        CREATE TABLE cards (
-            deck_id   TEXT NOT NULL,
-            card_id   TEXT NOT NULL,
-            question  TEXT NOT NULL,
-            PRIMARY KEY (deck_id, card_id)
-        ) WITHOUT ROWID;
-        CREATE TABLE card_tags (
-            deck_id  TEXT NOT NULL,
-            card_id  TEXT NOT NULL,
-            tag      TEXT NOT NULL,
-            PRIMARY KEY (deck_id, card_id, tag)
-        ) WITHOUT ROWID;
-        CREATE INDEX sessions_started ON sessions(started_at);
-        CREATE INDEX reviews_retention ON reviews(phase_before, deck_id, reviewed_at, correct)
-            WHERE mode = 'review';
-    """)
-    db.execute(CARD_STATS_BACKFILL)
-    # Older rows carry the scheduler's JSON; read the phase and memory figures
-    # out of it here (in Python, so no SQLite JSON support is needed).
-    rows = db.execute("SELECT id, state_before FROM reviews WHERE state_before IS NOT NULL")
-    phases = [(_json_field(data, "state"), rid) for rid, data in rows.fetchall()]
-    db.executemany("UPDATE reviews SET phase_before = ? WHERE id = ?", phases)
-    rows = db.execute("SELECT deck_id, card_id, data FROM card_state")
-    memory = [(_json_field(data, "stability"), _json_field(data, "difficulty"), d, c)
-              for d, c, data in rows.fetchall()]
-    db.executemany("UPDATE card_state SET stability = ?, difficulty = ? "
-                   "WHERE deck_id = ? AND card_id = ?", memory)
-    db.execute("UPDATE sessions SET seconds = max(0, (julianday(replace((SELECT max(reviewed_at) "
-               "FROM reviews r WHERE r.session_id = sessions.id), 'Z', '')) - "
-               "julianday(replace(started_at, 'Z', ''))) * 86400.0) "
-               "WHERE ended_at IS NULL AND asked > 0")
-
-
-def _json_field(data: str, key: str) -> Any:
-    import json
-
-    try:
-        value = json.loads(data)
-    except ValueError:
-        return None
-    return value.get(key) if isinstance(value, dict) else None
-
-
-def _m3_retention_days(db: sqlite3.Connection) -> None:
-    """True retention per deck and UTC day, kept with each answer, so the
-    all-time figure is a sum over days instead of a scan of every review."""
-    _run(db, """
-        CREATE TABLE retention_daily (
-            deck_id   TEXT NOT NULL,
-            day       TEXT NOT NULL,              -- UTC date, YYYY-MM-DD
-            reviews   INTEGER NOT NULL,           -- scheduled reviews of learned cards
-            recalled  INTEGER NOT NULL,           -- of which not forgotten
-            PRIMARY KEY (deck_id, day)
-        ) WITHOUT ROWID
-    """)
-    db.execute(RETENTION_BACKFILL)
-
-
-def _m4_lean_reviews(db: sqlite3.Connection) -> None:
-    """Fewer B-trees to write per answer. The reviews are stored in time order
-    (primary key reviewed_at, id), which is the order history, export, the
-    optimizer and the 30-day retention window read them in, so the three
-    review indexes go; so does the second index on due times. An answer now
-    dirties about six pages instead of eleven."""
-    columns = ("id, session_id, deck_id, card_id, reviewed_at, answer, outcome, correct, "
-               "rating, response_ms, mode, state_before, state_after, phase_before")
-    _run(db, f"""
-        CREATE TABLE reviews_v4 (
-            id           TEXT NOT NULL,         -- unique per answer: retries are no-ops
-            session_id   INTEGER REFERENCES sessions(id),
-            deck_id      TEXT NOT NULL,
-            card_id      TEXT NOT NULL,
-            reviewed_at  TEXT NOT NULL,
-            answer       TEXT NOT NULL,
-            outcome      TEXT NOT NULL CHECK (outcome IN ('right', 'partly', 'wrong')),
-            correct      INTEGER NOT NULL,
-            rating       INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 4),
-            response_ms  INTEGER NOT NULL,
-            mode         TEXT NOT NULL,
-            state_before TEXT,
-            state_after  TEXT,
-            phase_before INTEGER,               -- NULL: a new card or not scheduled
-            PRIMARY KEY (reviewed_at, id)
-        ) WITHOUT ROWID;
-        INSERT INTO reviews_v4 ({columns}) SELECT {columns} FROM reviews;
-        DROP TABLE reviews;
-        ALTER TABLE reviews_v4 RENAME TO reviews;
-        DROP INDEX card_state_due
-    """)
-
-
-CARD_STATS_BACKFILL = (
-    "INSERT INTO card_stats (deck_id, card_id, asked, correct, partly) "
-    "SELECT deck_id, card_id, count(*), sum(correct), sum(outcome = 'partly') "
-    "FROM reviews GROUP BY deck_id, card_id")
-
-# A review counts towards true retention when it was scheduled (mode review)
-# and the card was already learned (phase 2, "review") when it was asked.
-RETENTION_BACKFILL = (
-    "INSERT INTO retention_daily (deck_id, day, reviews, recalled) "
-    "SELECT deck_id, substr(reviewed_at, 1, 10), count(*), sum(correct) FROM reviews "
-    "WHERE mode = 'review' AND phase_before = 2 GROUP BY 1, 2")
-
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
-    _m1_initial, _m2_stats, _m3_retention_days, _m4_lean_reviews]
-SCHEMA_VERSION = len(MIGRATIONS)
 
 
 # --- opening ---------------------------------------------------------------
@@ -271,7 +81,7 @@ def open_store(path: Path, *, create: bool = True) -> Store:
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = FULL")
         db.execute("PRAGMA foreign_keys = ON")
-        if version < SCHEMA_VERSION:
+        if version < migrations.SCHEMA_VERSION:
             _migrate(db, path, version)
     except sqlite3.Error as e:
         db.close()
@@ -293,35 +103,36 @@ def _check(db: sqlite3.Connection, path: Path, exists: bool) -> int:
     if app_id not in (0, APPLICATION_ID) or (app_id == 0 and tables > 0):
         raise StoreError(f"{path}: this is an SQLite file of another program, not a quiz "
                          "history; it was left as it is. Use --db to choose another file")
-    if version > SCHEMA_VERSION:
+    if version > migrations.SCHEMA_VERSION:
         raise StoreError(f"{path}: written by a newer quiz (schema {version}; this quiz "
-                         f"knows up to {SCHEMA_VERSION}); it was left untouched. "
+                         f"knows up to {migrations.SCHEMA_VERSION}); it was left untouched. "
                          "Upgrade quiz to use it")
     return int(version)
 
 
 def _error(path: Path, e: sqlite3.Error) -> StoreError:
-    """The one-line error for a database error; StoreBusy when another
-    program holds the write lock (the caller may wait and try again)."""
-    code = getattr(e, "sqlite_errorcode", 0) & 0xFF  # the primary code of an extended one
-    busy = code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-    return (StoreBusy if busy else StoreError)(_explain(path, e))
+    """The one-line error for a database error, by SQLite's primary result
+    code (never by the message's words); StoreBusy when another program
+    holds the write lock (the caller may wait and try again)."""
+    code = (getattr(e, "sqlite_errorcode", None) or 0) & 0xFF  # primary code of an extended one
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return StoreBusy(f"{path}: the history database is busy (another quiz is writing); "
+                         "try again in a moment")
+    return StoreError(_explain(path, code, e))
 
 
-def _explain(path: Path, e: sqlite3.Error) -> str:
-    text = str(e)
-    if "not a database" in text or "malformed" in text:
-        return (f"{path}: the history database is damaged ({text}); it was left as it is. "
+def _explain(path: Path, code: int, e: sqlite3.Error) -> str:
+    if code in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
+        return (f"{path}: the history database is damaged ({e}); it was left as it is. "
                 "Restore a backup (quiz keeps one beside it before every upgrade) "
                 "or move the file away to start afresh")
-    if "locked" in text or "busy" in text:
-        return (f"{path}: the history database is busy (another quiz is writing); "
-                "try again in a moment")
-    if "readonly" in text or "read-only" in text:
+    if code == sqlite3.SQLITE_READONLY:
         return f"{path}: the history database is read-only; answers cannot be saved"
-    if "disk I/O" in text or "full" in text:
-        return f"{path}: could not write the history database ({text}); is the disk full?"
-    return f"{path}: history database error: {text}"
+    if code in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR):
+        return f"{path}: could not write the history database ({e}); is the disk full?"
+    if code == sqlite3.SQLITE_CANTOPEN:
+        return f"{path}: cannot open the history database ({e})"
+    return f"{path}: history database error: {e}"
 
 
 def _migrate(db: sqlite3.Connection, path: Path, version: int) -> None:
@@ -331,15 +142,14 @@ def _migrate(db: sqlite3.Connection, path: Path, version: int) -> None:
     db.execute("BEGIN IMMEDIATE")
     try:
         version = _check(db, path, True)
-        if version >= SCHEMA_VERSION:
+        if version >= migrations.SCHEMA_VERSION:
             db.execute("ROLLBACK")
             return
         if version > 0:
             _backup(path, version)
-        for step in range(version, SCHEMA_VERSION):
-            MIGRATIONS[step](db)
+        migrations.apply(db, version)
         db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        db.execute(f"PRAGMA user_version = {migrations.SCHEMA_VERSION}")
         db.execute("COMMIT")
     except BaseException:
         # SQLite may have rolled back already (a full disk does that): the
@@ -464,12 +274,15 @@ class Store:
 
     def begin_session(self, decks: Iterable[str], mode: Mode, started: dt.datetime,
                       planned: int = 0) -> int:
+        ids = list(dict.fromkeys(decks))
         with self.write() as db:
             cur = db.execute(
                 "INSERT INTO sessions (decks, mode, started_at, planned) VALUES (?, ?, ?, ?)",
-                (",".join(decks), mode.value, ts(started), planned),
+                (",".join(ids), mode.value, ts(started), planned),
             )
             assert cur.lastrowid is not None
+            db.executemany("INSERT INTO session_decks (deck_id, session_id) VALUES (?, ?)",
+                           ((d, cur.lastrowid) for d in ids))
             return cur.lastrowid
 
     def end_session(self, session_id: int, ended: dt.datetime, seconds: float) -> None:
@@ -638,12 +451,12 @@ class Store:
         return {r[0] for r in rows}
 
     def session(self, session_id: int) -> sqlite3.Row:
-        self.db.row_factory = sqlite3.Row
-        try:
-            row: sqlite3.Row = self.db.execute(
-                "SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
-        finally:
-            self.db.row_factory = None
+        """The session's row, by column name (a row factory on this cursor
+        alone: the connection's other queries keep their plain tuples)."""
+        cur = self.db.cursor()
+        cur.row_factory = sqlite3.Row
+        row: sqlite3.Row = cur.execute("SELECT * FROM sessions WHERE id = ?",
+                                       (session_id,)).fetchone()
         return row
 
     def reviews_for_optimizer(self) -> list[tuple[str, str, dt.datetime, int]]:

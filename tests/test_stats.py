@@ -307,3 +307,16 @@ def test_json_document_matches_its_schema(history: History) -> None:
     assert list(doc["sessions"][0]) == [
         *(f.name for f in fields(SessionScore) if f.name != "started_at"), "started_at",
         "score"]
+
+
+def test_a_deck_id_with_an_underscore_matches_only_itself(history: History) -> None:
+    """Sessions were matched with LIKE on their comma-joined decks, where '_'
+    is a wildcard: `quiz stats a_b` counted a session of deck 'aXb'."""
+    own = history.session(days_ago(2), ("a_b",))
+    history.answer(own, "c1", days_ago(2), deck="a_b")
+    other = history.session(days_ago(1), ("aXb",))
+    history.answer(other, "c1", days_ago(1), deck="aXb")
+    both = history.session(days_ago(0), ("other", "a_b"))
+    history.answer(both, "c2", days_ago(0), deck="a_b")
+    assert [s.id for s in compute(history.store, NOW, UTC, ["a_b"]).sessions] == [own, both]
+    assert [s.id for s in compute(history.store, NOW, UTC, ["aXb"]).sessions] == [other]
