@@ -22,7 +22,6 @@ from quiz.models import (
     CardType,
     Deck,
     Source,
-    answer_pool,
     numeric_answer,
     split_list,
 )
@@ -618,17 +617,20 @@ class _Reader:
         return extra
 
     def check_pools(self, deck: Deck) -> None:
+        from quiz.choices import AnswerPools
+
+        pools = AnswerPools(deck)
         for card in deck.cards:
             if card.type is not CardType.CHOICE or card.choices is not None:
                 continue
             assert isinstance(card.answer, str)
             if numeric_answer(card.answer) is not None:
                 continue
-            pool = answer_pool(deck, card)
-            if len(pool) < 2:
+            found = pools.count_others(card)
+            if found < 2:
                 where = f"kind '{card.kind}'" if card.kind else (
                     f"tag '{card.tags[0]}'" if card.tags else "no kind or tag")
-                others = "no other answers" if not pool else "only 1 other answer"
+                others = "no other answers" if not found else "only 1 other answer"
                 fix = "give more cards that kind" if card.kind else "set 'kind'"
                 self.problems.append(Problem(
                     self.path, card.line, self.card_cols.get(card.id, 1),

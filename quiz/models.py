@@ -195,31 +195,6 @@ class Deck:
         return list(seen)
 
 
-_POOL_TYPES = (CardType.TEXT, CardType.CHOICE, CardType.CLOZE)
-
-
-def pool_key(card: Card) -> str:
-    """Which answers a choice card without `choices` draws distractors from:
-    cards of the same `kind` (person, country, ...), else of the same first tag."""
-    if card.kind:
-        return f"kind:{card.kind}"
-    return f"tag:{card.tags[0]}" if card.tags else "tag:"
-
-
-def answer_pool(deck: Deck, card: Card) -> list[str]:
-    """Distinct answers of the deck's other cards in the same pool as `card`."""
-    key = pool_key(card)
-    seen: dict[str, None] = {}
-    taken = {card.answer.casefold()} if isinstance(card.answer, str) else set()
-    taken.update(a.casefold() for a in card.accept)
-    for other in deck.cards:
-        if other.type in _POOL_TYPES and pool_key(other) == key and isinstance(other.answer, str):
-            if other.answer.casefold() not in taken:
-                taken.add(other.answer.casefold())
-                seen[other.answer] = None
-    return list(seen)
-
-
 # a comma that separates items: not one inside a figure such as 4,500
 _ITEM_COMMA = re.compile(r"(?<!\d),|,(?!\d{3}(?:\D|$))")
 

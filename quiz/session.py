@@ -21,9 +21,10 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
+from quiz.choices import AnswerPools, draw_distractors
 from quiz.errors import StoreError
 from quiz.gcpause import paused
-from quiz.grading import grade, is_year
+from quiz.grading import grade
 from quiz.models import (
     UNTAGGED,
     Card,
@@ -33,10 +34,7 @@ from quiz.models import (
     Outcome,
     Review,
     Verdict,
-    answer_pool,
-    format_number,
     implied_year,
-    numeric_answer,
 )
 from quiz.scheduling import (
     CardState,
@@ -159,6 +157,7 @@ class Session:
         self._asked = 0
         self._right = self._partly = self._wrong = 0
         self._by_tag: dict[str, TagScore] = {}
+        self._pools: dict[str, AnswerPools] = {}  # by deck id, built when first needed
         self._last: tuple[str, str] | None = None
         # the last answer's review id and the state it was scheduled from (rerate)
         self._rerate_from: tuple[str, CardState | None] | None = None
@@ -374,9 +373,15 @@ class Session:
         if card.choices:
             options = list(card.choices)
         else:
-            options = [card.answer, *draw_distractors(deck, card, rng)]
+            options = [card.answer, *draw_distractors(self._pools_of(deck), card, rng)]
         rng.shuffle(options)
         return tuple(options)
+
+    def _pools_of(self, deck: Deck) -> AnswerPools:
+        pools = self._pools.get(deck.id)
+        if pools is None:
+            pools = self._pools[deck.id] = AnswerPools(deck)
+        return pools
 
     # -- answering ------------------------------------------------------
 
@@ -524,43 +529,3 @@ def is_due(phase: int, due: dt.datetime, now: dt.datetime, day_end: dt.datetime)
     """A review is due all of the day it falls on (before `day_end`, when the
     learner's next day starts); a learning step at its time."""
     return due <= now or (phase == Phase.REVIEW and due < day_end)
-
-
-def draw_distractors(deck: Deck, card: Card, rng: random.Random, n: int = 3) -> list[str]:
-    """Wrong options for a choice card without `choices`: answers of the same
-    kind from the deck, or numbers near a numeric answer."""
-    assert isinstance(card.answer, str)
-    value = numeric_answer(card.answer)
-    if value is not None:
-        if is_year(value, card.question):
-            return near_years(int(value), rng, n)
-        # written like the answer: '4,500' gets '2,200', but '2500' gets '1200'
-        return near_numbers(value, rng, n, grouped="," in card.answer or value < 1000)
-    pool = answer_pool(deck, card)
-    return rng.sample(pool, min(n, len(pool)))
-
-
-def near_years(year: int, rng: random.Random, n: int = 3) -> list[str]:
-    """Other years a few years either side of `year`."""
-    return [str(year + d) for d in rng.sample([-5, -4, -3, -2, -1, 1, 2, 3, 4, 5], n)]
-
-
-def near_numbers(value: float, rng: random.Random, n: int = 3,
-                 grouped: bool = True) -> list[str]:
-    """Plausible wrong figures around `value`, rounded like it (with thousands
-    separators when `grouped`, as the answer is written)."""
-    factors = [0.5, 0.6, 0.75, 0.8, 1.2, 1.25, 1.5, 2.0, 2.5]
-    rng.shuffle(factors)
-    step = 10 ** max(0, len(str(int(abs(value)))) - 2) if value >= 10 else 1
-    out: list[str] = []
-    for f in factors:
-        candidate = max(1.0, round(value * f / step) * step)
-        text = format_number(candidate)
-        if not grouped:
-            text = text.replace(",", "")
-        if candidate != value and text not in out:
-            out.append(text)
-        if len(out) == n:
-            break
-    return out
-

@@ -499,3 +499,27 @@ def test_loading_pauses_the_cycle_collector_and_restores_it(tmp_path: Path) -> N
         assert not gc.isenabled()  # a caller's own choice is left alone
     finally:
         gc.enable()
+
+
+def test_choice_pools_are_built_once_per_deck_not_once_per_card(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Validation looked at every card's pool by walking the whole deck for
+    each choice card (4,000 cards: 27 s). Counted, not timed: the work of
+    finding pools grows with the deck, not with its square
+    (bench/choice_pools.py times it)."""
+    import quiz.choices
+
+    calls = 0
+    real = quiz.choices.pool_key
+
+    def counted(card: object) -> str:
+        nonlocal calls
+        calls += 1
+        return real(card)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(quiz.choices, "pool_key", counted)
+    n = 300
+    deck = read_deck("id: p\ntitle: P\ncards:\n" + "".join(
+        f"  - {{id: c{i}, question: 'Who {i}?', type: choice, answer: 'P {i}', kind: person}}\n"
+        for i in range(n)), "p.yaml")
+    assert len(deck.cards) == n and calls <= 2 * n

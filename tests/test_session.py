@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 
+from quiz.choices import AnswerPools, draw_distractors, near_numbers
 from quiz.errors import StoreError
 from quiz.loader import load_deck, read_deck
 from quiz.models import Deck, Mode, Outcome
 from quiz.scheduling import Phase, Rating, Scheduler, Settings, state_from_json
-from quiz.session import LEARN_AHEAD, MAX_TRIES, STATE_RETRIES, Session, near_numbers
+from quiz.session import LEARN_AHEAD, MAX_TRIES, STATE_RETRIES, Session
 from quiz.store import StateChanged, Store, open_store
 
 DAY0 = dt.datetime(2022, 3, 1, 9, 0, tzinfo=dt.UTC)
@@ -311,11 +312,9 @@ cards:
   - {id: q4, question: Where?, answer: Almaty, kind: city}
   - {id: q5, question: How many?, type: choice, answer: "225"}
 """, "d.yaml")
-    from quiz.session import draw_distractors
-
     rng = random.Random(1)
-    assert sorted(draw_distractors(d, d.cards[0], rng)) == ["Lavrov", "Pankin"]
-    numbers = draw_distractors(d, d.cards[4], rng)
+    assert sorted(draw_distractors(AnswerPools(d), d.cards[0], rng)) == ["Lavrov", "Pankin"]
+    numbers = draw_distractors(AnswerPools(d), d.cards[4], rng)
     assert len(numbers) == 3 and "225" not in numbers
 
 
@@ -328,8 +327,6 @@ def test_near_numbers_look_like_the_answer() -> None:
 def test_wrong_options_are_written_like_the_answer() -> None:
     """A choice of '2500' among '1,200' and '3,000', or of the year '2002'
     among '2,500' and '4,000', gave itself away."""
-    from quiz.session import draw_distractors
-
     d = read_deck("""id: d
 title: T
 cards:
@@ -339,12 +336,12 @@ cards:
 """, "d.yaml")
     rng = random.Random(4)
     for _ in range(20):
-        years = draw_distractors(d, d.cards[0], rng)
+        years = draw_distractors(AnswerPools(d), d.cards[0], rng)
         assert len(set(years)) == 3 and all(
             y.isdigit() and 1997 <= int(y) <= 2007 and y != "2002" for y in years), years
-        plain = draw_distractors(d, d.cards[1], rng)
+        plain = draw_distractors(AnswerPools(d), d.cards[1], rng)
         assert all("," not in o and o.isdigit() for o in plain), plain
-        assert any("," in o for o in draw_distractors(d, d.cards[2], rng))
+        assert any("," in o for o in draw_distractors(AnswerPools(d), d.cards[2], rng))
 
 
 def test_study_time_counts_a_long_pause_as_two_minutes(store: Store, deck: Deck) -> None:
