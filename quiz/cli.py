@@ -479,10 +479,10 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
 
     from quiz import ui
     from quiz.models import Mode, Outcome, count
-    from quiz.scheduling import Rating, Scheduler, Settings, parameters_from_json
+    from quiz.scheduling import Rating, Scheduler, learner_settings
     from quiz.session import Session
 
-    settings = Settings(parameters=parameters_from_json(store.setting("fsrs_parameters")))
+    settings = learner_settings(store.setting)
     now, day_began = _today()
     session = Session(store, Scheduler(settings), decks, mode, now, random.Random(),
                       day_start=day_began, tags=tags, new_limit=new,
@@ -1087,16 +1087,15 @@ def stats_command(
     import json
     import shutil
 
-    from quiz.scheduling import Settings, parameters_from_json
+    from quiz.scheduling import learner_settings
     from quiz.stats import compute
 
     now = dt.datetime.now(dt.UTC)
     tz = _local_zone()
     with _open_history(db) as store:
         ids = _history_decks(decks, store)
-        desired = float(store.setting("desired_retention") or Settings().desired_retention)
-        figures = compute(store, now, tz, ids, desired,
-                          parameters_from_json(store.setting("fsrs_parameters")))
+        settings = learner_settings(store.setting)
+        figures = compute(store, now, tz, ids, settings.desired_retention, settings.parameters)
     if html is not None:
         from quiz.report import write_report
 

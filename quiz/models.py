@@ -187,12 +187,6 @@ class Deck:
             counts[c.type] = counts.get(c.type, 0) + 1
         return counts
 
-    def tags(self) -> list[str]:
-        seen: dict[str, None] = {}
-        for c in self.cards:
-            for t in c.tags:
-                seen.setdefault(t, None)
-        return list(seen)
 
 
 # a comma that separates items: not one inside a figure such as 4,500

@@ -92,15 +92,15 @@ def predictions(parameters: Sequence[float], histories: Sequence[Sequence[tuple[
     review was recalled (rating above Again)."""
     import fsrs_rs_python as fr
 
+    from quiz.scheduling import forgetting_curve
+
     model = fr.FSRS(list(parameters))
-    decay = -parameters[20]
-    factor = 0.9 ** (1 / decay) - 1
     states = model.memory_state_batch([fsrs_item(h[:-1]) for h in histories],
                                       [None] * len(histories))
     scores, labels = [], []
     for days, state in zip(histories, states, strict=True):
         rating, elapsed = days[-1]
-        scores.append(float((1 + factor * elapsed / state.stability) ** decay))
+        scores.append(forgetting_curve(elapsed, state.stability, parameters))
         labels.append(int(rating > 1))
     return scores, labels
 

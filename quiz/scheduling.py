@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
@@ -129,6 +129,16 @@ def state_from_json(data: str) -> CardState:
     return _state_of(fsrs.Card.from_json(data), data)
 
 
+def learner_settings(setting: Callable[[str], str | None]) -> Settings:
+    """The scheduler's settings as the learner left them in the history's
+    settings table (`setting` reads one): fitted parameters, desired retention."""
+    parameters = parameters_from_json(setting("fsrs_parameters"))
+    desired = setting("desired_retention")
+    if desired:
+        return Settings(parameters=parameters, desired_retention=float(desired))
+    return Settings(parameters=parameters)
+
+
 def parameters_from_json(text: str | None) -> tuple[float, ...] | None:
     if not text:
         return None
@@ -142,12 +152,18 @@ def default_parameters() -> Sequence[float]:
     return tuple(fsrs.scheduler.DEFAULT_PARAMETERS)
 
 
+def forgetting_curve(days: float, stability: float, parameters: Sequence[float]) -> float:
+    """FSRS-6's power forgetting curve: recall after `days` for a memory of
+    `stability` (the days after which recall is 90%), with the decay that
+    `parameters` give. The one copy of the formula in quiz."""
+    decay = -parameters[20]
+    factor = 0.9 ** (1 / decay) - 1
+    return float((1 + factor * days / stability) ** decay)
+
+
 def recall_probability(stability: float, elapsed: dt.timedelta,
                        parameters: Sequence[float] | None = None) -> float:
     """FSRS's predicted recall after `elapsed` since the last review, from the
     stored stability alone (no card object): used to rank many cards at once.
     Counts whole days, as the library does."""
-    decay = -(parameters or default_parameters())[20]
-    factor = 0.9 ** (1 / decay) - 1
-    days = max(0, elapsed.days)
-    return float((1 + factor * days / stability) ** decay)
+    return forgetting_curve(max(0, elapsed.days), stability, parameters or default_parameters())

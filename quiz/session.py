@@ -45,6 +45,7 @@ from quiz.scheduling import (
     recall_probability,
     state_from_json,
 )
+from quiz.scoring import TagScore, points, score
 from quiz.store import StateChanged, StateUpdate, Store, StoredState
 
 LEARN_AHEAD = dt.timedelta(minutes=20)
@@ -79,23 +80,6 @@ class Answered:
     next_due: dt.datetime | None  # None when the schedule was not touched
 
 
-def points(right: int, partly: int) -> str:
-    """A score in points, as the session shows it: right counts 1, partly right
-    1/2 (the same rule as the score in percent): "3", "2.5"."""
-    return f"{right + partly / 2:g}"
-
-
-@dataclass
-class TagScore:
-    asked: int = 0
-    right: int = 0
-    partly: int = 0
-
-    @property
-    def points(self) -> str:
-        return points(self.right, self.partly)
-
-
 @dataclass
 class Summary:
     session_id: int
@@ -116,8 +100,7 @@ class Summary:
 
     @property
     def score(self) -> float:
-        """Percent: right counts 1, partly right 1/2."""
-        return 100.0 * (self.right + 0.5 * self.partly) / self.asked if self.asked else 0.0
+        return score(self.asked, self.right, self.partly)
 
 
 @dataclass
@@ -493,10 +476,10 @@ class Session:
         else:
             self._wrong += 1
         for tag in card.tags or (UNTAGGED,):
-            score = self._by_tag.setdefault(tag, TagScore())
-            score.asked += 1
-            score.right += verdict.outcome is Outcome.RIGHT
-            score.partly += verdict.outcome is Outcome.PARTLY
+            tally = self._by_tag.setdefault(tag, TagScore(tag))
+            tally.asked += 1
+            tally.right += verdict.outcome is Outcome.RIGHT
+            tally.partly += verdict.outcome is Outcome.PARTLY
 
     def _requeue(self, q: Question, after: CardState | None, now: dt.datetime,
                  verdict: Verdict) -> None:

@@ -17,16 +17,12 @@ from typing import Any
 
 from quiz.models import UNTAGGED, day_start, learner_day
 from quiz.scheduling import recall_probability
+from quiz.scoring import TagScore, score
 from quiz.store import Store, from_ts, ts
 
 FORECAST_DAYS = 14
 HARDEST = 10
 RECENT_DAYS = 30
-
-
-def score(asked: int, correct: int, partly: int) -> float:
-    """Percent: right counts 1, partly right 1/2 (`correct` includes partly)."""
-    return 100.0 * (correct - 0.5 * partly) / asked if asked else 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,19 +39,7 @@ class SessionScore:
 
     @property
     def score(self) -> float:
-        return score(self.asked, self.correct, self.partly)
-
-
-@dataclass(frozen=True, slots=True)
-class TagScore:
-    tag: str
-    asked: int
-    correct: int
-    partly: int
-
-    @property
-    def score(self) -> float:
-        return score(self.asked, self.correct, self.partly)
+        return score(self.asked, self.correct - self.partly, self.partly)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +112,8 @@ class Stats:
                           "seconds": round(s.seconds, 1), "finished": s.finished,
                           "started_at": ts(s.started_at), "score": round(s.score, 2)}
                          for s in self.sessions],
-            "tags": [{**asdict(t), "score": round(t.score, 2)} for t in self.tags],
+            "tags": [{"tag": t.tag, "asked": t.asked, "correct": t.correct, "partly": t.partly,
+                      "score": round(t.score, 2)} for t in self.tags],
             "hardest": [{**asdict(h), "recall": None if h.recall is None else round(h.recall, 4)}
                         for h in self.hardest],
             "retention": {"desired": r.desired, "reviews": r.reviews, "recalled": r.recalled,
@@ -192,7 +177,7 @@ def _tags(store: Store, f: _Filter) -> list[TagScore]:
         f"SELECT coalesce(t.tag, ?), sum(s.asked), sum(s.correct), sum(s.partly) "
         f"FROM card_stats s LEFT JOIN card_tags t USING (deck_id, card_id) "
         f"{f.where('s.deck_id')} GROUP BY 1 ORDER BY 1", [UNTAGGED, *f.args])
-    return [TagScore(r[0], int(r[1]), int(r[2]), int(r[3])) for r in rows]
+    return [TagScore(r[0], int(r[1]), int(r[2]) - int(r[3]), int(r[3])) for r in rows]
 
 
 def _hardest(store: Store, f: _Filter, now: dt.datetime,

@@ -426,12 +426,6 @@ class Store:
             "AND introduced >= ? AND introduced <= ?", (*ids, ts(since), ts(until))).fetchone()
         return int(row[0])
 
-    def due_count(self, deck_id: str, now: dt.datetime) -> int:
-        row = self.db.execute(
-            "SELECT count(*) FROM card_state WHERE deck_id = ? AND due <= ?",
-            (deck_id, ts(now))).fetchone()
-        return int(row[0])
-
     def next_due(self, deck_ids: Iterable[str]) -> dt.datetime | None:
         # one index lookup per deck (card_state_deck_due)
         dues = [row[0] for d in set(deck_ids) for row in self.db.execute(

@@ -61,7 +61,8 @@ def make_hostile(db: Path) -> None:
     con = sqlite3.connect(db)
     with con:
         con.execute("UPDATE sessions SET mode = ?, decks = ?", (MODE, DECK))
-        for table in ("card_stats", "cards", "card_tags", "reviews", "retention_daily"):
+        for table in ("card_stats", "cards", "card_tags", "reviews", "retention_daily",
+                      "session_decks"):
             con.execute(f"UPDATE {table} SET deck_id = ? WHERE deck_id = 'd'", (DECK,))
         con.execute("UPDATE decks SET id = ? WHERE id = 'd'", (DECK,))
         for table in ("card_stats", "reviews"):

@@ -316,6 +316,34 @@ def test_self_grade_after_a_right_answer_sets_the_rating(keys: Keys, tmp_path: P
     assert rows == [("a", "right", 4), ("b", "wrong", 1), ("b", "right", 3)]
 
 
+@pytest.mark.parametrize("desired", [None, "0.8"])
+def test_the_learners_desired_retention_sets_the_interval(
+        keys: Keys, tmp_path: Path, desired: str | None) -> None:
+    """The stored desired retention was shown by quiz stats but not used to
+    schedule: a card rated Easy is due later when less recall is wanted."""
+    import datetime as dt
+
+    from quiz.store import from_ts, open_store
+
+    deck = tmp_path / "deck.yaml"
+    deck.write_text("id: mini\ntitle: Mini\ncards:\n"
+                    "  - {id: a, question: 'Capital?', answer: Astana}\n")
+    db = tmp_path / "h.sqlite3"
+    with open_store(db) as store:
+        if desired:
+            store.set_setting("desired_retention", desired)
+    keys("Astana", ENTER, DOWN, ENTER)  # right, then Easy
+    result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db), "--self-grade"])
+    assert result.exit_code == 0, result.output
+    with open_store(db) as store:
+        [(answered, due)] = store.db.execute(
+            "SELECT r.reviewed_at, s.due FROM reviews r JOIN card_state s USING (card_id)")
+    days = (from_ts(due) - from_ts(answered)) / dt.timedelta(days=1)
+    # FSRS-6's defaults: Easy on a new card gives stability 8.3 days, the
+    # interval at 90% recall; at 80% it is 27 days (each fuzzed by up to 15%)
+    assert (5 <= days <= 13) if desired is None else (20 <= days <= 35), days
+
+
 def test_self_grade_says_right_before_asking_how_it_felt(tmp_path: Path,
                                                          quiz_home: Path) -> None:
     """The learner is told the answer was right in the self-grade question
@@ -713,10 +741,12 @@ def test_the_summary_shows_study_time_as_stats_does(seconds: float, shown: str) 
     from rich.console import Console
 
     from quiz.models import Mode
-    from quiz.session import Summary, TagScore
+    from quiz.scoring import TagScore
+    from quiz.session import Summary
 
     out = Console(file=io.StringIO(), width=80, no_color=True, highlight=False)
-    tags = {"dates": TagScore(4, 2, 1), "日期": TagScore(1, 1), "[b]": TagScore(1, 0)}
+    tags = {"dates": TagScore("dates", 4, 2, 1), "日期": TagScore("日期", 1, 1),
+            "[b]": TagScore("[b]", 1, 0)}
     ui.summary(out, Summary(1, Mode.REVIEW, 4, 2, 1, 1, seconds, tags, None, 4),
                interrupted=False)
     text = out.file.getvalue()  # type: ignore[attr-defined]
@@ -748,7 +778,8 @@ def test_the_summary_breaks_the_score_down_by_tag_only_when_there_are_tags() -> 
     from rich.console import Console
 
     from quiz.models import UNTAGGED, Mode
-    from quiz.session import Summary, TagScore
+    from quiz.scoring import TagScore
+    from quiz.session import Summary
 
     def shown(tags: dict[str, TagScore]) -> str:
         out = Console(file=io.StringIO(), width=80, no_color=True, highlight=False)
@@ -756,10 +787,10 @@ def test_the_summary_breaks_the_score_down_by_tag_only_when_there_are_tags() -> 
                    interrupted=False)
         return out.file.getvalue()  # type: ignore[attr-defined]
 
-    mixed = shown({"dates": TagScore(1, 1), UNTAGGED: TagScore(1, 1)})
+    mixed = shown({"dates": TagScore("dates", 1, 1), UNTAGGED: TagScore(UNTAGGED, 1, 1)})
     assert mixed.endswith("  (no tag)     1/1\n  dates        1/1\n"), mixed
     # a deck without tags: no breakdown that repeats the total
-    assert shown({UNTAGGED: TagScore(2, 2)}).endswith("score 100% in 0m 05s\n")
+    assert shown({UNTAGGED: TagScore(UNTAGGED, 2, 2)}).endswith("score 100% in 0m 05s\n")
 
 
 def test_plain_self_grade_and_deck_picker(monkeypatch: pytest.MonkeyPatch) -> None:
