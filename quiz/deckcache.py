@@ -2,7 +2,7 @@
 
 Parsing YAML is the cost of loading a deck (about 0.1 ms per card with
 libyaml); a deck of 50,000 cards takes seconds to parse and a fraction of a
-second to unpickle. The cache lives in the user's cache folder:
+second to read back from here. The cache lives in the user's cache folder:
 
 - the key is a hash of the file's content and of the code that reads it, so
   an edited deck or a new quiz never sees a stale entry;
@@ -13,25 +13,44 @@ second to unpickle. The cache lives in the user's cache folder:
 - small decks (under `MIN_BYTES`) parse faster than a cache lookup and are
   not cached.
 
-The entries are pickles, and unpickling runs code, so an entry is read only
-when it is this user's own file and nobody else can write it (0600, as
-written here): QUIZ_HOME may point at a shared folder, where another user
-could otherwise plant one.
+An entry is plain data, JSON, so reading one runs no code, and it is read
+with the suspicion due to a file someone else may have put there (QUIZ_HOME
+may point at a shared folder). The folder is created 0700 (a folder of ours
+that others can write is tightened and emptied before it is written to), and
+an entry is read only from a folder that is this user's own and nobody else
+can write, opened without following a symbolic link and without waiting on
+a FIFO; it must be a regular file of this user's, with one link, that only
+this user can write, and no bigger than `max_entry_size`. Its shape and the
+type of every field are checked as it is turned back into a deck (a date
+card's answer is a date, tags are strings, ...): anything odd is a miss.
+What these checks do not repeat is the loader's finer validation (an answer
+among a choice card's choices, ...): an entry that passes them was written
+by this user (by quiz, or by hand), not by anyone else.
+
+Entries of older versions of quiz (`.pickle`) are never read; the trim
+removes them.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import operator
 import os
+import stat
+from collections.abc import Callable, Iterable
+from itertools import chain, compress, repeat
 from pathlib import Path
 from typing import Any
 
 from quiz import __version__, paths
-from quiz.models import Card, Deck
+from quiz.models import Answer, Card, CardType, Deck, Source
 
-MIN_BYTES = 64 * 1024  # checked first: small decks never import pickle
+MIN_BYTES = 64 * 1024  # checked first: small decks never import json
 MAX_ENTRIES = 32
-FORMAT = 2
+FORMAT = 3
+SUFFIX = ".json"
+_OLD_SUFFIXES = (".pickle",)  # written by older versions: never read, trimmed
 _CARD_FIELDS = tuple(f.name for f in dataclasses.fields(Card))
 _CODE = ("models.py", "loader.py", "yamltree.py", "deckcache.py")
 
@@ -57,68 +76,284 @@ def key(data: bytes) -> str:
     return h.hexdigest()
 
 
+def max_entry_size(data_size: int) -> int:
+    """The most bytes an entry for a deck file of `data_size` bytes may
+    hold: its JSON is at most about twice the YAML (a one-line card gains
+    nulls for the fields it leaves out), so four times leaves room."""
+    return 4 * data_size + 64 * 1024
+
+
+def _folder() -> Path:
+    return paths.cache_dir() / "decks"
+
+
 def get(data: bytes, digest: str) -> Deck | None:
     """The cached deck read from `data`, whose `key` is `digest`, or None."""
     if len(data) < MIN_BYTES:
         return None
-    import pickle
-
-    path = paths.cache_dir() / "decks" / f"{digest}.pickle"
-    try:
-        with path.open("rb") as f:
-            if not _private(os.fstat(f.fileno())):
-                return None
-            deck = _thaw(pickle.load(f))
-    except Exception:  # noqa: BLE001 - any damage to an entry means: parse again
+    raw = _read_entry(_folder(), digest + SUFFIX, max_entry_size(len(data)))
+    if raw is None:
         return None
+    import json
+
     try:
-        os.utime(path)  # recently used entries are kept by _trim
-    except OSError:
-        pass
-    return deck
+        return _thaw(json.loads(raw.decode("utf-8"), parse_constant=_no_constant), digest)
+    except (ValueError, TypeError, KeyError, RecursionError):  # a damaged or crafted entry
+        return None
 
 
-def _private(st: os.stat_result) -> bool:
-    """This user's file, writable by nobody else (always true where there
-    are no POSIX owners)."""
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a figure a deck holds")
+
+
+_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+               | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+
+
+def _read_entry(where: Path, name: str, limit: int) -> bytes | None:
+    """The bytes of the entry `name` if the folder and the entry pass the
+    checks in the module's docstring, else None. Never follows a link, never
+    blocks on a FIFO, never reads more than `limit` bytes."""
+    dir_fd: int | None = None
+    fd: int | None = None
+    try:
+        if os.open in os.supports_dir_fd:  # the entry is opened in the folder checked
+            dir_fd = os.open(where, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
+                             | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+            if not _private(os.fstat(dir_fd), stat.S_ISDIR):
+                return None
+            fd = os.open(name, _OPEN_FLAGS, dir_fd=dir_fd)
+        else:
+            if not _private(os.lstat(where), stat.S_ISDIR):
+                return None
+            fd = os.open(where / name, _OPEN_FLAGS)
+        st = os.fstat(fd)
+        if not _private(st, stat.S_ISREG) or st.st_nlink != 1 or st.st_size > limit:
+            return None
+        chunks = []
+        left = limit + 1  # one more than allowed: what shows the file grew past it
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 24))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        if left <= 0:
+            return None
+        if os.utime in os.supports_fd:
+            try:
+                os.utime(fd)  # recently used entries are kept by _trim
+            except OSError:
+                pass
+        return b"".join(chunks)
+    except OSError:  # missing, a link (ELOOP), unreadable: parse again
+        return None
+    finally:
+        for opened in (fd, dir_fd):
+            if opened is not None:
+                os.close(opened)
+
+
+def _private(st: os.stat_result, is_kind: Callable[[int], bool]) -> bool:
+    """Of the kind wanted, this user's, and writable by nobody else (where
+    there are no POSIX owners: of the kind wanted)."""
+    if not is_kind(st.st_mode):
+        return False
     getuid = getattr(os, "getuid", None)
     return getuid is None or (st.st_uid == getuid() and not st.st_mode & 0o022)
 
 
-# Cards are stored as tuples of their fields and rebuilt with Card(*fields):
-# unpickling 100,000 frozen dataclasses one attribute at a time takes 1.2 s,
-# this takes 0.5 s.
+# The frozen form is one JSON object: the deck's fields, its sources as rows,
+# and its cards as columns, one list a field, rebuilt with map(Card, *columns)
+# (no key repeated for each card, and most checks done a column at a time:
+# set(map(type, column)) runs at C speed).
 
-def _freeze(deck: Deck) -> tuple[Any, ...]:
-    cards = [tuple(getattr(c, name) for name in _CARD_FIELDS) for c in deck.cards]
-    return (_CARD_FIELDS, deck.id, deck.title, cards, dict(deck.sources), deck.description,
-            deck.year)
+def _freeze(deck: Deck, digest: str) -> dict[str, Any]:
+    columns: dict[str, list[Any]] = {name: [getattr(c, name) for c in deck.cards]
+                                     for name in _CARD_FIELDS}
+    columns["type"] = [t.value for t in columns["type"]]
+    columns["answer"] = [a.isoformat() if isinstance(a, dt.date) else a
+                         for a in columns["answer"]]
+    return {
+        "format": FORMAT,
+        "key": digest,
+        "deck": {"id": deck.id, "title": deck.title, "description": deck.description,
+                 "year": deck.year},
+        "sources": [[s.key, s.outlet, s.date, s.title, s.url] for s in deck.sources.values()],
+        "cards": columns,
+    }
 
 
-def _thaw(frozen: tuple[Any, ...]) -> Deck:
-    fields, deck_id, title, cards, sources, description, year = frozen
-    if fields != _CARD_FIELDS:
-        raise ValueError("cached cards have other fields")
-    return Deck(deck_id, title, tuple(Card(*c) for c in cards), sources, description, year)
+_NONE = type(None)
+_STR: frozenset[type] = frozenset({str})
+_OPT_STR: frozenset[type] = frozenset({str, _NONE})
+_LIST: frozenset[type] = frozenset({list})
+
+
+def _types(values: Iterable[Any], allowed: frozenset[type]) -> None:
+    if not set(map(type, values)) <= allowed:
+        raise ValueError("a field of the wrong type")
+
+
+def _column(column: Any, allowed: frozenset[type]) -> list[Any]:
+    if type(column) is not list:
+        raise ValueError("not a column")
+    _types(column, allowed)
+    return column
+
+
+def _as_is(allowed: frozenset[type]) -> Callable[[Any], list[Any]]:
+    return lambda column: _column(column, allowed)
+
+
+def _string_lists(column: Any) -> list[tuple[str, ...]]:
+    _types(chain.from_iterable(_column(column, _LIST)), _STR)
+    return list(map(tuple, column))
+
+
+def _optional_string_lists(column: Any) -> list[tuple[str, ...] | None]:
+    _column(column, frozenset({list, _NONE}))
+    _types(chain.from_iterable(c for c in column if c is not None), _STR)
+    return [None if c is None else tuple(c) for c in column]
+
+
+_CARD_TYPES = {t.value: t for t in CardType}
+
+
+def _card_types(column: Any) -> list[CardType]:
+    return list(map(_CARD_TYPES.__getitem__, _column(column, _STR)))  # KeyError: not a type
+
+
+_COLUMNS: dict[str, Callable[[Any], list[Any]]] = {
+    "id": _as_is(_STR),
+    "type": _card_types,
+    "question": _as_is(_STR),
+    "answer": _as_is(frozenset({str, int, float, bool, list})),  # then checked by card type
+    "accept": _string_lists,
+    "choices": _optional_string_lists,
+    "tags": _string_lists,
+    "source": _as_is(_OPT_STR),
+    "explain": _as_is(_OPT_STR),
+    "kind": _as_is(_OPT_STR),
+    "tolerance": _as_is(frozenset({float})),
+    "qualifier": _as_is(_OPT_STR),
+    "unit": _as_is(_OPT_STR),
+    "context": _as_is(_OPT_STR),
+    "draft": _as_is(frozenset({bool})),
+    "line": _as_is(frozenset({int})),
+}
+
+# What a card's answer is in JSON, by card type (models.Answer): a date is
+# ISO text, a list of strings becomes a tuple.
+_ANSWER_KINDS = frozenset({
+    (CardType.TEXT, str), (CardType.CHOICE, str), (CardType.CLOZE, str),
+    (CardType.MULTI, list), (CardType.ORDER, list), (CardType.NUMBER, int),
+    (CardType.NUMBER, float), (CardType.DATE, str), (CardType.TRUEFALSE, bool),
+})
+
+
+def _answers(types: list[CardType], answers: list[Any]) -> list[Answer]:
+    """Each answer as its card's type has it, or ValueError. The checks run
+    over whole columns; only dates and lists are visited one by one."""
+    if not set(zip(types, map(type, answers), strict=True)) <= _ANSWER_KINDS:
+        raise ValueError("an answer of the wrong type for its card")
+    out: list[Any] = list(answers)
+    for i in compress(range(len(out)), map(operator.is_, types, repeat(CardType.DATE))):
+        out[i] = dt.date.fromisoformat(out[i])
+    lists = list(compress(range(len(out)), map(operator.is_, map(type, out), repeat(list))))
+    _types(chain.from_iterable(out[i] for i in lists), _STR)
+    for i in lists:
+        out[i] = tuple(out[i])
+    return out
+
+
+def _thaw(frozen: Any, digest: str) -> Deck:
+    """The deck `_freeze` made, or ValueError, TypeError or KeyError for
+    anything else: every field of the expected type."""
+    if type(frozen) is not dict or frozen.keys() != {"format", "key", "deck", "sources", "cards"}:
+        raise ValueError("not a cache entry")
+    if frozen["format"] != FORMAT or frozen["key"] != digest:
+        raise ValueError("an entry of another format or for other bytes")
+    head, rows, columns = frozen["deck"], frozen["sources"], frozen["cards"]
+    if type(head) is not dict or head.keys() != {"id", "title", "description", "year"}:
+        raise ValueError("not a deck")
+    deck_id, title, description, year = head["id"], head["title"], head["description"], head["year"]
+    if (type(deck_id) is not str or type(title) is not str
+            or type(description) not in _OPT_STR or type(year) not in (int, _NONE)):
+        raise ValueError("a deck field of the wrong type")
+    _types(rows, frozenset({list}))
+    sources: dict[str, Source] = {}
+    for row in rows:
+        if len(row) != 5 or not set(map(type, row[:4])) <= _STR or type(row[4]) not in _OPT_STR:
+            raise ValueError("not a source")
+        sources[row[0]] = Source(*row)
+    if len(sources) != len(rows):
+        raise ValueError("a source twice")
+    if type(columns) is not dict or columns.keys() != set(_CARD_FIELDS):
+        raise ValueError("cards with other fields")
+    thawed = {name: _COLUMNS[name](columns[name]) for name in _CARD_FIELDS}
+    if len({len(column) for column in thawed.values()}) > 1:
+        raise ValueError("columns of unequal length")
+    thawed["answer"] = _answers(thawed["type"], thawed["answer"])
+    cards = tuple(map(Card, *(thawed[name] for name in _CARD_FIELDS)))
+    return Deck(deck_id, title, cards, sources, description, year)
 
 
 def put(data: bytes, digest: str, deck: Deck) -> None:
     if len(data) < MIN_BYTES:
         return
-    import pickle
+    import json
 
     from quiz.fileio import WriteError, replace_file
 
-    folder = paths.cache_dir() / "decks"
     try:
-        replace_file(folder / f"{digest}.pickle",
-                     pickle.dumps(_freeze(deck), protocol=pickle.HIGHEST_PROTOCOL), mode=0o600)
-        _trim(folder)
+        text = json.dumps(_freeze(deck, digest), ensure_ascii=False, allow_nan=False,
+                          separators=(",", ":")).encode("utf-8")
+    except (ValueError, TypeError):  # a figure JSON cannot hold, a lone surrogate
+        return
+    if len(text) > max_entry_size(len(data)):
+        return
+    where = _folder()
+    try:
+        if not _own_folder(where):
+            return
+        replace_file(where / f"{digest}{SUFFIX}", text, mode=0o600)
+        _trim(where)
     except (OSError, WriteError):
         return  # read-only or full: the cache is only an accelerator
 
 
-def _trim(folder: Path) -> None:
-    entries = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime)
+def _own_folder(where: Path) -> bool:
+    """Make `where` (and the cache folder above it) 0700 if missing; True if
+    it is then a folder of ours that only we can write. One of ours that
+    others could write is tightened, and what is in it removed: anyone
+    could have put it there."""
+    for d, parents in ((where.parent, True), (where, False)):
+        try:
+            d.mkdir(mode=0o700, parents=parents)
+        except FileExistsError:
+            pass
+    st = os.lstat(where)
+    if not stat.S_ISDIR(st.st_mode):
+        return False
+    getuid = getattr(os, "getuid", None)
+    if getuid is None:
+        return True
+    if st.st_uid != getuid():
+        return False
+    if stat.S_IMODE(st.st_mode) & 0o077:
+        os.chmod(where, 0o700, follow_symlinks=False)
+        if st.st_mode & 0o022:
+            for entry in where.iterdir():
+                if not stat.S_ISDIR(entry.lstat().st_mode):
+                    entry.unlink(missing_ok=True)
+    return True
+
+
+def _trim(where: Path) -> None:
+    for suffix in _OLD_SUFFIXES:
+        for old in where.glob(f"*{suffix}"):
+            old.unlink(missing_ok=True)
+    entries = sorted(where.glob(f"*{SUFFIX}"), key=lambda p: p.lstat().st_mtime)
     for old in entries[:-MAX_ENTRIES]:
         old.unlink(missing_ok=True)
