@@ -317,7 +317,7 @@ def put(data: bytes, digest: str, deck: Deck) -> None:
     try:
         if not _own_folder(where):
             return
-        replace_file(where / f"{digest}{SUFFIX}", text, mode=0o600)
+        replace_file(where / f"{digest}{SUFFIX}", text, mode=0o600, follow_symlinks=False)
         _trim(where)
     except (OSError, WriteError):
         return  # read-only or full: the cache is only an accelerator

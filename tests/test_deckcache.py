@@ -260,9 +260,12 @@ def test_a_symlink_entry_is_not_followed(deck_file: Path, tmp_path: Path,
     target = tmp_path / "downloaded"
     entry.rename(target)
     entry.symlink_to(target)
+    target.chmod(0o600)
+    kept = target.read_bytes()
     assert load_deck(deck_file) == first
     assert len(parses) == 2
-    assert not entry.is_symlink()  # replaced by a real entry
+    assert not entry.is_symlink()  # replaced by a real entry...
+    assert target.read_bytes() == kept  # ...not written through the link
     assert load_deck(deck_file) == first and len(parses) == 2
 
 
