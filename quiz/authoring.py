@@ -324,10 +324,11 @@ def read_table(path: Path) -> Table:
     two-column file is read the same way, with or without a header row such
     as 'front,back' or 'term,definition'.
     """
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise UsageError(f"{path}: cannot read ({e.strerror})") from None
+    from quiz.reading import read_capped
+    from quiz.yamltree import MAX_BYTES
+
+    # a pipe, as `quiz import <(curl ...)` gives, is read like a file
+    data = read_capped(path, MAX_BYTES, "tables", pipes=True)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:  # a spreadsheet's plain CSV is in its own code page

@@ -867,11 +867,10 @@ def generate_command(
     from quiz.loader import read_deck
     from quiz.models import count
     from quiz.paths import user_decks_dir
+    from quiz.reading import read_capped
+    from quiz.yamltree import MAX_BYTES
 
-    try:
-        data = article.read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"{article}: no such file") from None
+    data = read_capped(article, MAX_BYTES, "articles")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
