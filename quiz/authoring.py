@@ -57,6 +57,37 @@ def slug(text: str, taken: Iterable[str] = ()) -> str:
     return candidate
 
 
+def name_text(text: str) -> str:
+    """A name quiz was handed (a file name, a title typed on the command line)
+    made fit to be deck text, on one line: printable text is kept (é, 東京),
+    a byte the system could not decode (a surrogate escape) becomes U+FFFD,
+    and a control or format character (ESC, a bidi override, a line break)
+    becomes a space; runs of spaces become one."""
+    out = []
+    for ch in text:
+        if "\ud800" <= ch <= "\udfff":
+            out.append("\ufffd")
+        elif ch.isprintable() or ch in "\u200c\u200d":  # joiners that emoji and Persian need
+            out.append(ch)
+        else:
+            out.append(" ")
+    return " ".join("".join(out).split())
+
+
+def deck_title(name: str, title: str | None = None, *, capitalise: bool = False) -> str:
+    """A new deck's title, through `name_text`: `title` as given, else (when
+    it has nothing printable) made from the file name `name`, its dashes and
+    underscores as spaces and, with `capitalise`, each word capitalised.
+    Empty only when neither has anything printable."""
+    given = name_text(title or "")
+    if given:
+        return given
+    made = name_text(name.replace("-", " ").replace("_", " "))
+    if capitalise:  # word by word: str.title() would make "don't" "Don'T"
+        made = " ".join(w[:1].upper() + w[1:] for w in made.split(" "))
+    return made
+
+
 # -- a new deck ----------------------------------------------------------------
 
 SCAFFOLD = """\
@@ -154,8 +185,8 @@ def new_deck(name: str, folder: Path, today: dt.date, title: str | None = None) 
     deck_id = slug(path.stem)
     # how its comment names it to quiz: by id in a deck folder, where quiz
     # finds it from anywhere; else by the file's name, next to it
-    text = scaffold(deck_id, title or given.stem.replace("-", " ").replace("_", " ").title(),
-                    deck_id if in_known_roots(path) else path.name, today)
+    text = scaffold(deck_id, deck_title(given.stem, title, capitalise=True),
+                    deck_id if in_known_roots(path) else name_text(path.name), today)
     replace_file(path, text)
     return path
 

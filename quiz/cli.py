@@ -797,7 +797,7 @@ def import_command(
                      show_default=False)] = None,
 ) -> None:
     """Make a new YAML deck from a CSV or TSV file of cards."""
-    from quiz.authoring import deck_yaml, read_table, slug, table_problems
+    from quiz.authoring import deck_title, deck_yaml, name_text, read_table, slug, table_problems
     from quiz.errors import DeckError, UsageError
     from quiz.fileio import replace_file
     from quiz.loader import read_deck
@@ -815,9 +815,9 @@ def import_command(
     target = output or user_decks_dir() / f"{new_id}.yaml"
     if target.exists():
         raise UsageError(f"{target}: already exists; choose another with -o")
-    text = deck_yaml(new_id, title or stem.replace("-", " ").replace("_", " "), table.cards,
-                     table.sources, description="Imported from a pipe." if piped
-                     else f"Imported from {file.name}.")
+    text = deck_yaml(new_id, deck_title(stem, title) or new_id, table.cards, table.sources,
+                     description="Imported from a pipe." if piped
+                     else f"Imported from {name_text(file.name)}.")
     try:
         deck = read_deck(text, str(target))
     except DeckError as e:
@@ -860,7 +860,7 @@ def generate_command(
     """
     import datetime as dt
 
-    from quiz.authoring import deck_yaml, slug
+    from quiz.authoring import deck_yaml, name_text, slug
     from quiz.errors import Problem, UsageError
     from quiz.fileio import replace_file
     from quiz.generate import draft, read_meta, to_cards
@@ -889,14 +889,15 @@ def generate_command(
     if not drafts:
         raise UsageError(f"{article}: found no dates, figures, quotes or country lists")
     new_id = _new_deck_id(deck_id or slug(article.stem), deck_id is not None, output)
+    stem = name_text(article.stem) or new_id
     source = {"outlet": meta.outlet or "unknown outlet",
               "date": meta.date.isoformat() if meta.date else str(meta.year),
-              "title": meta.title or article.stem}
+              "title": meta.title or stem}
     cards = to_cards(drafts, "article")
-    body = deck_yaml(new_id, f"Draft: {meta.title or article.stem}", cards,
+    body = deck_yaml(new_id, f"Draft: {meta.title or stem}", cards,
                      {"article": source},
-                     description=f"Drafted by quiz generate from {article.name}; every card "
-                                 "needs checking.")
+                     description=f"Drafted by quiz generate from {name_text(article.name)}; "
+                                 "every card needs checking.")
     target = output or user_decks_dir() / f"{new_id}.yaml"
     if target.exists():
         raise UsageError(f"{target}: already exists; choose another with -o")

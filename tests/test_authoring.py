@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import os
 import re
 import sqlite3
 import sys
@@ -638,3 +639,47 @@ def test_add_on_a_dumb_terminal_uses_numbered_lists(deck_copy: Path,
     assert r.exit_code == 0, r.output
     card = load_deck(deck_copy, cache=False).card("how-many-more")
     assert card is not None and card.source == "tass-jan19-borodavkin"
+
+
+@pytest.mark.parametrize(("name", "title", "file"), [
+    ("na\udcefve", "Na\ufffdve", "nave.yaml"),  # a byte the system could not decode
+    ("na\x1bve", "Na Ve", "na-ve.yaml"),
+    ("caf\u00e9 \u6771\u4eac", "Caf\u00e9 \u6771\u4eac", "cafe.yaml"),
+])
+def test_new_makes_a_deck_title_of_any_name(quiz_home: Path, name: str, title: str,
+                                            file: str) -> None:
+    """A name with an undecodable byte crashed quiz new (exit 70), and one
+    with ESC wrote a deck that did not validate."""
+    r = run("new", name)
+    assert r.exit_code == 0, r.output  # type: ignore[attr-defined]
+    deck = load_deck(quiz_home / "decks" / file)
+    assert deck.title == title
+    assert run("validate", str(quiz_home / "decks" / file)).exit_code == 0  # type: ignore
+
+
+def test_new_and_import_make_a_typed_title_plain_text(quiz_home: Path, tmp_path: Path) -> None:
+    r = run("new", "colours", "--title", "\x1b[31mRed\x1b[0m and\u202e blue\n")
+    assert r.exit_code == 0, r.output  # type: ignore[attr-defined]
+    assert load_deck(quiz_home / "decks" / "colours.yaml").title == "[31mRed [0m and blue"
+    table = tmp_path / "cards.csv"
+    table.write_text("front,back\nQ?,A\n")
+    r = run("import", str(table), "--title", "\x07")  # nothing printable: the file's name
+    assert r.exit_code == 0, r.output  # type: ignore[attr-defined]
+    assert load_deck(quiz_home / "decks" / "cards.yaml").title == "cards"
+
+
+@pytest.mark.parametrize(("name", "deck_id", "title"), [
+    (os.fsdecode(b"caf\xc3\xa9.csv"), "cafe", "caf\u00e9"),
+    (os.fsdecode(b"e\x1bsc.csv"), "e-sc", "e sc"),
+    (os.fsdecode(b"b\xefad.csv"), "bad", "b\ufffdad"),  # not UTF-8: a surrogate escape
+])
+def test_import_of_a_file_with_any_name_makes_a_valid_deck(
+        quiz_home: Path, tmp_path: Path, name: str, deck_id: str, title: str) -> None:
+    table = tmp_path / name
+    table.write_text("front,back\nCapital of Kazakhstan?,Astana\n")
+    r = run("import", str(table))
+    assert r.exit_code == 0, r.output  # type: ignore[attr-defined]
+    deck = load_deck(quiz_home / "decks" / f"{deck_id}.yaml")
+    assert (deck.id, deck.title) == (deck_id, title)
+    assert deck.description == f"Imported from {title}.csv."
+
