@@ -15,6 +15,7 @@ import csv
 import datetime as dt
 import io
 import json
+import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -372,11 +373,13 @@ def _from_html(text: str) -> str:
 
 class Table(NamedTuple):
     """What `quiz import` read: card field dicts, sources, and the line of the
-    file each card came from (for messages about a card the deck refuses)."""
+    file each card came from, and each source (for messages about a card or
+    source the deck refuses)."""
 
     cards: list[dict[str, Any]]
     sources: dict[str, dict[str, str]]
     lines: list[int]
+    source_lines: dict[str, int]
 
 
 def read_table(path: Path) -> Table:
@@ -421,12 +424,13 @@ def read_table(path: Path) -> Table:
     if not rows:
         raise UsageError(f"{path}: no cards in this file")
     header = [h.strip().lower() for h in rows[0][1]]
-    if "question" in header and "answer" in header:
-        return _quiz_rows(path, header, rows[1:])
-    if len(header) >= 2 and header[0] in FRONT_WORDS and header[1] in BACK_WORDS:
-        rows = rows[1:]  # a two-column file with a header row of its own: front,back
+    ours = "question" in header and "answer" in header
+    if ours or len(header) >= 2 and header[0] in FRONT_WORDS and header[1] in BACK_WORDS:
+        rows = rows[1:]  # a header row: quiz's own, or a two-column file's front,back
         if not rows:
             raise UsageError(f"{path}: no cards in this file, only a header row")
+    if ours:
+        return _quiz_rows(path, header, rows)
     return _anki_rows(path, rows, settings, sep)
 
 
@@ -461,19 +465,33 @@ BACK_WORDS = {"back", "definition", "response", "meaning", "a"}
 def table_problems(path: Path, table: Table, text: str,
                    problems: Sequence[Problem]) -> list[str]:
     """Problems of the deck built from `table` (as YAML `text`), told at the
-    line of `path` each card came from: the YAML was never written, so its
-    line numbers would point nowhere."""
+    line of `path` each card or source came from: the YAML was never
+    written, so its line numbers would point nowhere."""
     from bisect import bisect_right
 
     from quiz.yamltree import Map, Seq, parse
 
     tree, _ = parse(text, str(path))
-    node = tree.pairs.get("cards", (None, None))[1] if isinstance(tree, Map) else None
-    starts = [item.line + 1 for item in node.items] if isinstance(node, Seq) else []
+    pairs = tree.pairs if isinstance(tree, Map) else {}
+    # where each source and card starts in the YAML, and the row it came from
+    spans: list[tuple[int, int | None]] = []
+    sources = pairs.get("sources", (None, None))[1]
+    if isinstance(sources, Map) and len(sources.pairs) == len(table.sources):
+        # in the table's order (by place: a key is read back with its control
+        # characters made '?')
+        spans += [(key.line + 1, table.source_lines.get(name)) for (key, _), name in
+                  zip(sources.pairs.values(), table.sources, strict=True)]
+    key, cards = pairs.get("cards", (None, None))
+    if key is not None:
+        spans.append((key.line + 1, None))  # the end of the sources
+    if isinstance(cards, Seq) and len(cards.items) == len(table.lines):
+        spans += [(item.line + 1, n) for item, n in zip(cards.items, table.lines, strict=True)]
+    spans.sort(key=lambda span: span[0])
+    starts = [start for start, _ in spans]
+
     def row(line: int) -> int | None:
-        card = bisect_right(starts, line) - 1
-        ok = line > 0 and 0 <= card < len(table.lines) and len(starts) == len(table.lines)
-        return table.lines[card] if ok else None
+        i = bisect_right(starts, line) - 1
+        return spans[i][1] if line > 0 and i >= 0 else None
 
     out = []
     for p in problems:
@@ -481,7 +499,7 @@ def table_problems(path: Path, table: Table, text: str,
         message = re.sub(r"\bline (\d+)",
                          lambda m: f"line {row(int(m.group(1))) or m.group(1)}", p.message)
         at = row(p.line)
-        # a problem outside every card is about the deck as a whole (its sources, say)
+        # a problem outside every card and source is about the deck as a whole
         out.append(f"{path}:{at}: {message}" if at else f"{path}: {message}")
     return out
 
@@ -492,7 +510,7 @@ def _quiz_rows(path: Path, header: list[str], rows: Sequence[tuple[int, list[str
     if unknown:
         raise UsageError(f"{path}:1: unknown column(s) {', '.join(unknown)}; "
                          f"columns are {', '.join(CSV_COLUMNS)}")
-    table = Table([], {}, [])
+    table = Table([], {}, [], {})
     cards, sources = table.cards, table.sources
     taken: set[str] = set()
     for n, raw in rows:
@@ -511,11 +529,12 @@ def _quiz_rows(path: Path, header: list[str], rows: Sequence[tuple[int, list[str
             if row.get(key):
                 card[key] = _split_list(row[key])
         if row.get("tolerance"):
-            card["tolerance"] = _number(row["tolerance"])
+            card["tolerance"] = _number_or_text(row["tolerance"])
         if row.get("source") and row.get("source_outlet"):
             sources[row["source"]] = {"outlet": row["source_outlet"],
                                       "date": row.get("source_date", ""),
                                       "title": row.get("source_title", "")}
+            table.source_lines[row["source"]] = n
         cards.append(card)
         table.lines.append(n)
     return table
@@ -530,7 +549,7 @@ def _anki_rows(path: Path, rows: Sequence[tuple[int, list[str]]],
     meta = {key: int(settings[key]) - 1 for key in ANKI_META_COLUMNS
             if settings.get(key, "").isdigit()}
     tags_col = meta.get("tags column")
-    table = Table([], {}, [])
+    table = Table([], {}, [], {})
     cards = table.cards
     taken: set[str] = set()
     for n, raw in rows:
@@ -622,17 +641,25 @@ def _cloze_cards(path: Path, line: int, text: str, extra: str,
 
 def _number(text: str) -> int | float:
     value = float(text.replace(",", ""))
+    if not math.isfinite(value):  # 'inf', 'nan', 400 nines: no figure
+        raise ValueError(text)
     return int(value) if value.is_integer() else value
+
+
+def _number_or_text(text: str) -> int | float | str:
+    """A table's cell as a number when it is one; else as written, for the
+    deck's own check to name at its row."""
+    try:
+        return _number(text)
+    except ValueError:
+        return text
 
 
 def _typed_answer(text: str, ctype: str) -> Any:
     if ctype in ("multi", "order"):
         return _split_list(text)
     if ctype == "number":
-        try:
-            return _number(text)
-        except ValueError:
-            return text
+        return _number_or_text(text)
     if ctype == "truefalse":
         return text.lower() in ("true", "yes", "1")
     if ctype == "date":

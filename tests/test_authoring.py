@@ -757,3 +757,30 @@ def test_import_of_a_file_with_any_name_makes_a_valid_deck(
     assert (deck.id, deck.title) == (deck_id, title)
     assert deck.description == f"Imported from {title}.csv."
 
+
+def test_import_of_a_header_row_alone_says_so(tmp_path: Path) -> None:
+    """Found by tests/test_import_fuzz.py: quiz's own header with no rows
+    said 'the deck has no cards', unlike a front,back header alone."""
+    table, said = failed_import(tmp_path, "header.csv", "id,question,answer\n")
+    assert said == f"quiz: {table}: no cards in this file, only a header row\n"
+
+
+def test_import_of_a_tolerance_that_is_no_number_is_told_at_its_row(tmp_path: Path) -> None:
+    """Found by the fuzz: a tolerance of 'a' crashed the import (exit 70)."""
+    table, said = failed_import(tmp_path, "t.csv", "question,answer,type,tolerance\n"
+                                "How many?,5,number,a\nHow many more?,1e999,number,\n")
+    assert said.splitlines()[:2] == [
+        f"{table}:2: 'tolerance' must be a number of 0 or more",
+        f"{table}:3: the answer of a number card must be a number, like 4500 or 2.5"]
+
+
+def test_import_tells_a_source_problem_at_the_row_that_gave_it(tmp_path: Path) -> None:
+    """Found by the fuzz: a source's problem named no line of the table."""
+    table, said = failed_import(tmp_path, "s.csv", "question,answer,source,source_outlet,"
+                                "source_date,source_title\nQ?,A,s1,TASS,2022-01-19,Report\n"
+                                "Q2?,B,s2,TASS,,Report\nQ3?,C,s\x1b,TASS,2022-01-19,Report\n")
+    assert said.splitlines()[:2] == [
+        f"{table}:3: source 's2' has no 'date' (YYYY-MM-DD, or YYYY-MM when the day is "
+        "unknown)",
+        f"{table}:4: contains the control character U+001B ESCAPE; terminal control codes "
+        "are not allowed in deck text"]
