@@ -15,6 +15,7 @@ import csv
 import datetime as dt
 import io
 import json
+import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -55,6 +56,37 @@ def slug(text: str, taken: Iterable[str] = ()) -> str:
     while candidate in used:
         candidate, n = f"{base}-{n}", n + 1
     return candidate
+
+
+def name_text(text: str) -> str:
+    """A name quiz was handed (a file name, a title typed on the command line)
+    made fit to be deck text, on one line: printable text is kept (é, 東京),
+    a byte the system could not decode (a surrogate escape) becomes U+FFFD,
+    and a control or format character (ESC, a bidi override, a line break)
+    becomes a space; runs of spaces become one."""
+    out = []
+    for ch in text:
+        if "\ud800" <= ch <= "\udfff":
+            out.append("\ufffd")
+        elif ch.isprintable() or ch in "\u200c\u200d":  # joiners that emoji and Persian need
+            out.append(ch)
+        else:
+            out.append(" ")
+    return " ".join("".join(out).split())
+
+
+def deck_title(name: str, title: str | None = None, *, capitalise: bool = False) -> str:
+    """A new deck's title, through `name_text`: `title` as given, else (when
+    it has nothing printable) made from the file name `name`, its dashes and
+    underscores as spaces and, with `capitalise`, each word capitalised.
+    Empty only when neither has anything printable."""
+    given = name_text(title or "")
+    if given:
+        return given
+    made = name_text(name.replace("-", " ").replace("_", " "))
+    if capitalise:  # word by word: str.title() would make "don't" "Don'T"
+        made = " ".join(w[:1].upper() + w[1:] for w in made.split(" "))
+    return made
 
 
 # -- a new deck ----------------------------------------------------------------
@@ -154,8 +186,8 @@ def new_deck(name: str, folder: Path, today: dt.date, title: str | None = None) 
     deck_id = slug(path.stem)
     # how its comment names it to quiz: by id in a deck folder, where quiz
     # finds it from anywhere; else by the file's name, next to it
-    text = scaffold(deck_id, title or given.stem.replace("-", " ").replace("_", " ").title(),
-                    deck_id if in_known_roots(path) else path.name, today)
+    text = scaffold(deck_id, deck_title(given.stem, title, capitalise=True),
+                    deck_id if in_known_roots(path) else name_text(path.name), today)
     replace_file(path, text)
     return path
 
@@ -281,10 +313,47 @@ def deck_rows(deck: Deck) -> list[dict[str, str]]:
     return rows
 
 
-def write_csv(deck: Deck, out: io.TextIOBase | Any, delimiter: str = ",") -> None:
+# A spreadsheet reads a cell that starts with one of these as a formula (OWASP's
+# list of CSV injection triggers), which a stranger's deck could use to run a
+# command or send the sheet's data away: `=HYPERLINK(...)`, `=cmd|...`.
+FORMULA_START = "=+-@\t\r"
+# quiz's own escape, and the cells that need it: a formula start, after no quote
+# or after the quotes a cell that really starts with quotes has
+_ESCAPED = re.compile(f"'+[{re.escape(FORMULA_START)}]")
+_NEEDS_QUOTE = re.compile(f"'*[{re.escape(FORMULA_START)}]")
+# a plain number, such as -5 or +1.5e3, is never a formula: a spreadsheet reads it
+# as the number, and an answer of -5 stays -5 in the sheet
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def formula_safe(cell: str) -> str:
+    """A cell that a spreadsheet shows as text, never runs as a formula: one
+    that starts with = + - @, a tab or a carriage return gets a ' before it,
+    as OWASP advises, unless it is a plain number (-5). A cell that starts
+    with quotes before one of those gets one more quote, so that
+    `unquote_cell` gives back every cell as it was."""
+    if _NEEDS_QUOTE.match(cell) and not _PLAIN_NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
+def unquote_cell(cell: str) -> str:
+    """`formula_safe` undone: one ' taken from a cell of quotes before = + - @,
+    a tab or a carriage return ("'=1+1" -> "=1+1", "''=x" -> "'=x")."""
+    return cell[1:] if _ESCAPED.match(cell) else cell
+
+
+def write_csv(deck: Deck, out: io.TextIOBase | Any, delimiter: str = ",",
+              raw: bool = False) -> None:
+    """The deck's cards as CSV (or TSV), one row each; cells that a
+    spreadsheet would run as formulas are made text (`formula_safe`) unless
+    `raw`."""
     w = csv.DictWriter(out, fieldnames=CSV_COLUMNS, delimiter=delimiter, lineterminator="\n")
     w.writeheader()
-    w.writerows(deck_rows(deck))
+    rows = deck_rows(deck)
+    if not raw:
+        rows = [{k: formula_safe(v) for k, v in row.items()} for row in rows]
+    w.writerows(rows)
 
 
 def _split_list(cell: str) -> list[str]:
@@ -314,11 +383,13 @@ def _from_html(text: str) -> str:
 
 class Table(NamedTuple):
     """What `quiz import` read: card field dicts, sources, and the line of the
-    file each card came from (for messages about a card the deck refuses)."""
+    file each card came from, and each source (for messages about a card or
+    source the deck refuses)."""
 
     cards: list[dict[str, Any]]
     sources: dict[str, dict[str, str]]
     lines: list[int]
+    source_lines: dict[str, int]
 
 
 def read_table(path: Path) -> Table:
@@ -334,10 +405,11 @@ def read_table(path: Path) -> Table:
     two-column file is read the same way, with or without a header row such
     as 'front,back' or 'term,definition'.
     """
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise UsageError(f"{path}: cannot read ({e.strerror})") from None
+    from quiz.reading import read_capped
+    from quiz.yamltree import MAX_BYTES
+
+    # a pipe, as `quiz import <(curl ...)` gives, is read like a file
+    data = read_capped(path, MAX_BYTES, "tables", pipes=True)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:  # a spreadsheet's plain CSV is in its own code page
@@ -362,12 +434,13 @@ def read_table(path: Path) -> Table:
     if not rows:
         raise UsageError(f"{path}: no cards in this file")
     header = [h.strip().lower() for h in rows[0][1]]
-    if "question" in header and "answer" in header:
-        return _quiz_rows(path, header, rows[1:])
-    if len(header) >= 2 and header[0] in FRONT_WORDS and header[1] in BACK_WORDS:
-        rows = rows[1:]  # a two-column file with a header row of its own: front,back
+    ours = "question" in header and "answer" in header
+    if ours or len(header) >= 2 and header[0] in FRONT_WORDS and header[1] in BACK_WORDS:
+        rows = rows[1:]  # a header row: quiz's own, or a two-column file's front,back
         if not rows:
             raise UsageError(f"{path}: no cards in this file, only a header row")
+    if ours:
+        return _quiz_rows(path, header, rows)
     return _anki_rows(path, rows, settings, sep)
 
 
@@ -402,19 +475,33 @@ BACK_WORDS = {"back", "definition", "response", "meaning", "a"}
 def table_problems(path: Path, table: Table, text: str,
                    problems: Sequence[Problem]) -> list[str]:
     """Problems of the deck built from `table` (as YAML `text`), told at the
-    line of `path` each card came from: the YAML was never written, so its
-    line numbers would point nowhere."""
+    line of `path` each card or source came from: the YAML was never
+    written, so its line numbers would point nowhere."""
     from bisect import bisect_right
 
     from quiz.yamltree import Map, Seq, parse
 
     tree, _ = parse(text, str(path))
-    node = tree.pairs.get("cards", (None, None))[1] if isinstance(tree, Map) else None
-    starts = [item.line + 1 for item in node.items] if isinstance(node, Seq) else []
+    pairs = tree.pairs if isinstance(tree, Map) else {}
+    # where each source and card starts in the YAML, and the row it came from
+    spans: list[tuple[int, int | None]] = []
+    sources = pairs.get("sources", (None, None))[1]
+    if isinstance(sources, Map) and len(sources.pairs) == len(table.sources):
+        # in the table's order (by place: a key is read back with its control
+        # characters made '?')
+        spans += [(key.line + 1, table.source_lines.get(name)) for (key, _), name in
+                  zip(sources.pairs.values(), table.sources, strict=True)]
+    key, cards = pairs.get("cards", (None, None))
+    if key is not None:
+        spans.append((key.line + 1, None))  # the end of the sources
+    if isinstance(cards, Seq) and len(cards.items) == len(table.lines):
+        spans += [(item.line + 1, n) for item, n in zip(cards.items, table.lines, strict=True)]
+    spans.sort(key=lambda span: span[0])
+    starts = [start for start, _ in spans]
+
     def row(line: int) -> int | None:
-        card = bisect_right(starts, line) - 1
-        ok = line > 0 and 0 <= card < len(table.lines) and len(starts) == len(table.lines)
-        return table.lines[card] if ok else None
+        i = bisect_right(starts, line) - 1
+        return spans[i][1] if line > 0 and i >= 0 else None
 
     out = []
     for p in problems:
@@ -422,7 +509,7 @@ def table_problems(path: Path, table: Table, text: str,
         message = re.sub(r"\bline (\d+)",
                          lambda m: f"line {row(int(m.group(1))) or m.group(1)}", p.message)
         at = row(p.line)
-        # a problem outside every card is about the deck as a whole (its sources, say)
+        # a problem outside every card and source is about the deck as a whole
         out.append(f"{path}:{at}: {message}" if at else f"{path}: {message}")
     return out
 
@@ -433,11 +520,13 @@ def _quiz_rows(path: Path, header: list[str], rows: Sequence[tuple[int, list[str
     if unknown:
         raise UsageError(f"{path}:1: unknown column(s) {', '.join(unknown)}; "
                          f"columns are {', '.join(CSV_COLUMNS)}")
-    table = Table([], {}, [])
+    table = Table([], {}, [], {})
     cards, sources = table.cards, table.sources
     taken: set[str] = set()
     for n, raw in rows:
-        row = {h: (raw[i].strip() if i < len(raw) else "") for i, h in enumerate(header)}
+        # quiz export's formula escape undone ('=x -> =x) before the cell is trimmed
+        row = {h: (unquote_cell(raw[i]).strip() if i < len(raw) else "")
+               for i, h in enumerate(header)}
         if not row.get("question") or not row.get("answer"):
             raise UsageError(f"{path}:{n}: a card needs a question and an answer")
         card: dict[str, Any] = {"id": row.get("id") or slug(row["question"], taken)}
@@ -450,11 +539,12 @@ def _quiz_rows(path: Path, header: list[str], rows: Sequence[tuple[int, list[str
             if row.get(key):
                 card[key] = _split_list(row[key])
         if row.get("tolerance"):
-            card["tolerance"] = _number(row["tolerance"])
+            card["tolerance"] = _number_or_text(row["tolerance"])
         if row.get("source") and row.get("source_outlet"):
             sources[row["source"]] = {"outlet": row["source_outlet"],
                                       "date": row.get("source_date", ""),
                                       "title": row.get("source_title", "")}
+            table.source_lines[row["source"]] = n
         cards.append(card)
         table.lines.append(n)
     return table
@@ -469,7 +559,7 @@ def _anki_rows(path: Path, rows: Sequence[tuple[int, list[str]]],
     meta = {key: int(settings[key]) - 1 for key in ANKI_META_COLUMNS
             if settings.get(key, "").isdigit()}
     tags_col = meta.get("tags column")
-    table = Table([], {}, [])
+    table = Table([], {}, [], {})
     cards = table.cards
     taken: set[str] = set()
     for n, raw in rows:
@@ -561,17 +651,25 @@ def _cloze_cards(path: Path, line: int, text: str, extra: str,
 
 def _number(text: str) -> int | float:
     value = float(text.replace(",", ""))
+    if not math.isfinite(value):  # 'inf', 'nan', 400 nines: no figure
+        raise ValueError(text)
     return int(value) if value.is_integer() else value
+
+
+def _number_or_text(text: str) -> int | float | str:
+    """A table's cell as a number when it is one; else as written, for the
+    deck's own check to name at its row."""
+    try:
+        return _number(text)
+    except ValueError:
+        return text
 
 
 def _typed_answer(text: str, ctype: str) -> Any:
     if ctype in ("multi", "order"):
         return _split_list(text)
     if ctype == "number":
-        try:
-            return _number(text)
-        except ValueError:
-            return text
+        return _number_or_text(text)
     if ctype == "truefalse":
         return text.lower() in ("true", "yes", "1")
     if ctype == "date":

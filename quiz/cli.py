@@ -790,11 +790,17 @@ def export_command(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (csv "
                       "and tsv: default standard output; apkg: default DECK-ID.apkg).",
                       show_default=False, dir_okay=False)] = None,
+    raw_cells: Annotated[bool, typer.Option("--raw-cells", help="csv and tsv: write cells "
+                         "exactly as in the deck, even one a spreadsheet would run as a "
+                         "formula (by default one that starts with = + - or @ gets a ' "
+                         "before it).")] = False,
 ) -> None:
     """Write a deck as CSV, TSV or an Anki package.
 
     CSV and TSV have one row per card, with its source written out, so
-    'quiz import' can rebuild the deck from them.
+    'quiz import' can rebuild the deck from them. A cell that starts with
+    = + - @ (a formula, in a spreadsheet) is written with a ' before it,
+    which 'quiz import' takes off again; --raw-cells writes it as it is.
     """
     from quiz.authoring import write_apkg, write_csv
     from quiz.catalog import find
@@ -813,7 +819,7 @@ def export_command(
     import io
 
     buffer = io.StringIO()
-    write_csv(chosen, buffer, "\t" if fmt == "tsv" else ",")
+    write_csv(chosen, buffer, "\t" if fmt == "tsv" else ",", raw=raw_cells)
     if output is None:
         sys.stdout.write(buffer.getvalue())
     else:
@@ -861,7 +867,7 @@ def import_command(
                      show_default=False)] = None,
 ) -> None:
     """Make a new YAML deck from a CSV or TSV file of cards."""
-    from quiz.authoring import deck_yaml, read_table, slug, table_problems
+    from quiz.authoring import deck_title, deck_yaml, name_text, read_table, slug, table_problems
     from quiz.errors import DeckError, UsageError
     from quiz.fileio import replace_file
     from quiz.loader import read_deck
@@ -878,9 +884,9 @@ def import_command(
     target = output or user_decks_dir() / f"{new_id}.yaml"
     if target.exists():
         raise UsageError(f"{target}: already exists; choose another with -o")
-    text = deck_yaml(new_id, title or stem.replace("-", " ").replace("_", " "), table.cards,
-                     table.sources, description="Imported from a pipe." if piped
-                     else f"Imported from {file.name}.")
+    text = deck_yaml(new_id, deck_title(stem, title) or new_id, table.cards, table.sources,
+                     description="Imported from a pipe." if piped
+                     else f"Imported from {name_text(file.name)}.")
     try:
         deck = read_deck(text, str(target))
     except DeckError as e:
@@ -923,18 +929,17 @@ def generate_command(
     """
     import datetime as dt
 
-    from quiz.authoring import deck_yaml, slug
+    from quiz.authoring import deck_yaml, name_text, slug
     from quiz.errors import Problem, UsageError
     from quiz.fileio import replace_file
     from quiz.generate import draft, read_meta, to_cards
     from quiz.loader import read_deck
     from quiz.models import count
     from quiz.paths import user_decks_dir
+    from quiz.reading import read_capped
+    from quiz.yamltree import MAX_BYTES
 
-    try:
-        data = article.read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"{article}: no such file") from None
+    data = read_capped(article, MAX_BYTES, "articles")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -953,14 +958,15 @@ def generate_command(
     if not drafts:
         raise UsageError(f"{article}: found no dates, figures, quotes or country lists")
     new_id = _new_deck_id(deck_id or slug(article.stem), deck_id is not None, output)
+    stem = name_text(article.stem) or new_id
     source = {"outlet": meta.outlet or "unknown outlet",
               "date": meta.date.isoformat() if meta.date else str(meta.year),
-              "title": meta.title or article.stem}
+              "title": meta.title or stem}
     cards = to_cards(drafts, "article")
-    body = deck_yaml(new_id, f"Draft: {meta.title or article.stem}", cards,
+    body = deck_yaml(new_id, f"Draft: {meta.title or stem}", cards,
                      {"article": source},
-                     description=f"Drafted by quiz generate from {article.name}; every card "
-                                 "needs checking.")
+                     description=f"Drafted by quiz generate from {name_text(article.name)}; "
+                                 "every card needs checking.")
     target = output or user_decks_dir() / f"{new_id}.yaml"
     if target.exists():
         raise UsageError(f"{target}: already exists; choose another with -o")

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from quiz import yamltree
 from quiz.errors import DeckError, Problem
 from quiz.models import (
     BLANK,
@@ -25,6 +26,7 @@ from quiz.models import (
     numeric_answer,
     split_list,
 )
+from quiz.reading import ReadError, read_capped
 from quiz.yamltree import Map, Node, Scalar, ScalarTypeError, Seq, decode, parse, plain_value
 
 DECK_FIELDS = ("id", "title", "description", "year", "sources", "cards")
@@ -112,9 +114,9 @@ def load_deck(path: Path, *, cache: bool = True) -> Deck:
     cache (see `deckcache`), keyed by the file's bytes."""
     name = str(path)
     try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise DeckError([Problem(name, 0, 0, f"cannot read the file: {e.strerror}")]) from None
+        data = read_capped(path, yamltree.MAX_BYTES, "decks")
+    except ReadError as e:
+        raise DeckError([Problem(name, 0, 0, e.reason)]) from None
     from quiz import deckcache
     from quiz.gcpause import paused
 

