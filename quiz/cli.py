@@ -1143,6 +1143,7 @@ def history_command(
     import csv
     import io
 
+    from quiz.authoring import formula_safe
     from quiz.models import count
 
     with _open_history(db) as store:
@@ -1152,8 +1153,8 @@ def history_command(
                 writer = csv.writer(out, lineterminator="\n")
                 writer.writerow(store.EXPORT_COLUMNS)
                 written = 0
-                for row in store.iter_reviews(ids):
-                    writer.writerow(row)
+                for row in store.iter_reviews(ids):  # a typed '=...' is text in a sheet
+                    writer.writerow([formula_safe(c) if isinstance(c, str) else c for c in row])
                     written += 1
                 return written
 

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from quiz.catalog import find
 from quiz.cli import app
-from quiz.models import Mode, answer_text
+from quiz.models import Mode, Outcome, answer_text
 from quiz.scheduling import Scheduler, Settings
 from quiz.session import Session
 from quiz.store import open_store
@@ -261,3 +261,19 @@ def test_stats_columns_hold_wide_text(tmp_path: Path, monkeypatch: pytest.Monkey
     assert len(bar_starts) == 1 and all(bars), tags
     hardest = lines[lines.index("Hardest cards") + 1:]
     assert any("集体安全条约组织" in line and line.endswith("…") for line in hardest), hardest
+
+
+def test_history_csv_writes_a_typed_formula_as_text(tmp_path: Path) -> None:
+    """An answer typed as '=HYPERLINK(...)' would run in a spreadsheet."""
+    from quiz.models import Review
+
+    db = tmp_path / "h.sqlite3"
+    with open_store(db) as store:
+        sid = store.begin_session(["d"], Mode.REVIEW, dt.datetime(2022, 3, 1, tzinfo=dt.UTC))
+        store.record(Review("r1", sid, "d", "c1", dt.datetime(2022, 3, 1, tzinfo=dt.UTC),
+                            '=HYPERLINK("http://x","y")', Outcome.WRONG, 1, 900, Mode.REVIEW,
+                            None, None), None)
+    result = runner.invoke(app, ["history", "--csv", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    [row] = list(csv.DictReader(io.StringIO(result.output)))
+    assert row["answer"] == "'=HYPERLINK(\"http://x\",\"y\")" and row["response_ms"] == "900"

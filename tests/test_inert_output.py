@@ -32,7 +32,7 @@ def commands(tmp: Path) -> dict[str, list[str]]:
     marked 'writes' succeed and say the name back."""
     db = tmp / "h.sqlite3"
     out = tmp / f"{HOSTILE}.out"
-    table = tmp / "cards.csv"  # a hostile table name: test_import_fuzz
+    table = tmp / f"{HOSTILE}.csv"
     table.write_text("question,answer\nQ?,A\n")
     return {
         "validate": ["validate", f"{HOSTILE}.yaml"],
@@ -51,7 +51,7 @@ def commands(tmp: Path) -> dict[str, list[str]]:
         "export -f": ["export", "csto-dates", "-f", HOSTILE],
         "export -o (writes)": ["export", "csto-dates", "-o", str(out)],
         "import missing": ["import", str(tmp / f"{HOSTILE}-gone.csv")],
-        "import (writes)": ["import", str(table), "--title", "T", "--id", "t",
+        "import (writes)": ["import", str(table), "--id", "t",
                             "-o", str(tmp / f"{HOSTILE}.yaml")],
         "generate missing": ["generate", str(tmp / f"{HOSTILE}-gone.txt")],
         "optimize --db": ["optimize", "--db", str(tmp / HOSTILE / "h.db")],
