@@ -41,7 +41,7 @@ def quiz_workload(answers: int, answer: bool, ahead: bool = False) -> int:
 
     from answer_latency import START, bench_answer, bench_session  # beside this script
 
-    from quiz.scheduling import Rating, Scheduler
+    from quiz.study.scheduling import Rating, Scheduler
 
     ready: dict[object, object] = {}
     if ahead:  # Session.answer then finds its rating's state computed already

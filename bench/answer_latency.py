@@ -22,11 +22,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from quiz.loader import read_deck
+from quiz.deck.loader import read_deck
+from quiz.history.store import Store, open_store
 from quiz.models import Mode
-from quiz.scheduling import Scheduler, Settings
-from quiz.session import Question, Session
-from quiz.store import Store, open_store
+from quiz.study.scheduling import Scheduler, Settings
+from quiz.study.session import Question, Session
 
 START = dt.datetime(2022, 3, 1, tzinfo=dt.UTC)
 

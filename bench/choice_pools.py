@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 import time
 
-from quiz.loader import read_deck
+from quiz.deck.loader import read_deck
 
 
 def deck(n: int) -> str:

@@ -32,7 +32,7 @@ CHILD = r"""
 import gc, json, resource, sys, time
 from pathlib import Path
 import yaml
-from quiz.loader import load_deck
+from quiz.deck.loader import load_deck
 kind, path = sys.argv[1], Path(sys.argv[2])
 if kind == "floor-nogc":
     gc.disable()

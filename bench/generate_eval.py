@@ -64,7 +64,7 @@ def score(cards: Sequence[Mapping[str, Any]], key: Mapping[str, Any]
 
 
 def cards_for(path: Path, date: dt.date) -> list[dict[str, Any]]:
-    from quiz.generate import draft, read_meta, to_cards
+    from quiz.authoring.generate import draft, read_meta, to_cards
 
     text = path.read_text(encoding="utf-8")
     return to_cards(draft(text, read_meta(text, date=date)), "article")

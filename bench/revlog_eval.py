@@ -5,14 +5,14 @@
 FILE.csv has the columns card_id, review_rating (1-4) and review_time
 (ISO-8601, UTC), as Anki-like tools export them (other columns are ignored).
 Reviews become day-level items, one per review after a card's first, ordered
-by the time of the review they predict (quiz.optimizer.build_items). The
+by the time of the review they predict (quiz.study.optimizer.build_items). The
 newest share (--holdout) is held back: parameters are fitted on the earlier
 items only, and the default and the fitted parameters are both scored on the
 held-back ones (a time-series split, as the public srs-benchmark does).
 
 Printed per parameter set: log loss and AUC of the predicted recall against
 "not forgotten" (rating > 1), from each item's memory state and the days
-since (quiz.optimizer, the figures `quiz optimize` reports), every item
+since (quiz.study.optimizer, the figures `quiz optimize` reports), every item
 weighted the same, as srs-benchmark reports them; then log loss and RMSE
 (bins) from fsrs-rs's own evaluate(), which weights later items more
 (checked: single items agree to 4 decimals; a pair is weighted 0.2 / 0.8).
@@ -29,7 +29,7 @@ import sys
 import time
 from pathlib import Path
 
-from quiz.optimizer import auc, day_histories, fsrs_item, log_loss, predictions
+from quiz.study.optimizer import auc, day_histories, fsrs_item, log_loss, predictions
 
 
 def read_log(path: Path) -> list[tuple[object, dt.datetime, int]]:

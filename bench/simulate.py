@@ -65,7 +65,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from quiz.scheduling import CardState, Phase, Rating, Scheduler, Settings
+from quiz.study.scheduling import CardState, Phase, Rating, Scheduler, Settings
 
 DAY = dt.timedelta(days=1)
 MINUTE = dt.timedelta(minutes=1)
@@ -148,7 +148,7 @@ class Quiz(Policy):
         if self.optimize_at is not None and self.every and now >= self.optimize_at:
             # what `quiz optimize` does: fit on the history so far, keep the
             # parameters only if the held-back log loss does not get worse
-            from quiz.optimizer import NotEnoughHistory, fit
+            from quiz.study.optimizer import NotEnoughHistory, fit
 
             try:
                 result = fit(self.log)
@@ -352,7 +352,7 @@ def hindsight_parameters(args: argparse.Namespace) -> dict[int, tuple[float, ...
     """FSRS parameters fitted on each learner's whole year (studied once with
     the defaults at 90%): the best FSRS's own model can describe this memory,
     known only after the fact."""
-    from quiz.optimizer import NotEnoughHistory, fit
+    from quiz.study.optimizer import NotEnoughHistory, fit
 
     out: dict[int, tuple[float, ...] | None] = {}
     for k in range(args.learners):

@@ -18,8 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from quiz.stats import compute
-from quiz.store import open_store, ts
+from quiz.history.stats import compute
+from quiz.history.store import open_store, ts
 
 END = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
 

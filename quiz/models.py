@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -187,29 +186,6 @@ class Deck:
             counts[c.type] = counts.get(c.type, 0) + 1
         return counts
 
-
-
-# a comma that separates items: not one inside a figure such as 4,500
-_ITEM_COMMA = re.compile(r"(?<!\d),|,(?!\d{3}(?:\D|$))")
-
-
-def split_list(text: str) -> list[str]:
-    """Items typed as one line, separated by commas: 'Astana, Almaty' ->
-    [Astana, Almaty]; '4,500, 2,000' -> [4,500, 2,000] (a comma inside a
-    figure does not separate)."""
-    return [t.strip() for t in _ITEM_COMMA.split(text) if t.strip()]
-
-
-# a figure as written in a deck: 225, 4,500, 2.5 (its thousands grouped with commas or not)
-FIGURE = r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
-
-
-def numeric_answer(text: str) -> float | None:
-    """'225' or '4,500' -> a number; anything else -> None."""
-    t = text.strip()
-    if re.fullmatch(FIGURE, t):
-        return float(t.replace(",", ""))
-    return None
 
 
 def implied_year(deck: Deck) -> int | None:

@@ -45,4 +45,4 @@ def bundled_decks_dir() -> Path:
 
 
 def schema_path() -> Path:
-    return PACKAGE_DIR / "deck.schema.json"
+    return PACKAGE_DIR / "deck" / "deck.schema.json"

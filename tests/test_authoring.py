@@ -19,9 +19,9 @@ import pytest
 from typer.testing import CliRunner
 
 from quiz.authoring import deck_rows
-from quiz.catalog import find
 from quiz.cli import app
-from quiz.loader import load_deck
+from quiz.deck.catalog import find
+from quiz.deck.loader import load_deck
 from quiz.models import CardType
 
 from .conftest import ROOT
@@ -226,7 +226,7 @@ def test_add_a_number_card_asks_which_figure_a_dot_means(keys: Keys, deck_copy: 
     assert r.exit_code == 0, r.output
     card = load_deck(deck_copy, cache=False).card("figures-4")
     assert card is not None and card.answer == 4500.5
-    from quiz.ui import _figure_ok
+    from quiz.cli.ui import _figure_ok
 
     assert _figure_ok("4.500") == "4.500 could be 4.5 or 4,500: type the one you mean"
 
@@ -288,7 +288,7 @@ def typed(card: dict[str, Any]) -> bool:
 
 def _during_prompts(monkeypatch: pytest.MonkeyPatch, act: Callable[[], None]) -> None:
     """Run `act` (an editor saving the file, a rename) while the card is typed."""
-    from quiz import ui
+    from quiz.cli import ui
 
     real = ui.ask_card
 

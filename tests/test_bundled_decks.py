@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from quiz.loader import load_deck
+from quiz.deck.loader import load_deck
 from quiz.models import Card, CardType, Deck, Mode, Outcome, format_number
 
 from .conftest import ARTICLES, ROOT
@@ -160,9 +160,9 @@ def test_every_card_answered_right_is_graded_right(path: Path, tmp_path: Path) -
     of "225" was once graded wrong, its label taken for an option number."""
     import random
 
-    from quiz.scheduling import Scheduler
-    from quiz.session import Session
-    from quiz.store import open_store
+    from quiz.history.store import open_store
+    from quiz.study.scheduling import Scheduler
+    from quiz.study.session import Session
 
     deck = load_deck(path)
     now = dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC)

@@ -61,7 +61,7 @@ def test_decks_lists_bundled_with_type_counts() -> None:
 def test_decks_cuts_a_wide_title_to_the_terminal_in_cells(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A CJK title was cut by characters, so its row ran past the terminal."""
-    from quiz.render import cells
+    from quiz.cli.render import cells
 
     title = "集体安全条约组织二零二二年一月在哈萨克斯坦的维和行动：日期、数字与成员国"
     (tmp_path / "cjk.yaml").write_text(GOOD.replace("My deck", title).replace("mine", "cjk"))
@@ -142,7 +142,7 @@ def test_validate_takes_deck_ids_as_start_and_add_do(quiz_home: Path) -> None:
 
 def test_a_deck_named_twice_is_one_deck_and_two_files_with_one_id_are_refused(
         tmp_path: Path) -> None:
-    from quiz.catalog import find
+    from quiz.deck.catalog import find
     from quiz.errors import UsageError
 
     bundled = ROOT / "decks" / "csto-figures.yaml"
@@ -201,12 +201,12 @@ def test_output_piped_into_head_is_not_an_error(tmp_path: Path) -> None:
 
 def test_an_unexpected_error_is_one_line_pointing_at_the_log(
         monkeypatch: pytest.MonkeyPatch, quiz_home: Path) -> None:
-    import quiz.catalog
+    import quiz.deck.catalog
 
     def broken(*_: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(quiz.catalog, "scan", broken)
+    monkeypatch.setattr(quiz.deck.catalog, "scan", broken)
     result = CliRunner().invoke(app, ["decks"])
     log = quiz_home / "quiz-error.log"
     assert result.exit_code == 70
@@ -262,7 +262,7 @@ def test_a_named_pipe_is_refused_without_hanging(tmp_path: Path, command: str) -
 
 
 def test_a_deck_past_the_size_limit_is_refused_before_it_is_read(tmp_path: Path) -> None:
-    from quiz.yamltree import MAX_BYTES
+    from quiz.deck.yamltree import MAX_BYTES
 
     big = tmp_path / "big.yaml"
     with big.open("wb") as f:  # sparse: no disk space, and quick

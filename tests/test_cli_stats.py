@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from quiz.catalog import find
 from quiz.cli import app
+from quiz.deck.catalog import find
+from quiz.history.store import open_store
 from quiz.models import Mode, Outcome, answer_text
-from quiz.scheduling import Scheduler, Settings
-from quiz.session import Session
-from quiz.store import open_store
+from quiz.study.scheduling import Scheduler, Settings
+from quiz.study.session import Session
 
 runner = CliRunner()
 
@@ -139,7 +139,7 @@ def test_every_file_it_cannot_write_is_one_line(quiz_home: Path, tmp_path: Path,
 
 def test_a_failed_history_export_leaves_the_old_file(tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    from quiz.store import Store
+    from quiz.history.store import Store
 
     db = tmp_path / "h.sqlite3"
     study(db)
@@ -176,7 +176,7 @@ def test_history_shows_the_latest_answers(tmp_path: Path) -> None:
 def test_history_cuts_a_wide_answer_to_its_column_in_cells(tmp_path: Path) -> None:
     """A CJK character takes two cells: an answer cut by characters ran past
     the 80 columns the table is laid out for."""
-    from quiz.render import cells
+    from quiz.cli.render import cells
 
     db = tmp_path / "h.sqlite3"
     with open_store(db) as s:
@@ -210,7 +210,7 @@ def test_stats_on_answers_without_a_counted_session(tmp_path: Path) -> None:
 
 
 def test_html_score_chart_shows_the_last_sessions_only(tmp_path: Path) -> None:
-    from quiz.report import TREND_MAX
+    from quiz.cli.report import TREND_MAX
 
     db = tmp_path / "h.sqlite3"
     start = dt.datetime(2022, 3, 1, tzinfo=dt.UTC)

@@ -14,9 +14,11 @@ from typing import Any
 
 import pytest
 
-from quiz import deckcache, loader, paths
+from quiz import paths
+from quiz.deck import cache as deckcache
+from quiz.deck import loader
+from quiz.deck.loader import load_deck
 from quiz.errors import DeckError
-from quiz.loader import load_deck
 
 
 def big_deck(n: int = 800, answer: str = "yes") -> str:
@@ -211,7 +213,7 @@ def test_no_pickle_anywhere_in_the_package() -> None:
     banned = {"pickle", "_pickle", "cPickle", "shelve", "marshal", "dill", "cloudpickle",
               "jsonpickle"}
     sources = sorted(paths.PACKAGE_DIR.rglob("*.py"))
-    assert paths.PACKAGE_DIR / "deckcache.py" in sources
+    assert paths.PACKAGE_DIR / "deck" / "cache.py" in sources
     for path in sources:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
@@ -272,7 +274,7 @@ def test_a_symlink_entry_is_not_followed(deck_file: Path, tmp_path: Path,
 CHILD = """
 import json, sys
 from pathlib import Path
-from quiz import loader
+from quiz.deck import loader
 parsed = []
 real = loader.read_deck
 loader.read_deck = lambda data, name: parsed.append(name) or real(data, name)

@@ -14,9 +14,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from quiz.authoring.generate import draft, read_meta
 from quiz.cli import app
-from quiz.generate import draft, read_meta
-from quiz.loader import load_deck
+from quiz.deck.loader import load_deck
 
 from .conftest import ARTICLES, ROOT
 from .test_quality import _bench

@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 
-from quiz.grading import day_in_year, grade, number_readings, parse_date, parse_number
+from quiz.figures import day_in_year, number_readings, parse_date, parse_number
 from quiz.models import Card, CardType, Outcome
+from quiz.study.grading import grade
 
 R, P, W = Outcome.RIGHT, Outcome.PARTLY, Outcome.WRONG
 
@@ -252,7 +253,7 @@ def test_odd_date_text_prints_no_warning() -> None:
     or a deck's text must not print its warning on the terminal."""
     import warnings
 
-    from quiz.grading import full_date
+    from quiz.figures import full_date
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -28,8 +28,8 @@ from typer.testing import CliRunner
 
 from quiz.authoring import CSV_COLUMNS, deck_title, deck_yaml, read_table, slug, table_problems
 from quiz.cli import app
+from quiz.deck.loader import load_deck, read_deck
 from quiz.errors import DeckError, QuizError
-from quiz.loader import load_deck, read_deck
 from quiz.models import Deck
 from quiz.textsafe import one_line
 

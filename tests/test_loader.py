@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from quiz import loader
+from quiz.deck import loader
+from quiz.deck.loader import read_deck
 from quiz.errors import DeckError
-from quiz.loader import read_deck
 from quiz.models import CardType, answer_text
 
 BAD = Path(__file__).parent / "decks" / "bad"
@@ -305,8 +305,8 @@ def test_answer_decides_the_type(answer: str, ctype: CardType, value: object) ->
 
 
 def test_a_figure_written_out_keeps_its_qualifier_and_grades_as_a_number() -> None:
-    from quiz.grading import grade
     from quiz.models import Outcome, answer_text
+    from quiz.study.grading import grade
 
     card = read_deck(MINIMAL.format(answer="about 2,000"), "d.yaml").cards[0]
     assert (card.type, card.answer, card.qualifier) == (CardType.NUMBER, 2000, "about")
@@ -399,7 +399,7 @@ def test_deep_nesting_rejected_without_crash(tmp_path: Path, depth: int) -> None
     # crash would show as a signal exit rather than kill the test run.
     deep = tmp_path / "deep.yaml"
     deep.write_text("[" * depth)
-    code = ("import sys; from quiz.loader import load_deck; from pathlib import Path\n"
+    code = ("import sys; from quiz.deck.loader import load_deck; from pathlib import Path\n"
             "from quiz.errors import DeckError\n"
             "try:\n    load_deck(Path(sys.argv[1]))\n"
             "except DeckError as e:\n    print(e)\n")
@@ -438,9 +438,9 @@ def test_huge_string_and_integer_are_bounded() -> None:
 
 
 def test_huge_file_refused_before_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
-    import quiz.yamltree
+    import quiz.deck.yamltree
 
-    monkeypatch.setattr(quiz.yamltree, "MAX_BYTES", 1024)
+    monkeypatch.setattr(quiz.deck.yamltree, "MAX_BYTES", 1024)
     with pytest.raises(DeckError) as info:
         read_deck(b"# " + b"x" * 2048, "big.yaml")
     assert str(info.value) == "big.yaml: file is 0 MiB; decks are limited to 0 MiB"
@@ -507,17 +507,17 @@ def test_choice_pools_are_built_once_per_deck_not_once_per_card(
     each choice card (4,000 cards: 27 s). Counted, not timed: the work of
     finding pools grows with the deck, not with its square
     (bench/choice_pools.py times it)."""
-    import quiz.choices
+    import quiz.deck.pools
 
     calls = 0
-    real = quiz.choices.pool_key
+    real = quiz.deck.pools.pool_key
 
     def counted(card: object) -> str:
         nonlocal calls
         calls += 1
         return real(card)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(quiz.choices, "pool_key", counted)
+    monkeypatch.setattr(quiz.deck.pools, "pool_key", counted)
     n = 300
     deck = read_deck("id: p\ntitle: P\ncards:\n" + "".join(
         f"  - {{id: c{i}, question: 'Who {i}?', type: choice, answer: 'P {i}', kind: person}}\n"

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from quiz import migrations
 from quiz.errors import StoreError
-from quiz.migrations import SCHEMA_VERSION
-from quiz.store import open_store, ts
+from quiz.history import migrations
+from quiz.history.migrations import SCHEMA_VERSION
+from quiz.history.store import open_store, ts
 
 from .conftest import ROOT
 
@@ -233,7 +233,7 @@ def test_a_migration_sqlite_rolled_back_itself_reports_its_own_error(
 UPGRADE_CHILD = r"""
 import sys
 from pathlib import Path
-from quiz.store import open_store
+from quiz.history.store import open_store
 print("OPENING", flush=True)
 open_store(Path(sys.argv[1])).close()
 print("DONE", flush=True)

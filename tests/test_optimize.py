@@ -12,10 +12,11 @@ import pytest
 from typer.testing import CliRunner
 
 from quiz.cli import app
+from quiz.history.store import open_store
 from quiz.models import Mode, Outcome, Review
-from quiz.optimizer import build_items, fit
-from quiz.scheduling import Scheduler, Settings
-from quiz.store import StateUpdate, open_store
+from quiz.study.optimizer import build_items, fit
+from quiz.study.records import StateUpdate
+from quiz.study.scheduling import Scheduler, Settings
 
 runner = CliRunner()
 START = dt.datetime(2022, 1, 1, 12, tzinfo=dt.UTC)
@@ -137,7 +138,7 @@ def test_validate_db_of_every_deck_reports_decks_with_no_file(tmp_path: Path) ->
 
 
 def test_refit_is_suggested_after_a_month_and_enough_reviews() -> None:
-    from quiz.optimizer import REFIT_REVIEWS, refit_due
+    from quiz.study.optimizer import REFIT_REVIEWS, refit_due
 
     now = START + dt.timedelta(days=100)
     assert refit_due(None, REFIT_REVIEWS, now)
@@ -151,7 +152,7 @@ def test_a_session_suggests_optimize_until_it_has_been_run(tmp_path: Path) -> No
     from prompt_toolkit.input import create_pipe_input
     from prompt_toolkit.output import DummyOutput
 
-    from quiz.store import ts
+    from quiz.history.store import ts
 
     deck = tmp_path / "deck.yaml"
     deck.write_text("id: mini\ntitle: Mini\ncards:\n  - {id: a, question: 'Sky?', answer: blue}\n")

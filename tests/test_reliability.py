@@ -21,12 +21,12 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from quiz.cli import app
+from quiz.deck.loader import read_deck
 from quiz.errors import DeckError, StoreError
-from quiz.loader import read_deck
+from quiz.history.store import open_store
 from quiz.models import Deck, Mode
-from quiz.scheduling import Scheduler, Settings
-from quiz.session import Session
-from quiz.store import open_store
+from quiz.study.scheduling import Scheduler, Settings
+from quiz.study.session import Session
 
 VALID = """\
 id: fuzz
@@ -250,11 +250,11 @@ def test_a_full_disk_is_a_clear_error_and_keeps_what_was_saved(tmp_path: Path) -
 
 def test_a_full_disk_during_quiz_start_is_one_line(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, keys: Callable[..., None]) -> None:
-    import quiz.store
+    import quiz.history.store
 
-    real = quiz.store.open_store
+    real = quiz.history.store.open_store
 
-    def tiny(path: Path, **kw: bool) -> quiz.store.Store:
+    def tiny(path: Path, **kw: bool) -> quiz.history.store.Store:
         """The store, on a 'disk' that is full but for the slack in its pages."""
         store = real(path, **kw)
         fill_disk(store.db)
@@ -262,7 +262,7 @@ def test_a_full_disk_during_quiz_start_is_one_line(
 
     db = tmp_path / "h.sqlite3"
     real(db).close()
-    monkeypatch.setattr(quiz.store, "open_store", tiny)
+    monkeypatch.setattr(quiz.history.store, "open_store", tiny)
     deck = tmp_path / "d.yaml"  # 300 cards: remembering them at the start needs new pages
     deck.write_text(VALID + "".join(f"  - {{id: c{i}, question: Q{i}?, answer: a{i}}}\n"
                                     for i in range(300)))
@@ -278,7 +278,7 @@ def test_a_read_only_database_file_is_a_clear_error(tmp_path: Path) -> None:
     open_store(db).close()
     before = db.read_bytes()
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)  # read-only, even for root
-    from quiz.store import Store
+    from quiz.history.store import Store
 
     store = Store(con, db)
     with pytest.raises(StoreError, match="read-only; answers cannot be saved"):

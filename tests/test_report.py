@@ -10,8 +10,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from quiz.cli import app
+from quiz.history.store import open_store
 from quiz.models import Mode, Outcome, Review
-from quiz.store import open_store
 
 runner = CliRunner()
 

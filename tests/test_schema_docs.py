@@ -11,19 +11,20 @@ import jsonschema
 import pytest
 import yaml
 
-from quiz.loader import ALL_CARD_FIELDS, DECK_FIELDS, SOURCE_FIELDS, read_deck
+from quiz.deck.loader import ALL_CARD_FIELDS, DECK_FIELDS, SOURCE_FIELDS, read_deck
+from quiz.deck.schema import schema_text
 from quiz.models import CardType
-from quiz.schema import schema_text
 
 from .conftest import ROOT
 
 DOC = (ROOT / "docs" / "deck-format.md").read_text(encoding="utf-8")
-SCHEMA = json.loads((ROOT / "quiz" / "deck.schema.json").read_text(encoding="utf-8"))
+SCHEMA_FILE = ROOT / "quiz" / "deck" / "deck.schema.json"
+SCHEMA = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
 
 
 def test_shipped_schema_is_generated() -> None:
-    assert (ROOT / "quiz" / "deck.schema.json").read_text(encoding="utf-8") == schema_text(), (
-        "regenerate: python -m quiz.schema > quiz/deck.schema.json"
+    assert SCHEMA_FILE.read_text(encoding="utf-8") == schema_text(), (
+        "regenerate: python -m quiz.deck.schema > quiz/deck/deck.schema.json"
     )
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
 

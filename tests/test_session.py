@@ -10,13 +10,15 @@ from typing import Any
 
 import pytest
 
-from quiz.choices import AnswerPools, draw_distractors, near_numbers
+from quiz.deck.loader import load_deck, read_deck
+from quiz.deck.pools import AnswerPools
 from quiz.errors import StoreError
-from quiz.loader import load_deck, read_deck
+from quiz.history.store import Store, open_store
 from quiz.models import Deck, Mode, Outcome
-from quiz.scheduling import Phase, Rating, Scheduler, Settings, state_from_json
-from quiz.session import LEARN_AHEAD, MAX_TRIES, STATE_RETRIES, Session
-from quiz.store import StateChanged, Store, open_store
+from quiz.study.choices import draw_distractors, near_numbers
+from quiz.study.records import StateChanged
+from quiz.study.scheduling import Phase, Rating, Scheduler, Settings, state_from_json
+from quiz.study.session import LEARN_AHEAD, MAX_TRIES, STATE_RETRIES, Session
 
 DAY0 = dt.datetime(2022, 3, 1, 9, 0, tzinfo=dt.UTC)
 DECK_TEXT = "id: facts\ntitle: Facts\ncards:\n" + "".join(
@@ -289,7 +291,7 @@ def test_summary_by_tag(store: Store, deck: Deck) -> None:
 
 
 def test_the_summary_scores_tags_as_quiz_stats_does(store: Store) -> None:
-    from quiz.stats import compute
+    from quiz.history.stats import compute
 
     d = read_deck("id: d\ntitle: D\ncards:\n  - {id: a, question: A?, answer: x, tags: [t]}\n"
                   "  - {id: b, question: B?, answer: y}\n", "d.yaml")
@@ -348,7 +350,7 @@ def test_study_time_counts_a_long_pause_as_two_minutes(store: Store, deck: Deck)
     """A session left open over a break (or suspended with Ctrl-Z) does not
     report the break as study: each gap between answers counts at most
     PAUSE_CAP. A killed session keeps its time up to its last answer."""
-    from quiz.session import PAUSE_CAP
+    from quiz.study.session import PAUSE_CAP
 
     assert PAUSE_CAP == dt.timedelta(minutes=2)
     s = make(store, deck, DAY0, new_limit=5)
@@ -530,7 +532,7 @@ def test_a_kept_card_object_schedules_as_its_json_does() -> None:
     """A state carries the library's card object so a card asked again is not
     parsed again; scheduling from it must match scheduling from the JSON, and
     must not change it."""
-    from quiz.scheduling import state_from_json
+    from quiz.study.scheduling import state_from_json
 
     s = Scheduler(Settings(fuzz=False))
     when = dt.datetime(2022, 1, 10, 9, tzinfo=dt.UTC)
@@ -555,7 +557,7 @@ def test_weeks_of_random_sessions_keep_every_rule(tmp_path: Path, seed: int) -> 
     self-graded, pauses from seconds to a quarter of an hour. After each
     session and at the end, the rules the README promises are checked from
     what was asked and from the database."""
-    from quiz.session import is_due
+    from quiz.study.session import is_due
 
     rng = random.Random(seed)
     text = "id: facts\ntitle: Facts\ncards:\n" + "".join(
@@ -646,7 +648,7 @@ def test_random_cram_and_exam_sessions_leave_the_schedule_alone(store: Store, de
     """Cram brings a missed card back after CRAM_GAP others (sooner only once
     every card has been asked) and at most MAX_TRIES times; an exam asks each
     of its cards once. Neither writes a schedule, and every answer is kept."""
-    from quiz.session import CRAM_GAP
+    from quiz.study.session import CRAM_GAP
 
     run(make(store, deck, DAY0, new_limit=5), DAY0)  # some cards have a schedule
     states = store.db.execute("SELECT * FROM card_state ORDER BY 1, 2").fetchall()

@@ -14,10 +14,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from quiz.history.stats import UNTAGGED, compute
+from quiz.history.store import Store, open_store
 from quiz.models import Mode, Outcome, Review
-from quiz.scheduling import Scheduler, Settings, recall_probability
-from quiz.stats import UNTAGGED, compute
-from quiz.store import StateUpdate, Store, open_store
+from quiz.study.records import StateUpdate
+from quiz.study.scheduling import Scheduler, Settings, recall_probability
 
 UTC = dt.UTC
 PLUS2 = dt.timezone(dt.timedelta(hours=2))
@@ -230,8 +231,8 @@ def test_hardest_cards_most_lapses_then_lowest_recall(history: History) -> None:
 def test_the_hardest_cards_line_up_in_columns(history: History) -> None:
     from dataclasses import replace
 
-    from quiz.render import stats_lines
-    from quiz.stats import HardCard
+    from quiz.cli.render import stats_lines
+    from quiz.history.stats import HardCard
 
     history.answer(history.session(days_ago(1)), "a", days_ago(1))
     s = replace(compute(history.store, NOW, UTC), hardest=[
@@ -246,7 +247,7 @@ def test_the_hardest_cards_line_up_in_columns(history: History) -> None:
 
 
 def test_a_card_missed_only_in_cram_or_exam_is_not_called_learning(history: History) -> None:
-    from quiz.render import stats_lines
+    from quiz.cli.render import stats_lines
 
     history.store.sync_deck("d", "Deck", [("a", "Qa", []), ("x", "Qx", [])], NOW)
     sid = history.session(days_ago(1))
@@ -294,7 +295,7 @@ def test_json_document_matches_its_schema(history: History) -> None:
     sid = history.session(days_ago(1))
     history.answer(sid, "c1", days_ago(1), Outcome.WRONG, state=state("c1", NOW, lapsed=True))
     doc = compute(history.store, NOW, UTC).to_json()
-    schema = json.loads((PACKAGE_DIR / "stats.schema.json").read_text())
+    schema = json.loads((PACKAGE_DIR / "history" / "stats.schema.json").read_text())
     jsonschema.Draft202012Validator.check_schema(schema)
     jsonschema.validate(json.loads(json.dumps(doc)), schema)
     assert doc["totals"] == {"reviews": 1, "cards_seen": 1, "sessions": 1, "seconds": 0.0}
@@ -302,7 +303,7 @@ def test_json_document_matches_its_schema(history: History) -> None:
     # every field of a session, written out by hand for speed, is there
     from dataclasses import fields
 
-    from quiz.stats import SessionScore
+    from quiz.history.stats import SessionScore
 
     assert list(doc["sessions"][0]) == [
         *(f.name for f in fields(SessionScore) if f.name != "started_at"), "started_at",

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from quiz import store as store_mod
 from quiz.errors import StoreError
-from quiz.migrations import SCHEMA_VERSION
+from quiz.history import store as store_mod
+from quiz.history.migrations import SCHEMA_VERSION
+from quiz.history.store import open_store
 from quiz.models import Mode, Outcome, Review
-from quiz.store import StateChanged, StateUpdate, open_store
+from quiz.study.records import StateChanged, StateUpdate
 
 from .conftest import ROOT
 
@@ -150,11 +151,11 @@ def test_unwritable_data_dir_is_a_clear_error(tmp_path: Path) -> None:
 CHILD = r"""
 import datetime as dt, random, sys, itertools
 from pathlib import Path
-from quiz.loader import read_deck
+from quiz.deck.loader import read_deck
 from quiz.models import Mode
-from quiz.scheduling import Scheduler, Settings
-from quiz.session import Session
-from quiz.store import open_store
+from quiz.study.scheduling import Scheduler, Settings
+from quiz.study.session import Session
+from quiz.history.store import open_store
 tag, deck_tag = sys.argv[2], sys.argv[4]
 deck = read_deck(f"id: d-{deck_tag}\ntitle: T\ncards:\n" + "".join(
     f"  - {{id: c{i}, question: q, answer: a{i}}}\n" for i in range(200)), "d.yaml")

@@ -13,10 +13,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from quiz import ui
-from quiz.cli import app
-from quiz.loader import read_deck
-from quiz.session import Question
+from quiz.cli import app, ui
+from quiz.deck.loader import read_deck
+from quiz.study.session import Question
 
 ENTER, DOWN, SPACE, CTRL_C = "\r", "\x1b[B", " ", "\x03"
 DECK = read_deck("""id: d
@@ -55,8 +54,8 @@ def test_choice_select(keys: Keys) -> None:
 def test_a_choice_of_figures_picked_from_the_list_is_graded_as_picked(
         keys: Keys, pressed: tuple[str, ...], label: str, right: bool) -> None:
     """The list returns the label; "225" was once read as the 225th option."""
-    from quiz.grading import grade
     from quiz.models import Card, CardType, Outcome
+    from quiz.study.grading import grade
 
     card = Card("fig", CardType.CHOICE, "How many?", "225", choices=("110", "225", "3"))
     question = Question(DECK, card, ("3", "225", "110"), 1, False)
@@ -115,8 +114,8 @@ ANSWERED = [
 def test_each_type_answered_right_and_wrong(
         keys: Keys, card_id: str, options: tuple[str, ...], right_keys: tuple[str, ...],
         wrong_keys: tuple[str, ...], right: bool) -> None:
-    from quiz.grading import grade
     from quiz.models import Outcome
+    from quiz.study.grading import grade
 
     keys(*(right_keys if right else wrong_keys))
     question = q(card_id, options)
@@ -198,10 +197,10 @@ def test_another_program_holding_the_write_lock_delays_the_answer_not_loses_it(
     import subprocess
     import sys
 
-    import quiz.store
-    from quiz.session import Session
+    import quiz.history.store
+    from quiz.study.session import Session
 
-    monkeypatch.setattr(quiz.store, "BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr(quiz.history.store, "BUSY_TIMEOUT_MS", 200)
     deck = tmp_path / "deck.yaml"
     deck.write_text("id: mini\ntitle: Mini\ncards:\n"
                     "  - {id: a, question: 'Capital?', answer: Astana}\n"
@@ -242,7 +241,7 @@ def test_a_write_lock_held_as_the_session_starts_is_said_and_waited_for(
     import subprocess
     import sys
 
-    from quiz.store import open_store
+    from quiz.history.store import open_store
 
     deck = tmp_path / "deck.yaml"
     deck.write_text("id: mini\ntitle: Mini\ncards:\n"
@@ -271,11 +270,11 @@ def test_an_answer_dated_after_now_warns_of_the_clock_once(keys: Keys, tmp_path:
     import datetime as dt
     import random
 
-    from quiz.loader import load_deck
+    from quiz.deck.loader import load_deck
+    from quiz.history.store import open_store
     from quiz.models import Mode
-    from quiz.scheduling import Scheduler, Settings
-    from quiz.session import Session
-    from quiz.store import open_store
+    from quiz.study.scheduling import Scheduler, Settings
+    from quiz.study.session import Session
 
     deck = tmp_path / "deck.yaml"
     deck.write_text("id: mini\ntitle: Mini\ncards:\n"
@@ -323,7 +322,7 @@ def test_the_learners_desired_retention_sets_the_interval(
     schedule: a card rated Easy is due later when less recall is wanted."""
     import datetime as dt
 
-    from quiz.store import from_ts, open_store
+    from quiz.history.store import from_ts, open_store
 
     deck = tmp_path / "deck.yaml"
     deck.write_text("id: mini\ntitle: Mini\ncards:\n"
@@ -377,10 +376,10 @@ def test_card_count_shrinks_when_another_session_answers_a_queued_card(
     import datetime as dt
     import random
 
+    from quiz.history.store import open_store
     from quiz.models import Mode
-    from quiz.scheduling import Scheduler, Settings
-    from quiz.session import Session
-    from quiz.store import open_store
+    from quiz.study.scheduling import Scheduler, Settings
+    from quiz.study.session import Session
 
     deck_file = tmp_path / "deck.yaml"
     deck_file.write_text("id: mini\ntitle: Mini\ncards:\n"
@@ -487,7 +486,7 @@ def test_a_signal_landing_in_the_prompts_event_loop_ends_the_session(
 
 def test_a_second_ctrl_c_during_the_summary_exits_at_once(
         keys: Keys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from quiz import ui
+    from quiz.cli import ui
 
     def impatient(*_: object) -> None:
         raise KeyboardInterrupt  # pressed again while the summary is being shown
@@ -741,8 +740,8 @@ def test_the_summary_shows_study_time_as_stats_does(seconds: float, shown: str) 
     from rich.console import Console
 
     from quiz.models import Mode
-    from quiz.scoring import TagScore
-    from quiz.session import Summary
+    from quiz.study.scoring import TagScore
+    from quiz.study.session import Summary
 
     out = Console(file=io.StringIO(), width=80, no_color=True, highlight=False)
     tags = {"dates": TagScore("dates", 4, 2, 1), "日期": TagScore("日期", 1, 1),
@@ -766,7 +765,7 @@ def test_the_summary_shows_study_time_as_stats_does(seconds: float, shown: str) 
 def test_when_the_next_card_is_due_reads_from_now(due: dt.datetime, said: str) -> None:
     """'Next card due: Tue 01 Mar 17:10' left the learner to work out that it
     meant ten minutes from now."""
-    from quiz.render import due_when
+    from quiz.cli.render import due_when
 
     tz = dt.timezone(dt.timedelta(hours=5))  # Astana
     now = dt.datetime(2022, 3, 1, 17, 0, tzinfo=tz)
@@ -778,8 +777,8 @@ def test_the_summary_breaks_the_score_down_by_tag_only_when_there_are_tags() -> 
     from rich.console import Console
 
     from quiz.models import UNTAGGED, Mode
-    from quiz.scoring import TagScore
-    from quiz.session import Summary
+    from quiz.study.scoring import TagScore
+    from quiz.study.session import Summary
 
     def shown(tags: dict[str, TagScore]) -> str:
         out = Console(file=io.StringIO(), width=80, no_color=True, highlight=False)
@@ -974,9 +973,9 @@ def test_a_long_question_breaks_between_words(
 def test_feedback_lines_are_indented_and_broken_between_words() -> None:
     from rich.console import Console
 
-    from quiz.grading import grade
-    from quiz.scheduling import Rating
-    from quiz.session import Answered
+    from quiz.study.grading import grade
+    from quiz.study.scheduling import Rating
+    from quiz.study.session import Answered
 
     deck = read_deck("""id: d
 title: Deck

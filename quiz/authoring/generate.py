@@ -36,7 +36,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from quiz.grading import day_in_year
+from quiz.figures import day_in_year
 from quiz.models import BLANK
 
 MONTHS = ("january february march april may june july august september october november "

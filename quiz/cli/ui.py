@@ -18,9 +18,9 @@ import questionary
 from rich.console import Console
 from rich.markup import escape
 
-from quiz.grading import parse_date, parse_number
+from quiz.figures import parse_date, parse_number
 from quiz.models import BLANK, UNTAGGED, CardType, Deck, Outcome
-from quiz.session import Answered, Question, Summary
+from quiz.study.session import Answered, Question, Summary
 from quiz.textsafe import inert
 
 
@@ -440,7 +440,7 @@ def ask(q: Question) -> str | list[str]:
 
 
 def _true_or_false(options: Sequence[str], text: str) -> int | None:
-    from quiz.grading import parse_bool
+    from quiz.study.grading import parse_bool
 
     value = parse_bool(text)
     label = None if value is None else "True" if value else "False"
@@ -484,7 +484,7 @@ def _number_ok(text: str) -> bool | str:
 def _figure_ok(text: str) -> bool | str:
     """A new card's answer: a number, and only one ('4.500' is 4.5 to some
     and 4,500 to others; a learner's answer may be either, a card's not)."""
-    from quiz.grading import number_readings
+    from quiz.figures import number_readings
     from quiz.models import format_number
 
     readings = number_readings(text)
@@ -569,7 +569,7 @@ def summary(out: Console, s: Summary, interrupted: bool) -> None:
     if not s.asked:
         out.print("No questions answered.")
     else:
-        from quiz.render import duration, pad  # as `quiz stats` shows them
+        from quiz.cli.render import duration, pad  # as `quiz stats` shows them
 
         out.print(f"\n[bold]{s.asked} asked: {s.right} right, {s.partly} partly, "
                   f"{s.wrong} wrong; score {s.score:.0f}%[/bold] in {duration(s.seconds)}")
@@ -577,7 +577,7 @@ def summary(out: Console, s: Summary, interrupted: bool) -> None:
             for tag, t in sorted(s.by_tag.items()):  # padded in cells, before escaping
                 out.print(f"  {safe(pad(tag, 12))} {t.points}/{t.asked}")
     if s.next_due is not None:
-        from quiz.render import due_when
+        from quiz.cli.render import due_when
 
         out.print(f"Next card due: {due_when(s.next_due, s.ended)}")
 
@@ -597,7 +597,7 @@ TYPE_HELP = {
 
 
 def _items(text: str) -> list[str]:
-    from quiz.models import split_list
+    from quiz.figures import split_list
 
     return split_list(text)
 
@@ -608,8 +608,8 @@ def ask_card(deck: Deck, this_year: int) -> dict[str, object]:
     import re
 
     from quiz.authoring import slug
-    from quiz.grading import day_in_year, figure, parse_number
-    from quiz.loader import ID_PATTERN
+    from quiz.deck.loader import ID_PATTERN
+    from quiz.figures import day_in_year, figure, parse_number
 
     taken = {c.id for c in deck.cards}
     ctype = list(TYPE_HELP)[choose("Card type?", list(TYPE_HELP.values()))]

@@ -92,7 +92,7 @@ def predictions(parameters: Sequence[float], histories: Sequence[Sequence[tuple[
     review was recalled (rating above Again)."""
     import fsrs_rs_python as fr
 
-    from quiz.scheduling import forgetting_curve
+    from quiz.study.scheduling import forgetting_curve
 
     model = fr.FSRS(list(parameters))
     states = model.memory_state_batch([fsrs_item(h[:-1]) for h in histories],

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from quiz import paths
+from quiz.deck.loader import load_deck
 from quiz.errors import DeckError, Problem, UsageError
-from quiz.loader import load_deck
 from quiz.models import Deck
 
 DECK_SUFFIXES = (".yaml", ".yml")
@@ -108,7 +108,7 @@ def locate(name: str, entries: Callable[[], list[Entry]] = scan) -> Entry:
             raise found.error
         return found
     ids = sorted(e.deck.id for e in known if e.deck is not None)
-    from quiz.loader import did_you_mean
+    from quiz.deck.loader import did_you_mean
 
     raise UsageError(f"no deck with id '{name}'{did_you_mean(name, ids)}; "
                      "'quiz decks' lists them")

@@ -52,7 +52,8 @@ FORMAT = 3
 SUFFIX = ".json"
 _OLD_SUFFIXES = (".pickle",)  # written by older versions: never read, trimmed
 _CARD_FIELDS = tuple(f.name for f in dataclasses.fields(Card))
-_CODE = ("models.py", "loader.py", "yamltree.py", "deckcache.py")
+_CODE = ("models.py", "figures.py", "deck/loader.py", "deck/yamltree.py", "deck/pools.py",
+         "deck/cache.py")
 
 
 def _code_stamp() -> bytes:

@@ -21,14 +21,14 @@ import datetime as dt
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from quiz import migrations
 from quiz.errors import StoreBusy, StoreError
-from quiz.migrations import CARD_STATS_BACKFILL, RETENTION_BACKFILL
+from quiz.history import migrations
+from quiz.history.migrations import CARD_STATS_BACKFILL, RETENTION_BACKFILL
 from quiz.models import Mode, Outcome, Review
+from quiz.study.records import StateChanged, StateUpdate, StoredState
 
 APPLICATION_ID = 0x5155495A  # "QUIZ"
 BUSY_TIMEOUT_MS = 10_000
@@ -180,44 +180,6 @@ def _backup(path: Path, version: int) -> None:
 
 
 # --- the store ---------------------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class StoredState:
-    deck_id: str
-    card_id: str
-    phase: int
-    due: dt.datetime
-    data: str
-    reps: int
-    lapses: int
-    stability: float | None = None
-    last_review: dt.datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class StateUpdate:
-    """A card's new scheduling state, written with the review that caused it.
-
-    With `checked`, it is written only if the stored state is still the one
-    it was worked out from, `based_on` (None: the card had none); otherwise
-    `record` raises StateChanged and writes nothing."""
-
-    deck_id: str
-    card_id: str
-    phase: int
-    due: dt.datetime
-    data: str
-    lapsed: bool
-    stability: float | None = None
-    difficulty: float | None = None
-    based_on: str | None = None
-    checked: bool = False
-
-
-class StateChanged(Exception):
-    """Another session stored a new state for the card after this one read
-    it (two sessions on one deck): read it again and schedule from it."""
-
 
 class Store:
     def __init__(self, db: sqlite3.Connection, path: Path) -> None:

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
+from quiz.cli.render import duration, percent, recall_now
+from quiz.history.stats import RECENT_DAYS, Stats
 from quiz.models import count
-from quiz.render import duration, percent, recall_now
-from quiz.stats import RECENT_DAYS, Stats
 
 CSS = """
 body{font:15px/1.45 system-ui,sans-serif;max-width:860px;margin:2em auto;padding:0 1em;

@@ -21,10 +21,9 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from quiz.choices import AnswerPools, draw_distractors
+from quiz.deck.pools import AnswerPools
 from quiz.errors import StoreError
 from quiz.gcpause import paused
-from quiz.grading import grade
 from quiz.models import (
     UNTAGGED,
     Card,
@@ -36,7 +35,10 @@ from quiz.models import (
     Verdict,
     implied_year,
 )
-from quiz.scheduling import (
+from quiz.study.choices import draw_distractors
+from quiz.study.grading import grade
+from quiz.study.records import History, StateChanged, StateUpdate, StoredState
+from quiz.study.scheduling import (
     CardState,
     Phase,
     Rating,
@@ -45,8 +47,7 @@ from quiz.scheduling import (
     recall_probability,
     state_from_json,
 )
-from quiz.scoring import TagScore, points, score
-from quiz.store import StateChanged, StateUpdate, Store, StoredState
+from quiz.study.scoring import TagScore, points, score
 
 LEARN_AHEAD = dt.timedelta(minutes=20)
 CRAM_GAP = 3  # a missed card in cram comes back after this many others
@@ -113,7 +114,7 @@ class _Pending:
 
 @dataclass
 class Session:
-    store: Store
+    store: History
     scheduler: Scheduler
     decks: Sequence[Deck]
     mode: Mode

@@ -181,7 +181,7 @@ def new_deck(name: str, folder: Path, today: dt.date, title: str | None = None) 
     path = given if given.suffix in (".yaml", ".yml") else folder / f"{slug(given.name)}.yaml"
     if path.exists():
         raise UsageError(f"{path}: already exists; choose another name")
-    from quiz.catalog import in_known_roots
+    from quiz.deck.catalog import in_known_roots
 
     deck_id = slug(path.stem)
     # how its comment names it to quiz: by id in a deck folder, where quiz
@@ -405,8 +405,8 @@ def read_table(path: Path) -> Table:
     two-column file is read the same way, with or without a header row such
     as 'front,back' or 'term,definition'.
     """
+    from quiz.deck.yamltree import MAX_BYTES
     from quiz.reading import read_capped
-    from quiz.yamltree import MAX_BYTES
 
     # a pipe, as `quiz import <(curl ...)` gives, is read like a file
     data = read_capped(path, MAX_BYTES, "tables", pipes=True)
@@ -479,7 +479,7 @@ def table_problems(path: Path, table: Table, text: str,
     written, so its line numbers would point nowhere."""
     from bisect import bisect_right
 
-    from quiz.yamltree import Map, Seq, parse
+    from quiz.deck.yamltree import Map, Seq, parse
 
     tree, _ = parse(text, str(path))
     pairs = tree.pairs if isinstance(tree, Map) else {}

@@ -1,7 +1,7 @@
 """The deck JSON Schema, for editor completion, built from the loader's tables.
 
-`quiz/deck.schema.json` is this module's output; a test keeps them equal.
-Regenerate with `python -m quiz.schema > quiz/deck.schema.json`.
+`quiz/deck/deck.schema.json` is this module's output; a test keeps them equal.
+Regenerate with `python -m quiz.deck.schema > quiz/deck/deck.schema.json`.
 The loader, not this schema, is the authority: it also checks what JSON
 Schema cannot say (unique ids, known sources, answers among the choices).
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from quiz.loader import (
+from quiz.deck.loader import (
     ALL_CARD_FIELDS,
     COMMON_CARD_FIELDS,
     DECK_FIELDS,

@@ -14,20 +14,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from quiz import yamltree
+from quiz.deck import yamltree
+from quiz.deck.pools import AnswerPools
+from quiz.deck.yamltree import Map, Node, Scalar, ScalarTypeError, Seq, decode, parse, plain_value
 from quiz.errors import DeckError, Problem
-from quiz.models import (
-    BLANK,
-    Answer,
-    Card,
-    CardType,
-    Deck,
-    Source,
-    numeric_answer,
-    split_list,
-)
+from quiz.figures import figure, full_date, number_readings, numeric_answer, split_list
+from quiz.models import BLANK, Answer, Card, CardType, Deck, Source
 from quiz.reading import ReadError, read_capped
-from quiz.yamltree import Map, Node, Scalar, ScalarTypeError, Seq, decode, parse, plain_value
 
 DECK_FIELDS = ("id", "title", "description", "year", "sources", "cards")
 SOURCE_FIELDS = ("outlet", "date", "title", "url")
@@ -117,7 +110,7 @@ def load_deck(path: Path, *, cache: bool = True) -> Deck:
         data = read_capped(path, yamltree.MAX_BYTES, "decks")
     except ReadError as e:
         raise DeckError([Problem(name, 0, 0, e.reason)]) from None
-    from quiz import deckcache
+    from quiz.deck import cache as deckcache
     from quiz.gcpause import paused
 
     digest = deckcache.key(data)  # hashed once: the cache's key and the deck's digest
@@ -468,8 +461,6 @@ class _Reader:
             # as text, the same day or figure written another way would be
             # wrong. Quoted text, a card with other answers to accept, and a
             # code such as 0755 stay text.
-            from quiz.grading import figure, full_date
-
             if full_date(value) is not None:
                 return CardType.DATE
             found = figure(value)
@@ -510,24 +501,18 @@ class _Reader:
             return None  # typed() said what is wrong
         if ctype is CardType.NUMBER:
             if isinstance(value, str):
-                from quiz.grading import figure
-
                 found = figure(value)  # '4,500', 'about 2,000' (its qualifier: type_fields)
                 value = found[0] if found is not None else value
                 if isinstance(value, float) and value.is_integer():
                     value = int(value)
             if isinstance(value, int | float) and not isinstance(value, bool):
                 return value
-            from quiz.grading import number_readings
-
             meant = number_readings(node.text)  # '1.000.000', thousands grouped with dots
             write = f": write {_plain(meant[0])}" if len(meant) == 1 else ""
             self.err(node, f"the answer of a number card must be a number, like 4500 or 2.5{write}")
             return None
         if ctype is CardType.DATE:
             if isinstance(value, str):
-                from quiz.grading import full_date
-
                 value = full_date(value) or value  # '7 January 2022', 'Jan 7, 2022'
             if isinstance(value, dt.date):
                 return value
@@ -550,8 +535,6 @@ class _Reader:
     def unambiguous(self, node: Scalar) -> bool:
         """A figure like 4.500 is 4.5 to YAML but 4,500 with the dot that much
         of Europe puts between thousands: the author says which."""
-        from quiz.grading import number_readings
-
         readings = number_readings(node.text)
         if len(readings) < 2:
             return True
@@ -605,8 +588,6 @@ class _Reader:
                     extra[name] = value
             node = m.pairs["answer"][1]
             if "qualifier" not in extra and isinstance(node, Scalar):  # 'about 2,000'
-                from quiz.grading import figure
-
                 found = figure(node.text)
                 if found is not None and found[1] is not None:
                     extra["qualifier"] = found[1]
@@ -619,8 +600,6 @@ class _Reader:
         return extra
 
     def check_pools(self, deck: Deck) -> None:
-        from quiz.choices import AnswerPools
-
         pools = AnswerPools(deck)
         for card in deck.cards:
             if card.type is not CardType.CHOICE or card.choices is not None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from quiz.history.stats import FORECAST_DAYS, RECENT_DAYS, HardCard, Stats
 from quiz.models import count
-from quiz.stats import FORECAST_DAYS, RECENT_DAYS, HardCard, Stats
 from quiz.textsafe import one_line
 
 EIGHTHS = " ▁▂▃▄▅▆▇█"

@@ -143,9 +143,9 @@ def decks_command() -> None:
     Decks come from three places: the bundled decks, your deck folder, and
     the files or folders listed in QUIZ_DECKS (separated like PATH).
     """
-    from quiz.catalog import scan
+    from quiz.cli.render import clip
+    from quiz.deck.catalog import scan
     from quiz.paths import user_decks_dir
-    from quiz.render import clip
 
     entries = scan()
     good = [e for e in entries if e.deck is not None]
@@ -188,8 +188,8 @@ DbOption = Annotated[
 
 
 def _open_store(db: Path | None, create: bool = True) -> Any:
+    from quiz.history.store import open_store
     from quiz.paths import default_db
-    from quiz.store import open_store
 
     return open_store(db or default_db(), create=create)
 
@@ -231,7 +231,7 @@ def _deck_paths(args: list[Path] | None) -> list[Path] | None:
     (as `quiz start` and `quiz add` take) means that deck's file."""
     if not args:
         return args
-    from quiz.catalog import DECK_SUFFIXES, Entry, named, scan
+    from quiz.deck.catalog import DECK_SUFFIXES, Entry, named, scan
 
     entries: list[Entry] | None = None
     out = []
@@ -246,7 +246,7 @@ def _deck_paths(args: list[Path] | None) -> list[Path] | None:
 
 def _validate(paths: list[Path] | None) -> tuple[list[Any], bool]:
     """Print every problem (or an ok line); returns the entries and whether all is clean."""
-    from quiz.catalog import scan
+    from quiz.deck.catalog import scan
     from quiz.models import count
 
     roots = [(p, "path") for p in paths] if paths else None
@@ -279,7 +279,7 @@ def _watch(paths: list[Path] | None) -> None:
 
     from watchfiles import watch
 
-    from quiz.catalog import DECK_SUFFIXES, known_roots
+    from quiz.deck.catalog import DECK_SUFFIXES, known_roots
 
     targets = list(paths) if paths else [root for root, _ in known_roots() if root.exists()]
     if not targets:
@@ -392,8 +392,8 @@ def _check_tags(tags: list[str], decks: list[Any]) -> None:
     """A --tag no card has is a typo, not an empty session."""
     if not tags:  # the usual start: no pass over every card
         return
+    from quiz.deck.loader import did_you_mean
     from quiz.errors import UsageError
-    from quiz.loader import did_you_mean
 
     known = sorted({t for d in decks for c in d.cards for t in c.tags})
     for tag in tags:
@@ -428,7 +428,7 @@ def _choose_decks(names: list[str] | None, store: Any, new: int | None = None) -
     is due and how many new cards today's limit (`new`, or the default) lets in."""
     import datetime as dt
 
-    from quiz.catalog import find, scan
+    from quiz.deck.catalog import find, scan
     from quiz.errors import UsageError
 
     if names:
@@ -450,8 +450,8 @@ def _choose_decks(names: list[str] | None, store: Any, new: int | None = None) -
                        "more. 'quiz validate' explains them.", err=True)
     if not found:
         raise UsageError("no decks found; 'quiz decks' says where decks are looked for")
-    from quiz.scheduling import Settings
-    from quiz.session import is_due
+    from quiz.study.scheduling import Settings
+    from quiz.study.session import is_due
 
     now, day_began = _today()
     day_end = day_began + dt.timedelta(days=1)
@@ -465,7 +465,7 @@ def _choose_decks(names: list[str] | None, store: Any, new: int | None = None) -
         today = min(fresh, max(0, limit - store.introduced_since([deck.id], day_began, now)))
         labels.append(f"{inert(deck.title)}  ({due} due, {today} new today, "
                       f"{len(deck.cards)} total)")
-    from quiz import ui
+    from quiz.cli import ui
 
     return [found[ui.pick("Which deck?", labels)]]
 
@@ -477,10 +477,10 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
     import time
     from functools import partial
 
-    from quiz import ui
+    from quiz.cli import ui
     from quiz.models import Mode, Outcome, count
-    from quiz.scheduling import Rating, Scheduler, learner_settings
-    from quiz.session import Session
+    from quiz.study.scheduling import Rating, Scheduler, learner_settings
+    from quiz.study.session import Session
 
     settings = learner_settings(store.setting)
     now, day_began = _today()
@@ -496,7 +496,7 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
                   "(check each, then remove its 'draft: true' line to study it).")
     total = session.remaining
     if total == 0:
-        from quiz.render import due_when
+        from quiz.cli.render import due_when
 
         summary = session.finish(dt.datetime.now(dt.UTC))
         when = due_when(summary.next_due, now) if summary.next_due else None
@@ -599,7 +599,7 @@ def _end(signum: int, frame: Any) -> None:
     the signal landed where an exception is dropped, or as a prompt returned."""
     global _ended_by
     _ended_by = signum
-    from quiz import ui
+    from quiz.cli import ui
 
     if not ui.stop_prompt(_Ended(signum)):
         raise _Ended(signum)
@@ -613,8 +613,8 @@ def _check_ended() -> None:
 def _suggest_refit(out: Any, store: Any) -> None:
     import datetime as dt
 
-    from quiz.optimizer import refit_due
-    from quiz.store import from_ts
+    from quiz.history.store import from_ts
+    from quiz.study.optimizer import refit_due
 
     last = store.setting("optimized_at")
     since = from_ts(last) if last else None
@@ -682,7 +682,7 @@ def new_command(
     import datetime as dt
 
     from quiz.authoring import new_deck, slug
-    from quiz.loader import load_deck
+    from quiz.deck.loader import load_deck
     from quiz.paths import user_decks_dir
 
     given = Path(name).expanduser()
@@ -705,14 +705,14 @@ def _deck_ref(path: Path, deck_id: str) -> str:
     for the shell."""
     import shlex
 
-    from quiz.catalog import in_known_roots
+    from quiz.deck.catalog import in_known_roots
 
     return deck_id if in_known_roots(path) else shlex.quote(str(path))
 
 
 def _editable_deck(name: str) -> Any:
     """A deck and its file, by path or id; bundled decks are not edited in place."""
-    from quiz.catalog import locate
+    from quiz.deck.catalog import locate
     from quiz.errors import UsageError
 
     entry = locate(name)
@@ -735,11 +735,11 @@ def add_command(
     """
     import datetime as dt
 
-    from quiz import ui
     from quiz.authoring import card_yaml, with_card
+    from quiz.cli import ui
+    from quiz.deck.loader import read_deck
     from quiz.errors import DeckError
     from quiz.fileio import FileChanged, replace_file
-    from quiz.loader import read_deck
     from quiz.models import count
 
     entry = _editable_deck(deck)  # a broken deck is reported, not appended to
@@ -803,7 +803,7 @@ def export_command(
     which 'quiz import' takes off again; --raw-cells writes it as it is.
     """
     from quiz.authoring import write_apkg, write_csv
-    from quiz.catalog import find
+    from quiz.deck.catalog import find
     from quiz.errors import UsageError
     from quiz.fileio import replace_file
     from quiz.models import count
@@ -834,7 +834,7 @@ def _new_deck_id(wanted: str, explicit: bool, target: Path | None = None,
     an id the user gave is refused. `target`: the file about to be written
     (None: the deck folder); a file outside those folders is left alone."""
     from quiz.authoring import slug
-    from quiz.catalog import in_known_roots, scan
+    from quiz.deck.catalog import in_known_roots, scan
     from quiz.errors import UsageError
 
     if target is not None and not in_known_roots(target):
@@ -868,9 +868,9 @@ def import_command(
 ) -> None:
     """Make a new YAML deck from a CSV or TSV file of cards."""
     from quiz.authoring import deck_title, deck_yaml, name_text, read_table, slug, table_problems
+    from quiz.deck.loader import read_deck
     from quiz.errors import DeckError, UsageError
     from quiz.fileio import replace_file
-    from quiz.loader import read_deck
     from quiz.models import count
     from quiz.paths import user_decks_dir
 
@@ -930,14 +930,14 @@ def generate_command(
     import datetime as dt
 
     from quiz.authoring import deck_yaml, name_text, slug
+    from quiz.authoring.generate import draft, read_meta, to_cards
+    from quiz.deck.loader import read_deck
+    from quiz.deck.yamltree import MAX_BYTES
     from quiz.errors import Problem, UsageError
     from quiz.fileio import replace_file
-    from quiz.generate import draft, read_meta, to_cards
-    from quiz.loader import read_deck
     from quiz.models import count
     from quiz.paths import user_decks_dir
     from quiz.reading import read_capped
-    from quiz.yamltree import MAX_BYTES
 
     data = read_capped(article, MAX_BYTES, "articles")
     try:
@@ -1001,12 +1001,12 @@ def optimize_command(
 
     from quiz.errors import UsageError
     from quiz.gcpause import paused
-    from quiz.optimizer import MIN_ITEMS, NotEnoughHistory, fit
+    from quiz.study.optimizer import MIN_ITEMS, NotEnoughHistory, fit
 
     with _open_store(db, create=False) as store, paused():  # millions of small objects
         rows = [((d, c), t, r) for d, c, t, r in store.reviews_for_optimizer()]
         if not dry_run:  # tried now: no reminder for a month, whatever the outcome
-            from quiz.store import ts
+            from quiz.history.store import ts
 
             store.set_setting("optimized_at", ts(_today()[0]))
         if len(rows) >= 50_000:  # seconds of work: say so before it starts
@@ -1044,7 +1044,7 @@ def _history_decks(names: list[str] | None, store: Any) -> list[str]:
     known = store.deck_ids()
     for name in names or []:
         if name.endswith((".yaml", ".yml")) and Path(name).exists():
-            from quiz.catalog import find
+            from quiz.deck.catalog import find
 
             ids += [d.id for d in find([name])]
         elif name in known:
@@ -1093,8 +1093,8 @@ def stats_command(
     import json
     import shutil
 
-    from quiz.scheduling import learner_settings
-    from quiz.stats import compute
+    from quiz.history.stats import compute
+    from quiz.study.scheduling import learner_settings
 
     now = dt.datetime.now(dt.UTC)
     tz = _local_zone()
@@ -1103,7 +1103,7 @@ def stats_command(
         settings = learner_settings(store.setting)
         figures = compute(store, now, tz, ids, settings.desired_retention, settings.parameters)
     if html is not None:
-        from quiz.report import write_report
+        from quiz.cli.report import write_report
 
         write_report(figures, tz, html)
     if as_json:
@@ -1115,7 +1115,7 @@ def stats_command(
             typer.echo(json.dumps(figures.to_json(), ensure_ascii=False,
                                   indent=2 if sys.stdout.isatty() else None))
         return
-    from quiz.render import stats_lines
+    from quiz.cli.render import stats_lines
 
     width = shutil.get_terminal_size((80, 24)).columns
     for line in stats_lines(figures, tz, _plain_output(), width):
@@ -1167,13 +1167,13 @@ def history_command(
                 written = write_csv(f)
             say(f"Wrote {output} ({count(written, 'answer')})", err=True)
             return
-        from quiz.store import from_ts
+        from quiz.history.store import from_ts
 
         rows = list(store.iter_reviews(ids, newest_first=True, limit=last))
         if not rows:
             say("No answers yet. Run 'quiz start' to begin.")
             return
-        from quiz.render import clip
+        from quiz.cli.render import clip
 
         buffer = io.StringIO()
         cards = [f"{one_line(r[2])}/{one_line(r[3])}" for r in rows]

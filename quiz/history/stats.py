@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from quiz.history.store import Store, from_ts, ts
 from quiz.models import UNTAGGED, day_start, learner_day
-from quiz.scheduling import recall_probability
-from quiz.scoring import TagScore, score
-from quiz.store import Store, from_ts, ts
+from quiz.study.scheduling import recall_probability
+from quiz.study.scoring import TagScore, score
 
 FORECAST_DAYS = 14
 HARDEST = 10

@@ -1,0 +1,1 @@
+"""The deck: YAML text -> validated deck model (event tree, loader, schema, catalog, cache)."""

@@ -1,0 +1,1 @@
+"""The history: the store, its migrations, and the figures of `quiz stats`."""

@@ -1,0 +1,1 @@
+"""Studying: the session queue, grading, choices, scheduling, scores, the optimizer."""
