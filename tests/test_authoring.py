@@ -226,9 +226,9 @@ def test_add_a_number_card_asks_which_figure_a_dot_means(keys: Keys, deck_copy: 
     assert r.exit_code == 0, r.output
     card = load_deck(deck_copy, cache=False).card("figures-4")
     assert card is not None and card.answer == 4500.5
-    from quiz.cli.ui import _figure_ok
+    from quiz.cli.questions import figure_ok
 
-    assert _figure_ok("4.500") == "4.500 could be 4.5 or 4,500: type the one you mean"
+    assert figure_ok("4.500") == "4.500 could be 4.5 or 4,500: type the one you mean"
 
 
 def test_add_a_date_card_uses_the_decks_year(keys: Keys, tmp_path: Path) -> None:
@@ -288,16 +288,16 @@ def typed(card: dict[str, Any]) -> bool:
 
 def _during_prompts(monkeypatch: pytest.MonkeyPatch, act: Callable[[], None]) -> None:
     """Run `act` (an editor saving the file, a rename) while the card is typed."""
-    from quiz.cli import ui
+    from quiz.cli import card_form
 
-    real = ui.ask_card
+    real = card_form.ask_card
 
     def ask(*args: Any, **kwargs: Any) -> Any:
         fields = real(*args, **kwargs)
         act()
         return fields
 
-    monkeypatch.setattr(ui, "ask_card", ask)
+    monkeypatch.setattr(card_form, "ask_card", ask)
 
 
 def test_add_never_writes_over_an_editors_save(

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from quiz.cli import app, ui
+from quiz.cli import app, prompts, questions, screens
 from quiz.deck.loader import read_deck
 from quiz.study.session import Question
 
@@ -44,7 +44,7 @@ Keys = Callable[..., None]
 
 def test_choice_select(keys: Keys) -> None:
     keys(DOWN, ENTER)
-    assert ui.ask(q("city", ("Aktau", "Almaty", "Nur-Sultan"))) == "Almaty"
+    assert questions.ask(q("city", ("Aktau", "Almaty", "Nur-Sultan"))) == "Almaty"
 
 
 @pytest.mark.parametrize(("pressed", "label", "right"), [
@@ -60,39 +60,39 @@ def test_a_choice_of_figures_picked_from_the_list_is_graded_as_picked(
     card = Card("fig", CardType.CHOICE, "How many?", "225", choices=("110", "225", "3"))
     question = Question(DECK, card, ("3", "225", "110"), 1, False)
     keys(*pressed)
-    given = ui.ask(question)
+    given = questions.ask(question)
     assert given == label
     assert (grade(card, given, question.options).outcome is Outcome.RIGHT) is right
 
 
 def test_truefalse_select(keys: Keys) -> None:
     keys(DOWN, ENTER)
-    assert ui.ask(q("tf", ("True", "False"))) == "False"
+    assert questions.ask(q("tf", ("True", "False"))) == "False"
 
 
 def test_multi_checkbox(keys: Keys) -> None:
     keys(SPACE, DOWN, DOWN, SPACE, ENTER)
-    assert ui.ask(q("members", ("A", "B", "C"))) == ["A", "C"]
+    assert questions.ask(q("members", ("A", "B", "C"))) == ["A", "C"]
 
 
 def test_order_one_by_one(keys: Keys) -> None:
     keys(DOWN, ENTER, DOWN, ENTER)  # shown: three, one, two -> pick one, then two
-    assert ui.ask(q("seq", ("three", "one", "two"))) == ["one", "two", "three"]
+    assert questions.ask(q("seq", ("three", "one", "two"))) == ["one", "two", "three"]
 
 
 def test_number_reasks_until_it_is_a_number(keys: Keys) -> None:
     keys("lots", ENTER, "\x15", "4.5k", ENTER)  # Ctrl-U clears the line
-    assert ui.ask(q("n")) == "4.5k"
+    assert questions.ask(q("n")) == "4.5k"
 
 
 def test_date_reasks_until_it_is_a_date(keys: Keys) -> None:
     keys("soon", ENTER, "\x15", "Jan 7", ENTER)
-    assert ui.ask(q("when")) == "Jan 7"
+    assert questions.ask(q("when")) == "Jan 7"
 
 
 def test_text_and_cloze(keys: Keys) -> None:
     keys("Tokaev", ENTER)
-    assert ui.ask(q("txt")) == "Tokaev"
+    assert questions.ask(q("txt")) == "Tokaev"
 
 
 # Every card type answered right and wrong through its prompt, then graded.
@@ -119,14 +119,14 @@ def test_each_type_answered_right_and_wrong(
 
     keys(*(right_keys if right else wrong_keys))
     question = q(card_id, options)
-    verdict = grade(question.card, ui.ask(question), options, 2022)
+    verdict = grade(question.card, questions.ask(question), options, 2022)
     assert verdict.outcome is (Outcome.RIGHT if right else Outcome.WRONG), verdict
 
 
 def test_ctrl_c_raises_keyboard_interrupt(keys: Keys) -> None:
     keys(CTRL_C)
     with pytest.raises(KeyboardInterrupt):
-        ui.ask(q("cloze"))
+        questions.ask(q("cloze"))
 
 
 @pytest.mark.parametrize("card_id", ["city", "members", "seq", "tf", "txt"])
@@ -150,13 +150,13 @@ def test_ctrl_d_stops_every_kind_of_question(card_id: str) -> None:
         later.start()
         try:
             with pytest.raises(EOFError):
-                ui.ask(q(card_id, options))
+                questions.ask(q(card_id, options))
         finally:
             later.cancel()
 
 
 def test_escape_sequences_rendered_inert() -> None:
-    assert ui.safe("\x1b]52;c;aGk=\x07[link=http://x]y[/link]") == (
+    assert prompts.safe("\x1b]52;c;aGk=\x07[link=http://x]y[/link]") == (
         "␛]52;c;aGk=␇\\[link=http://x]y\\[/link]")
 
 
@@ -389,7 +389,7 @@ def test_card_count_shrinks_when_another_session_answers_a_queued_card(
                          "  - {id: d, question: 'River?', answer: Ural}\n")
     db = tmp_path / "h.sqlite3"
     shown: list[tuple[str, int]] = []
-    header = ui.header
+    header = screens.header
 
     def spy(out: object, q: Question, total: int, *rest: object) -> None:
         shown.append((q.card.id, total))
@@ -405,7 +405,7 @@ def test_card_count_shrinks_when_another_session_answers_a_queued_card(
                         break
         header(out, q, total, *rest)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(ui, "header", spy)
+    monkeypatch.setattr(screens, "header", spy)
     keys("Astana", ENTER, "Caspian", ENTER, "Ural", ENTER)
     result = CliRunner().invoke(app, ["start", str(deck_file), "--db", str(db)])
     assert result.exit_code == 0, result.output
@@ -486,12 +486,11 @@ def test_a_signal_landing_in_the_prompts_event_loop_ends_the_session(
 
 def test_a_second_ctrl_c_during_the_summary_exits_at_once(
         keys: Keys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from quiz.cli import ui
 
     def impatient(*_: object) -> None:
         raise KeyboardInterrupt  # pressed again while the summary is being shown
 
-    monkeypatch.setattr(ui, "summary", impatient)
+    monkeypatch.setattr(screens, "summary", impatient)
     deck = tmp_path / "deck.yaml"
     deck.write_text("id: mini\ntitle: Mini\ncards:\n  - {id: a, question: Q?, answer: x}\n"
                     "  - {id: b, question: Q2?, answer: y}\n")
@@ -729,7 +728,7 @@ def test_plain_prompts_read_numbers_and_lines(
         options: tuple[str, ...], typed: list[str], expected: object) -> None:
     monkeypatch.setenv("TERM", "dumb")
     monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(typed) + "\n"))
-    assert ui.ask(q(card_id, options)) == expected
+    assert questions.ask(q(card_id, options)) == expected
     printed = capsys.readouterr().out
     assert printed.count("Type ") == len(typed) - 1  # one hint per entry asked again
 
@@ -746,7 +745,7 @@ def test_the_summary_shows_study_time_as_stats_does(seconds: float, shown: str) 
     out = Console(file=io.StringIO(), width=80, no_color=True, highlight=False)
     tags = {"dates": TagScore("dates", 4, 2, 1), "日期": TagScore("日期", 1, 1),
             "[b]": TagScore("[b]", 1, 0)}
-    ui.summary(out, Summary(1, Mode.REVIEW, 4, 2, 1, 1, seconds, tags, None, 4),
+    screens.summary(out, Summary(1, Mode.REVIEW, 4, 2, 1, 1, seconds, tags, None, 4),
                interrupted=False)
     text = out.file.getvalue()  # type: ignore[attr-defined]
     assert f"4 asked: 2 right, 1 partly, 1 wrong; score 62% {shown}\n" in text, text
@@ -782,7 +781,7 @@ def test_the_summary_breaks_the_score_down_by_tag_only_when_there_are_tags() -> 
 
     def shown(tags: dict[str, TagScore]) -> str:
         out = Console(file=io.StringIO(), width=80, no_color=True, highlight=False)
-        ui.summary(out, Summary(1, Mode.REVIEW, 2, 2, 0, 0, 5, tags, None, 2),
+        screens.summary(out, Summary(1, Mode.REVIEW, 2, 2, 0, 0, 5, tags, None, 2),
                    interrupted=False)
         return out.file.getvalue()  # type: ignore[attr-defined]
 
@@ -795,10 +794,10 @@ def test_the_summary_breaks_the_score_down_by_tag_only_when_there_are_tags() -> 
 def test_plain_self_grade_and_deck_picker(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TERM", "dumb")
     monkeypatch.setattr("sys.stdin", io.StringIO("3\n\nwhat\n1\n0\n2\n"))  # Enter: Good
-    assert [ui.ask_self_grade() for _ in range(3)] == ["Easy", "Good", "Hard"]
-    assert ui.pick("Which deck?", ["one", "two"]) == 1
+    assert [questions.ask_self_grade() for _ in range(3)] == ["Easy", "Good", "Hard"]
+    assert prompts.pick("Which deck?", ["one", "two"]) == 1
     with pytest.raises(EOFError):
-        ui.ask(q("txt"))
+        questions.ask(q("txt"))
 
 
 def test_answers_from_a_file_on_stdin(tmp_path: Path, quiz_home: Path) -> None:
@@ -859,9 +858,9 @@ def test_a_terminal_that_cannot_show_a_character_gets_a_question_mark(
 
 
 @pytest.mark.parametrize("ask", [
-    lambda: ui.choose("Which?", ["a", "b"]),
-    lambda: ui.choose_many("Which?", ["a", "b"]),
-    lambda: ui.ask_line("What?"),
+    lambda: prompts.choose("Which?", ["a", "b"]),
+    lambda: prompts.choose_many("Which?", ["a", "b"]),
+    lambda: prompts.ask_line("What?"),
 ], ids=["select", "checkbox", "text"])
 def test_a_sigint_stops_every_prompt(ask: Callable[[], object]) -> None:
     """prompt_toolkit turns a SIGINT that arrives during a prompt into a key
@@ -945,10 +944,10 @@ def screen_after(ask: Callable[[], object], typed: str, columns: int,
 
 
 @pytest.mark.parametrize(("ask", "typed", "hint"), [
-    (lambda: ui.choose(LONG, ["Ermek Kosherbayev", "Kassym-Jomart Tokayev"]), ENTER,
-     ui.SELECT_HINT),
-    (lambda: ui.choose_many(LONG, ["Armenia", "Belarus"]), ENTER, ui.CHECKBOX_HINT),
-    (lambda: ui.ask_line(LONG), "x" + ENTER, ""),
+    (lambda: prompts.choose(LONG, ["Ermek Kosherbayev", "Kassym-Jomart Tokayev"]), ENTER,
+     prompts.SELECT_HINT),
+    (lambda: prompts.choose_many(LONG, ["Armenia", "Belarus"]), ENTER, prompts.CHECKBOX_HINT),
+    (lambda: prompts.ask_line(LONG), "x" + ENTER, ""),
 ], ids=["select", "checkbox", "text"])
 @pytest.mark.parametrize("columns", [40, 57, 80, 100])
 def test_a_long_question_breaks_between_words(
@@ -996,7 +995,7 @@ cards:
     card = deck.cards[0]
     question = Question(deck, card, (), 1, False)
     out = Console(file=io.StringIO(), width=40, no_color=True, highlight=False)
-    ui.feedback(out, Answered(question, grade(card, "200"), Rating.AGAIN, None, None))  # type: ignore[arg-type]
+    screens.feedback(out, Answered(question, grade(card, "200"), Rating.AGAIN, None, None))  # type: ignore[arg-type]
     rows = out.file.getvalue().splitlines()  # type: ignore[attr-defined]
     assert rows[0] == "✗ Wrong. The answer: 225"
     assert all(row.startswith("  ") and len(row) <= 40 and row == row.rstrip()
@@ -1007,9 +1006,9 @@ cards:
 
 
 @pytest.mark.parametrize(("after", "ask", "given"), [
-    ((DOWN, ENTER), lambda: ui.ask(q("city", ("Aktau", "Almaty", "Nur-Sultan"))), "Almaty"),
-    ((SPACE, ENTER), lambda: ui.ask(q("members", ("A", "B", "C"))), ["A"]),
-    ((ENTER,), lambda: ui.pick("Which deck?", ["one", "two"]), 0),
+    ((DOWN, ENTER), lambda: questions.ask(q("city", ("Aktau", "Almaty", "Nur-Sultan"))), "Almaty"),
+    ((SPACE, ENTER), lambda: questions.ask(q("members", ("A", "B", "C"))), ["A"]),
+    ((ENTER,), lambda: prompts.pick("Which deck?", ["one", "two"]), 0),
 ], ids=["choice", "multi", "deck picker"])
 @pytest.mark.parametrize("key", ["\x0f", "\x1b\r", "\x1b#"], ids=["ctrl-o", "alt-enter", "alt-#"])
 def test_line_editing_keys_that_accept_a_line_do_nothing_in_a_list(
@@ -1026,12 +1025,12 @@ def test_a_list_that_ends_without_a_pick_asks_again(monkeypatch: pytest.MonkeyPa
     """Any other way a list ends without one of its choices (None, '', a
     value that is not a choice's index) asks it again instead of failing or
     counting as an empty answer."""
-    monkeypatch.setattr(ui, "plain_prompts", lambda: False)
+    monkeypatch.setattr(prompts, "plain_prompts", lambda: False)
     ends = iter(["", None, "b", 2, 1])
-    monkeypatch.setattr(ui, "_asked", lambda question, listing=False: next(ends))
-    assert ui.choose("Which?", ["a", "b"]) == 1
+    monkeypatch.setattr(prompts, "_asked", lambda question, listing=False: next(ends))
+    assert prompts.choose("Which?", ["a", "b"]) == 1
     ends = iter(["", [2], None, ["a", "c"], [0, 3], [2, 0]])
-    assert ui.choose_many("Which?", ["a", "b", "c"], at_least=2) == [0, 2]
+    assert prompts.choose_many("Which?", ["a", "b", "c"], at_least=2) == [0, 2]
 
 
 @pytest.mark.parametrize("before", ["\x12", "\x13"], ids=["ctrl-r", "ctrl-s"])
@@ -1040,7 +1039,7 @@ def test_ctrl_c_stops_a_typed_answer_while_searching(keys: Keys, before: str) ->
     ended the search, and the question stayed."""
     keys("Tok", before, "a", CTRL_C, "ayev", ENTER)
     with pytest.raises(KeyboardInterrupt):
-        ui.ask(q("txt"))
+        questions.ask(q("txt"))
 
 
 @pytest.mark.parametrize("columns", [40, 41, 80])
@@ -1049,10 +1048,10 @@ def test_a_long_question_without_spaces_fills_its_rows(
     """CJK text has no spaces to break at: it is broken between characters,
     from the first row on, and no character is lost or left past the edge."""
     text = "集体安全条约组织在二零二二年一月向哪个国家派遣了维和部队以帮助恢复秩序和稳定局势？"
-    rows = screen_after(lambda: ui.choose(text, ["哈萨克斯坦", "吉尔吉斯斯坦"]), ENTER, columns,
-                        monkeypatch)
-    question = rows[:rows.index(next(r for r in rows if ui.SELECT_HINT in r)) + 1]
-    shown = "".join(question).removeprefix("? ").replace(ui.SELECT_HINT, "").strip()
+    rows = screen_after(lambda: prompts.choose(text, ["哈萨克斯坦", "吉尔吉斯斯坦"]), ENTER,
+                        columns, monkeypatch)
+    question = rows[:rows.index(next(r for r in rows if prompts.SELECT_HINT in r)) + 1]
+    shown = "".join(question).removeprefix("? ").replace(prompts.SELECT_HINT, "").strip()
     assert shown == text, rows
     assert len(question[0]) == 2 + (columns - 2) // 2, rows  # the first row is full
 
@@ -1088,7 +1087,7 @@ def test_a_plain_prompt_stops_on_a_ctrl_c_that_came_before_it_waited(
     helper.start()
     try:
         with pytest.raises(KeyboardInterrupt):
-            ui._line("> ")
+            prompts._line("> ")
     finally:
         done.set()
         helper.join()
@@ -1105,12 +1104,12 @@ def test_the_learners_day_starts_at_4_am_local_time(monkeypatch: pytest.MonkeyPa
     import datetime as dt
     import time
 
-    from quiz.cli import _today
+    from quiz.cli.clock import now_and_day_start
 
     monkeypatch.setenv("TZ", zone)
     time.tzset()
     try:
-        now, began = _today()
+        now, began = now_and_day_start()
         local = began.astimezone()
         assert (local.hour, local.minute, local.second) == (4, 0, 0)
         assert dt.timedelta(0) <= now - began < dt.timedelta(days=1)
@@ -1149,7 +1148,7 @@ def test_a_long_choice_is_shown_whole_on_a_narrow_terminal(
     words instead, its next lines indented under its first."""
     picked: list[object] = []
     end: list[str] = []
-    shown = screen_after(lambda: picked.append(ui.choose("Which statement?", LONG_CHOICES)),
+    shown = screen_after(lambda: picked.append(prompts.choose("Which statement?", LONG_CHOICES)),
                          DOWN + ENTER, 40, monkeypatch, end)
     assert [row for row in shown if row][1:] == [" » The contingent completed its mission",
                                                  "   and will return home within ten days",
@@ -1159,8 +1158,9 @@ def test_a_long_choice_is_shown_whole_on_a_narrow_terminal(
     # the answer echoed after the question is the whole label (wrapped by the terminal)
     assert "".join(end).replace(" ", "") == ("?Whichstatement?" + LONG_CHOICES[1]).replace(
         " ", ""), end
-    shown = screen_after(lambda: picked.append(ui.choose_many("Which are true?", LONG_CHOICES)),
-                         SPACE + DOWN + SPACE + ENTER, 40, monkeypatch)
+    shown = screen_after(
+        lambda: picked.append(prompts.choose_many("Which are true?", LONG_CHOICES)),
+        SPACE + DOWN + SPACE + ENTER, 40, monkeypatch)
     assert [row for row in shown if row][2:] == [" » ○ The contingent completed its",
                                                  "     mission and will return home within",
                                                  "     ten days",

@@ -1,26 +1,21 @@
-"""Prompts (questionary) and rendering (rich): the only terminal code.
+"""The prompts (questionary), each with a plain form for dumb terminals and pipes.
 
 Every piece of deck text passes through `safe()` before it is shown: control
 and format characters become visible tokens and rich markup is escaped, so a
-deck cannot move the cursor, write the clipboard or hide a link.
-Prompts use `unsafe_ask()` so Ctrl-C raises KeyboardInterrupt for the CLI to
-handle once.
+deck cannot move the cursor, write the clipboard or hide a link. Prompts use
+`unsafe_ask()` so Ctrl-C raises KeyboardInterrupt for the CLI to handle once.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from functools import partial
 from typing import Any
 
 import questionary
 from rich.console import Console
 from rich.markup import escape
 
-from quiz.figures import parse_date, parse_number
-from quiz.models import BLANK, UNTAGGED, CardType, Deck, Outcome
-from quiz.study.session import Answered, Question, Summary
 from quiz.textsafe import inert
 
 
@@ -30,13 +25,6 @@ def safe(text: str) -> str:
 
 def console() -> Console:
     return Console(highlight=False, soft_wrap=False)
-
-
-def _message(q: Question) -> str:
-    text = inert(q.card.question)
-    if q.card.type is CardType.CLOZE:
-        text = text.replace(BLANK, "_____")
-    return text
 
 
 def plain_prompts() -> bool:
@@ -75,6 +63,8 @@ def _fit(message: str, then: str = "") -> str:
 
 
 SELECT_HINT = "(Use arrow keys)"
+
+
 CHECKBOX_HINT = "(<space> to pick, <enter> when done)"
 
 
@@ -112,12 +102,6 @@ def _listed(labels: Sequence[str], indent: int) -> list[questionary.Choice]:
         line.plain.rstrip() for line in Text(label).wrap(out, width))), value=i)
         for i, label in enumerate(labels)]
 
-
-# -- three prompts, each with a plain form for dumb terminals -------------------------
-#
-# Rich terminals get questionary's select, checkbox and text; a dumb one gets a
-# numbered list or a plain line, asked again until it makes sense. Labels are
-# made inert before they are shown; the caller gets back the index chosen.
 
 Check = Callable[[str], "bool | str"]
 
@@ -336,16 +320,16 @@ def _pick_numbers(text: str, count: int) -> list[int] | None:
     return [int(p) - 1 for p in parts]
 
 
-# -- a question of the session -------------------------------------------------------------
-
 # A second Enter right after an answer (a habit, a key that bounces) must not
 # answer the next question, empty or with its first choice: what was typed
 # within this long of the last answer is dropped before the next prompt.
 SETTLE_SECONDS = 0.2
+
+
 _answered_at: float | None = None  # time.monotonic() when the last prompt got its answer
 
 
-def _answered() -> None:
+def mark_answered() -> None:
     import time
 
     global _answered_at
@@ -419,34 +403,6 @@ def _drain(fd: int) -> bytes:
     return b"".join(chunks)
 
 
-def ask(q: Question) -> str | list[str]:
-    """Ask one question; returns the learner's answer (a list for multi/order)."""
-    message = _message(q)
-    t = q.card.type
-    given: str | list[str]
-    if t is CardType.TRUEFALSE:  # typed on a plain terminal: 't', 'yes', 'no', ...
-        given = q.options[choose(message, q.options, typed=partial(_true_or_false, q.options))]
-    elif t is CardType.CHOICE:
-        given = q.options[choose(message, q.options)]
-    elif t is CardType.MULTI:
-        given = [q.options[i] for i in choose_many(message, q.options)]
-    elif t is CardType.ORDER:
-        given = ask_order(message, q.options)
-    else:
-        check = {CardType.NUMBER: _number_ok, CardType.DATE: _date_ok}.get(t)
-        given = ask_line(message, check and _or_unknown(check))
-    _answered()
-    return given
-
-
-def _true_or_false(options: Sequence[str], text: str) -> int | None:
-    from quiz.study.grading import parse_bool
-
-    value = parse_bool(text)
-    label = None if value is None else "True" if value else "False"
-    return options.index(label) if label in options else None
-
-
 def ask_order(message: str, items: Sequence[str]) -> list[str]:
     """Order items: on a dumb terminal as one line of numbers, otherwise by
     picking them one by one, first, then next, ..."""
@@ -466,217 +422,12 @@ def ask_order(message: str, items: Sequence[str]) -> list[str]:
             settle()  # a second Enter after a pick does not pick the next item too
         label = "first" if not chosen else "next"
         chosen.append(left.pop(choose(f"{message} Which comes {label}?", left)))
-        _answered()
+        mark_answered()
     return chosen + left
 
 
 def pick(message: str, labels: Sequence[str]) -> int:
     """Index of the chosen label (the deck picker)."""
     chosen = choose(message, labels)
-    _answered()
+    mark_answered()
     return chosen
-
-
-def _number_ok(text: str) -> bool | str:
-    return parse_number(text) is not None or "Type a number, like 4,500 or 4.5k"
-
-
-def _figure_ok(text: str) -> bool | str:
-    """A new card's answer: a number, and only one ('4.500' is 4.5 to some
-    and 4,500 to others; a learner's answer may be either, a card's not)."""
-    from quiz.figures import number_readings
-    from quiz.models import format_number
-
-    readings = number_readings(text)
-    if len(readings) > 1:
-        return (f"{text.strip()} could be {format_number(readings[0])} or "
-                f"{format_number(readings[1])}: type the one you mean")
-    return bool(readings) or "Type a number, like 4,500 or 4.5k"
-
-
-def _date_ok(text: str) -> bool | str:
-    return parse_date(text) is not None or "Type a date, like 7 January 2022 or Jan 7"
-
-
-def _or_unknown(check: Check) -> Check:
-    """`check`, or Enter alone: "I don't know", as at a question with a typed
-    answer of any kind (anything else that does not pass is asked again)."""
-    def either(text: str) -> bool | str:
-        ok = check(text) if text.strip() else True
-        return ok if ok is True else f"{ok} (or Enter alone if you don't know)"
-    return either
-
-
-def header(out: Console, q: Question, total: int, asked: int, points: str,
-           due_left: int | None = None) -> None:
-    """`Card 3 of 20 · Deck title · 5 due left · score 1.5/2`: due left counts
-    due reviews and missed cards still to come (review mode, when there are
-    any); the score is in points, a partly right answer counting 1/2."""
-    score = f" · score {points}/{asked}" if asked else ""
-    again = " · again" if q.again else ""
-    due = f" · {due_left} due left" if due_left else ""
-    out.print(f"\n[bold]Card {q.number} of {total}[/bold] · {safe(q.deck.title)}{again}{due}"
-              f"{score}")
-
-
-SELF_GRADES = ("Hard", "Good", "Easy")
-
-
-def ask_self_grade() -> str:
-    """After a right answer: how hard was it to recall? (Good is the default.)
-    The question says the answer was right, so the learner knows before rating
-    it; `feedback(..., told=True)` then leaves that line out."""
-    grade = SELF_GRADES[choose("✓ Right. How was it to recall?", SELF_GRADES, default=1)]
-    _answered()
-    return grade
-
-
-def feedback(out: Console, a: Answered, told: bool = False) -> None:
-    """The verdict (unless `told`: the self-grade question said it), the hint,
-    the explanation and the source."""
-    v = a.verdict
-    card = a.question.card
-    if v.outcome is Outcome.RIGHT:
-        if not told:
-            out.print("[green]✓ Right.[/green]")
-    elif v.outcome is Outcome.PARTLY:
-        out.print(f"[yellow]~ Partly right.[/yellow] The answer: {safe(v.expected)}")
-    else:
-        out.print(f"[red]✗ Wrong.[/red] The answer: {safe(v.expected)}")
-    if v.hint:
-        _indented(out, safe(v.hint))
-    if card.explain:
-        _indented(out, safe(card.explain.strip()))
-    source = a.question.deck.sources.get(card.source or "")
-    if source is not None:
-        _indented(out, f"[dim]Source: {safe(source.cite())}[/dim]")
-
-
-def _indented(out: Console, markup: str, indent: int = 2) -> None:
-    """Print `markup` indented, its lines broken between words to fit the
-    terminal and each indented as the first (rich would start them at the
-    margin)."""
-    from rich.text import Text
-
-    for line in Text.from_markup(markup).wrap(out, max(out.width - indent, 20)):
-        line.rstrip()
-        out.print(Text(" " * indent) + line)
-
-
-def summary(out: Console, s: Summary, interrupted: bool) -> None:
-    if interrupted:
-        out.print("\n[bold]Stopped.[/bold] Every answer so far is saved.")
-    if not s.asked:
-        out.print("No questions answered.")
-    else:
-        from quiz.cli.render import duration, pad  # as `quiz stats` shows them
-
-        out.print(f"\n[bold]{s.asked} asked: {s.right} right, {s.partly} partly, "
-                  f"{s.wrong} wrong; score {s.score:.0f}%[/bold] in {duration(s.seconds)}")
-        if set(s.by_tag) != {UNTAGGED}:  # a deck without tags: the total says it all
-            for tag, t in sorted(s.by_tag.items()):  # padded in cells, before escaping
-                out.print(f"  {safe(pad(tag, 12))} {t.points}/{t.asked}")
-    if s.next_due is not None:
-        from quiz.cli.render import due_when
-
-        out.print(f"Next card due: {due_when(s.next_due, s.ended)}")
-
-
-# -- quiz add: one card, field by field --------------------------------------------
-
-TYPE_HELP = {
-    "text": "text: a typed answer",
-    "choice": "choice: pick one of several",
-    "multi": "multi: pick every right one",
-    "number": "number: a figure",
-    "date": "date: a day",
-    "truefalse": "truefalse: true or false",
-    "order": "order: put items in order",
-    "cloze": "cloze: fill in the ___ blank",
-}
-
-
-def _items(text: str) -> list[str]:
-    from quiz.figures import split_list
-
-    return split_list(text)
-
-
-def ask_card(deck: Deck, this_year: int) -> dict[str, object]:
-    """Ask for a new card's fields; returns them as a dict for the deck file.
-    A date typed without a year takes the deck's year, or else `this_year`."""
-    import re
-
-    from quiz.authoring import slug
-    from quiz.deck.loader import ID_PATTERN
-    from quiz.figures import day_in_year, figure, parse_number
-
-    taken = {c.id for c in deck.cards}
-    ctype = list(TYPE_HELP)[choose("Card type?", list(TYPE_HELP.values()))]
-
-    def question_ok(typed: str) -> bool | str:
-        if not typed.strip():
-            return "Type the question"
-        if ctype == "cloze" and BLANK not in typed:
-            return f"Mark the blank with {BLANK}"
-        return True
-
-    question = ask_line("Question:", question_ok).strip()
-    fields: dict[str, object] = {"question": question, "type": ctype}
-    if ctype in ("choice", "multi"):
-        def choices_ok(typed: str) -> bool | str:
-            items = _items(typed)
-            return len(items) >= 2 and len(set(items)) == len(items) or \
-                "At least two different choices, separated by commas"
-
-        choices = _items(ask_line("Choices (separated by commas):", choices_ok))
-        fields["choices"] = choices
-        if ctype == "choice":
-            fields["answer"] = choices[choose("The right one:", choices)]
-        else:
-            fields["answer"] = [choices[i] for i in choose_many("The right ones:", choices, 1)]
-    elif ctype == "truefalse":
-        fields["answer"] = choose("The answer:", ["true", "false"]) == 0
-    elif ctype == "order":
-        fields["answer"] = _items(ask_line(
-            "The items in their right order, separated by commas:",
-            lambda typed: len(_items(typed)) >= 2 or "At least two items"))
-    elif ctype == "number":
-        typed = ask_line("The answer:", _figure_ok)
-        value = parse_number(typed)
-        assert value is not None
-        fields["answer"] = int(value) if float(value).is_integer() else value
-        found = figure(typed)  # 'about 2,000': the answer reads so
-        if found is not None and found[1] is not None:
-            fields["qualifier"] = found[1]
-    elif ctype == "date":
-        year = deck.year or this_year
-
-        def day_ok(typed: str) -> bool | str:
-            return day_in_year(typed, year) is not None or \
-                f"Type a date that exists, like 7 January {year} or Jan 7"
-
-        fields["answer"] = day_in_year(ask_line("The answer:", day_ok), year)
-    else:
-        fields["answer"] = ask_line(
-            "The answer:", lambda typed: bool(typed.strip()) or "Type the answer").strip()
-    if ctype in ("text", "choice", "cloze"):
-        fields["accept"] = _items(ask_line(
-            "Other answers that count as right (commas; Enter for none):"))
-    fields["tags"] = _items(ask_line("Tags (commas; Enter for none):"))
-    if deck.sources:
-        keys = ["(no source)", *deck.sources]
-        # cards are mostly added source by source: offer the one the last card cites
-        last = next((c.source for c in reversed(deck.cards) if c.source), None)
-        picked = choose("Source:", keys, default=keys.index(last) if last in keys else 0)
-        fields["source"] = keys[picked] if picked else None
-    fields["explain"] = ask_line(
-        "Explanation shown after the answer (Enter for none):").strip() or None
-
-    def id_ok(typed: str) -> bool | str:
-        if not re.fullmatch(ID_PATTERN, typed):
-            return "Letters, digits and . _ : - only"
-        return typed not in taken or f"'{typed}' is already a card of this deck"
-
-    fields["id"] = ask_line("Card id:", id_ok, default=slug(question, taken)).strip()
-    return fields

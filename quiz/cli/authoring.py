@@ -1,0 +1,322 @@
+"""`quiz new`, `quiz add`, `quiz export`, `quiz import`, `quiz generate`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from quiz.cli.app import app, deck_ref, say
+from quiz.textsafe import inert, one_line
+
+
+@app.command("new")
+def new_command(
+    name: Annotated[str, typer.Argument(help="A name for the deck (it becomes the file name and "
+                                        "the id), or a path ending in .yaml.")],
+    title: Annotated[str | None, typer.Option("--title", help="The deck's title (default: "
+                                              "from the name).", show_default=False)] = None,
+) -> None:
+    """Start a new deck, with one example of each card type.
+
+    The file has a schema line, a source and one commented example of each
+    card type.
+
+    It goes in your deck folder (see 'quiz decks') unless NAME is a path. It
+    validates clean; edit it, then 'quiz validate' it.
+    """
+    import datetime as dt
+
+    from quiz.authoring import new_deck, slug
+    from quiz.deck.loader import load_deck
+    from quiz.paths import user_decks_dir
+
+    given = Path(name).expanduser()
+    is_path = given.suffix in (".yaml", ".yml")
+    _new_deck_id(slug(given.stem if is_path else given.name), True,
+                 given if is_path else user_decks_dir() / f"{slug(given.name)}.yaml",
+                 "choose another name")
+    path = new_deck(name, user_decks_dir(), dt.date.today(), title)
+    say(f"Wrote {path}")
+    say("Edit it, then:")
+    ref = deck_ref(path, load_deck(path).id)  # a small file, just written
+    for command, what in (("validate", "check it"), ("add", "add a card"),
+                          ("start", "study it")):
+        say(f"  {f'quiz {command} {ref}':<{len(ref) + 14}}  {what}")
+
+
+def _editable_deck(name: str) -> Any:
+    """A deck and its file, by path or id; bundled decks are not edited in place."""
+    from quiz.deck.catalog import locate
+    from quiz.errors import UsageError
+
+    entry = locate(name)
+    if entry.origin == "bundled":
+        raise UsageError(f"'{name}' is a bundled deck, part of quiz itself; copy "
+                         f"{entry.path} to your deck folder and edit the copy")
+    return entry
+
+
+@app.command("add")
+def add_command(
+    deck: Annotated[str, typer.Argument(help="The deck's file, or its id.")],
+) -> None:
+    """Add a card to a deck by answering a few questions.
+
+    The card is appended to the file; its comments, order and formatting are
+    kept. The deck is checked before it is written: if the card would break
+    it, or the file changed while the card was typed (an editor saved it),
+    nothing is written and the card is printed, to paste.
+    """
+    import datetime as dt
+
+    from quiz.authoring import card_yaml, with_card
+    from quiz.cli import card_form
+    from quiz.deck.loader import read_deck
+    from quiz.errors import DeckError
+    from quiz.fileio import FileChanged, replace_file
+    from quiz.models import count
+
+    entry = _editable_deck(deck)  # a broken deck is reported, not appended to
+    path, current = entry.path, entry.deck
+    try:
+        fields = card_form.ask_card(current, dt.date.today().year)
+    except (KeyboardInterrupt, EOFError):
+        say("\n" + one_line(f"Stopped: no card was added; {path} is as it was."),
+                   err=True)
+        raise typer.Exit(130) from None
+
+    def not_added(problems: list[str], why: str) -> typer.Exit:
+        for line in problems:
+            say(one_line(line), err=True)
+        say(one_line(f"The card was not added: {why}. The card, to paste under "
+                            f"'cards:' once the deck is fixed:"), err=True)
+        say(inert(card_yaml(fields)), nl=False)
+        return typer.Exit(1)
+
+    try:
+        base = path.read_bytes()  # as it is now: an editor may have saved it meanwhile
+    except OSError as e:
+        raise not_added([], f"{path} cannot be read ({e.strerror}): was it moved or "
+                            f"renamed?") from None
+    try:
+        deck_now = read_deck(base, str(path))
+    except DeckError as e:
+        raise not_added([str(p) for p in e.problems],
+                        f"{path} has problems since the card was begun") from None
+    text = with_card(base.decode("utf-8"), path, fields)
+    try:
+        read_deck(text, str(path))
+        replace_file(path, text, expect=base)
+    except DeckError as e:
+        raise not_added([str(p) for p in e.problems],
+                        f"it would break the deck; {path} is as it was") from None
+    except FileChanged as e:
+        raise not_added([], str(e)) from None
+    say(one_line(f"Added '{fields['id']}' to {path} "
+                        f"({count(len(deck_now.cards) + 1, 'card')})."))
+
+
+@app.command("export")
+def export_command(
+    deck: Annotated[str, typer.Argument(help="A deck id or deck file.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv, tsv or apkg "
+                      "(an Anki package).")] = "csv",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (csv "
+                      "and tsv: default standard output; apkg: default DECK-ID.apkg).",
+                      show_default=False, dir_okay=False)] = None,
+    raw_cells: Annotated[bool, typer.Option("--raw-cells", help="csv and tsv: write cells "
+                         "exactly as in the deck, even one a spreadsheet would run as a "
+                         "formula (by default one that starts with = + - or @ gets a ' "
+                         "before it).")] = False,
+) -> None:
+    """Write a deck as CSV, TSV or an Anki package.
+
+    CSV and TSV have one row per card, with its source written out, so
+    'quiz import' can rebuild the deck from them. A cell that starts with
+    = + - @ (a formula, in a spreadsheet) is written with a ' before it,
+    which 'quiz import' takes off again; --raw-cells writes it as it is.
+    """
+    from quiz.authoring import write_apkg, write_csv
+    from quiz.deck.catalog import find
+    from quiz.errors import UsageError
+    from quiz.fileio import replace_file
+    from quiz.models import count
+
+    if fmt not in ("csv", "tsv", "apkg"):
+        raise UsageError(f"unknown format '{fmt}'; formats are csv, tsv and apkg")
+    [chosen] = find([deck])
+    if fmt == "apkg":
+        target = output or Path(f"{chosen.id}.apkg")
+        write_apkg(chosen, target)
+        say(f"Wrote {target} ({count(len(chosen.cards), 'note')})", err=True)
+        return
+    import io
+
+    buffer = io.StringIO()
+    write_csv(chosen, buffer, "\t" if fmt == "tsv" else ",", raw=raw_cells)
+    if output is None:
+        sys.stdout.write(buffer.getvalue())
+    else:
+        replace_file(output, buffer.getvalue())
+        say(f"Wrote {output} ({count(len(chosen.cards), 'card')})", err=True)
+
+
+def _new_deck_id(wanted: str, explicit: bool, target: Path | None = None,
+                 hint: str = "choose another with --id") -> str:
+    """An id no known deck has: two decks with one id in the folders quiz
+    reads make the second broken. A derived id gets a free variant ('x-2');
+    an id the user gave is refused. `target`: the file about to be written
+    (None: the deck folder); a file outside those folders is left alone."""
+    from quiz.authoring import slug
+    from quiz.deck.catalog import in_known_roots, scan
+    from quiz.errors import UsageError
+
+    if target is not None and not in_known_roots(target):
+        return wanted
+    held = {e.deck.id: e.path for e in scan() if e.deck is not None
+            and (target is None or e.path.resolve() != target.resolve())}
+    if wanted not in held:
+        return wanted
+    if explicit:
+        raise UsageError(f"deck id '{wanted}' is already used by {held[wanted]}; {hint}")
+    free = slug(wanted, taken=held)
+    say(f"The id '{wanted}' is taken by {held[wanted]}, so this deck is '{free}'.",
+               err=True)
+    return free
+
+
+@app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help="A CSV or TSV file: one with a header row "
+                    "naming at least 'question' and 'answer' columns (as 'quiz export' "
+                    "writes), two columns of question and answer (a spreadsheet's), or "
+                    "Anki's plain-text export.", dir_okay=False)],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="The deck file to "
+                      "write (default: FILE's name, in your deck folder).",
+                      show_default=False, dir_okay=False)] = None,
+    deck_id: Annotated[str | None, typer.Option("--id", help="The new deck's id (default: "
+                       "from the file name; 'imported' when FILE is a pipe).",
+                       show_default=False)] = None,
+    title: Annotated[str | None, typer.Option("--title", help="The new deck's title.",
+                     show_default=False)] = None,
+) -> None:
+    """Make a new YAML deck from a CSV or TSV file of cards."""
+    from quiz.authoring import deck_title, deck_yaml, name_text, read_table, slug, table_problems
+    from quiz.deck.loader import read_deck
+    from quiz.errors import DeckError, UsageError
+    from quiz.fileio import replace_file
+    from quiz.models import count
+    from quiz.paths import user_decks_dir
+
+    if not file.exists():  # a pipe, as from <(...), is read like a file
+        raise UsageError(f"{file}: no such file")
+    table = read_table(file)
+    # A pipe's name (/dev/fd/63) says nothing: name the deck after -o, or "imported".
+    piped = not file.is_file()
+    stem = output.stem if piped and output else "imported" if piped else file.stem
+    new_id = _new_deck_id(deck_id or slug(stem), deck_id is not None, output)
+    target = output or user_decks_dir() / f"{new_id}.yaml"
+    if target.exists():
+        raise UsageError(f"{target}: already exists; choose another with -o")
+    text = deck_yaml(new_id, deck_title(stem, title) or new_id, table.cards, table.sources,
+                     description="Imported from a pipe." if piped
+                     else f"Imported from {name_text(file.name)}.")
+    try:
+        deck = read_deck(text, str(target))
+    except DeckError as e:
+        for line in table_problems(file, table, text, e.problems[:20]):
+            say(one_line(line), err=True)
+        raise UsageError(f"{file}: these cards do not make a valid deck; nothing was "
+                         "written") from None
+    replace_file(target, text)
+    ref = deck_ref(target, deck.id)
+    say(f"Wrote {target} ({count(len(deck.cards), 'card')}). Look it over, then "
+               f"study it: quiz start {ref}")
+
+
+@app.command("generate")
+def generate_command(
+    article: Annotated[Path, typer.Argument(help="A news article as plain text.",
+                                            dir_okay=False)],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="The deck file to "
+                      "write (default: the article's name, in your deck folder).",
+                      show_default=False, dir_okay=False)] = None,
+    source_title: Annotated[str | None, typer.Option("--source-title", help="The article's "
+                            "headline (default: its first line).", show_default=False)] = None,
+    outlet: Annotated[str | None, typer.Option("--outlet", help="Who published it (default: "
+                      "from the dateline, like /TASS/).", show_default=False)] = None,
+    date: Annotated[str | None, typer.Option("--date", help="When it was published, "
+                    "YYYY-MM-DD (default: from the dateline). Relative dates ('on Monday') "
+                    "and dates without a year are read against it.",
+                    show_default=False)] = None,
+    deck_id: Annotated[str | None, typer.Option("--id", help="The deck's id (default: from "
+                       "the file name).", show_default=False)] = None,
+) -> None:
+    """Draft a deck from a news article.
+
+    Cards are drafted for dates, figures, who said what and lists of
+    countries.
+
+    Every card records the sentence it came from (context) and is marked as
+    a draft: check each one, edit or delete it, and remove 'draft: true'.
+    Nothing leaves your machine: the drafting is rules, not a model.
+    """
+    import datetime as dt
+
+    from quiz.authoring import deck_yaml, name_text, slug
+    from quiz.authoring.generate import draft, read_meta, to_cards
+    from quiz.deck.loader import read_deck
+    from quiz.deck.yamltree import MAX_BYTES
+    from quiz.errors import Problem, UsageError
+    from quiz.fileio import replace_file
+    from quiz.models import count
+    from quiz.paths import user_decks_dir
+    from quiz.reading import read_capped
+
+    data = read_capped(article, MAX_BYTES, "articles")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise UsageError(str(Problem.not_utf8(article, data, e))) from None
+    published = None
+    if date:
+        try:
+            published = dt.date.fromisoformat(date)
+        except ValueError:
+            raise UsageError(f"--date {date}: use YYYY-MM-DD") from None
+    meta = read_meta(text, published, outlet, source_title)
+    if meta.year is None:
+        raise UsageError(f"{article}: no year in its dateline or text, so its dates cannot "
+                         "be read; give the publication date with --date YYYY-MM-DD")
+    drafts = draft(text, meta)
+    if not drafts:
+        raise UsageError(f"{article}: found no dates, figures, quotes or country lists")
+    new_id = _new_deck_id(deck_id or slug(article.stem), deck_id is not None, output)
+    stem = name_text(article.stem) or new_id
+    source = {"outlet": meta.outlet or "unknown outlet",
+              "date": meta.date.isoformat() if meta.date else str(meta.year),
+              "title": meta.title or stem}
+    cards = to_cards(drafts, "article")
+    body = deck_yaml(new_id, f"Draft: {meta.title or stem}", cards,
+                     {"article": source},
+                     description=f"Drafted by quiz generate from {name_text(article.name)}; "
+                                 "every card needs checking.")
+    target = output or user_decks_dir() / f"{new_id}.yaml"
+    if target.exists():
+        raise UsageError(f"{target}: already exists; choose another with -o")
+    deck = read_deck(body, str(target))  # a draft that does not validate is a bug, not a file
+    replace_file(target, body)
+    counts = {k: sum(1 for d in drafts if d.kind == k)
+              for k in ("dates", "figures", "quotes", "members")}
+    summary = ", ".join(f"{n} {k}" for k, n in counts.items())
+    say(f"Wrote {target}: {count(len(cards), 'draft card')} ({summary}).")
+    say(f"Check each one and remove its 'draft: true' line, then: quiz validate "
+               f"{deck_ref(target, deck.id)}")
+    if meta.year_guessed:
+        say(f"Its dates are read as in {meta.year}, the year the article mentions most "
+                   "(its dateline has none). If it came out in another year, delete the file "
+                   "and run again with --date YYYY-MM-DD.")

@@ -1,0 +1,224 @@
+"""`quiz stats`, `quiz history` and `quiz optimize`: what the history holds.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import IO, Annotated, Any
+
+import typer
+
+from quiz.cli.app import DbOption, HistoryDecks, app, open_store_at, say
+from quiz.cli.clock import local_zone, now_and_day_start
+from quiz.textsafe import one_line
+
+
+@app.command("optimize")
+def optimize_command(
+    db: DbOption = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report, but keep the "
+                                          "current parameters.")] = False,
+) -> None:
+    """Fit the scheduler to your own review history.
+
+    Fits FSRS parameters on your older reviews and reports log loss and RMSE
+    before and after on your most recent ones, which the fit never saw. The
+    fitted parameters are used from the next session on. Sessions suggest
+    running it again once a month and 400 reviews have passed.
+    """
+    import json
+
+    from quiz.errors import UsageError
+    from quiz.gcpause import paused
+    from quiz.study.optimizer import MIN_ITEMS, NotEnoughHistory, fit
+
+    with open_store_at(db, create=False) as store, paused():  # millions of small objects
+        rows = [((d, c), t, r) for d, c, t, r in store.reviews_for_optimizer()]
+        if not dry_run:  # tried now: no reminder for a month, whatever the outcome
+            from quiz.history.store import ts
+
+            store.set_setting("optimized_at", ts(now_and_day_start()[0]))
+        if len(rows) >= 50_000:  # seconds of work: say so before it starts
+            say(f"fitting on {len(rows):,} reviews (about 20 s per million)...",
+                       err=True)
+        try:
+            result = fit(rows)
+        except NotEnoughHistory as e:
+            raise UsageError(
+                f"not enough history to fit yet: {e.items} usable reviews (a card's second "
+                f"review onwards, on separate days), {MIN_ITEMS} needed. Keep studying"
+            ) from None
+        say(f"reviews: {result.reviews:,} (fitted on {result.train_items:,} items, "
+                   f"scored on the newest {result.test_items:,})")
+        say(f"log loss: {result.log_loss_before:.4f} -> {result.log_loss_after:.4f} "
+                   "(lower is better)")
+        say(f"RMSE:     {result.rmse_before:.4f} -> {result.rmse_after:.4f} (bins)")
+        say(f"AUC:      {result.auc_before:.4f} -> {result.auc_after:.4f} "
+                   "(higher is better)")
+        if dry_run:
+            say("dry run: parameters not saved")
+        elif result.log_loss_after > result.log_loss_before:
+            say("the fit does not beat the defaults on your recent reviews; kept the "
+                       "current parameters")
+        else:
+            store.set_setting("fsrs_parameters", json.dumps(list(result.parameters)))
+            say("saved: your next sessions use the fitted parameters")
+
+
+def _history_decks(names: list[str] | None, store: Any) -> list[str]:
+    """Deck ids from ids or deck file paths; each must have history."""
+    from quiz.errors import UsageError
+
+    ids: list[str] = []
+    known = store.deck_ids()
+    for name in names or []:
+        if name.endswith((".yaml", ".yml")) and Path(name).exists():
+            from quiz.deck.catalog import find
+
+            ids += [d.id for d in find([name])]
+        elif name in known:
+            ids.append(name)
+        else:
+
+            have = ", ".join(known) if known else "none yet"
+            raise UsageError(one_line(f"no history for deck '{name}' (decks with history: "
+                                      f"{have})"))
+    return list(dict.fromkeys(ids))  # a deck named twice (by id and by file) counts once
+
+
+def _plain_output() -> bool:
+    import os
+
+    return (bool(os.environ.get("NO_COLOR")) or os.environ.get("TERM") == "dumb"
+            or not sys.stdout.isatty())
+
+
+def _open_history(db: Path | None) -> Any:
+    """The history database; an explicit --db must exist, the default is created."""
+    return open_store_at(db, create=db is None)
+
+
+@app.command("stats")
+def stats_command(
+    decks: HistoryDecks = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as one JSON "
+                       "document (layout: stats.schema.json in the package; indented on a "
+                       "terminal, compact when piped).")] = False,
+    html: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained "
+                    "report page with the charts to this file.", show_default=False,
+                    dir_okay=False)] = None,
+    db: DbOption = None,
+) -> None:
+    """Show your progress: scores, retention, what is due.
+
+    Scores over sessions, by tag, the hardest cards, true retention, the due
+    forecast, your streak and time studied (a pause of over 2 minutes between
+    answers counts as 2 minutes).
+
+    Charts fit an 80-column terminal and turn into plain ASCII when the output
+    is piped, NO_COLOR is set or TERM is dumb.
+    """
+    import datetime as dt
+    import json
+    import shutil
+
+    from quiz.history.stats import compute
+    from quiz.study.scheduling import learner_settings
+
+    now = dt.datetime.now(dt.UTC)
+    tz = local_zone()
+    with _open_history(db) as store:
+        ids = _history_decks(decks, store)
+        settings = learner_settings(store.setting)
+        figures = compute(store, now, tz, ids, settings.desired_retention, settings.parameters)
+    if html is not None:
+        from quiz.cli.report import write_report
+
+        write_report(figures, tz, html)
+    if as_json:
+        from quiz.gcpause import paused
+
+        # Indented for a person at a terminal; compact for a program, which
+        # is also 5x faster to write (the C encoder does not indent).
+        with paused():
+            typer.echo(json.dumps(figures.to_json(), ensure_ascii=False,
+                                  indent=2 if sys.stdout.isatty() else None))
+        return
+    from quiz.cli.render import stats_lines
+
+    width = shutil.get_terminal_size((80, 24)).columns
+    for line in stats_lines(figures, tz, _plain_output(), width):
+        say(line)
+    if html is not None:
+        say(f"\nReport written to {html}")
+
+
+@app.command("history")
+def history_command(
+    decks: HistoryDecks = None,
+    csv_out: Annotated[bool, typer.Option("--csv", help="Export every answer as CSV (one row "
+                       "per answer, oldest first) instead of showing the latest.")] = False,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file "
+                      "instead of standard output.", show_default=False, dir_okay=False)] = None,
+    last: Annotated[int, typer.Option("--last", "-n", min=1, help="How many of the latest "
+                    "answers to show (without --csv).")] = 20,
+    db: DbOption = None,
+) -> None:
+    """List your answers, or export them all as CSV.
+
+    CSV columns: id, session_id, deck_id, card_id, reviewed_at (UTC), answer,
+    outcome (right/partly/wrong), correct (0/1), rating (1-4), response_ms, mode.
+    """
+    import csv
+    import io
+
+    from quiz.authoring import formula_safe
+    from quiz.models import count
+
+    with _open_history(db) as store:
+        ids = _history_decks(decks, store)
+        if csv_out:
+            def write_csv(out: IO[str]) -> int:
+                writer = csv.writer(out, lineterminator="\n")
+                writer.writerow(store.EXPORT_COLUMNS)
+                written = 0
+                for row in store.iter_reviews(ids):  # a typed '=...' is text in a sheet
+                    writer.writerow([formula_safe(c) if isinstance(c, str) else c for c in row])
+                    written += 1
+                return written
+
+            if output is None:
+                write_csv(sys.stdout)
+                return
+            from quiz.fileio import replacing
+
+            with replacing(output) as f:  # all of it or nothing, as every file quiz writes
+                written = write_csv(f)
+            say(f"Wrote {output} ({count(written, 'answer')})", err=True)
+            return
+        from quiz.history.store import from_ts
+
+        rows = list(store.iter_reviews(ids, newest_first=True, limit=last))
+        if not rows:
+            say("No answers yet. Run 'quiz start' to begin.")
+            return
+        from quiz.cli.render import clip
+
+        buffer = io.StringIO()
+        cards = [f"{one_line(r[2])}/{one_line(r[3])}" for r in rows]
+        cards = [c if len(c) <= 40 else c[:39] + "…" for c in cards]
+        width = max(len("Card"), *(len(c) for c in cards))
+        buffer.write(f"{'When':<12}  Result  {'Card':<{width}}  Your answer\n")
+        for r, card in zip(reversed(rows), reversed(cards), strict=True):
+            when = from_ts(r[4]).astimezone()
+            answer = clip(one_line(r[5]) or "(nothing)", 28)  # in cells: CJK takes two
+            buffer.write(f"{when:%d %b %H:%M}  {r[6]:<6}  {card:<{width}}  {answer}\n")
+        text = buffer.getvalue()
+        if output:
+            from quiz.fileio import replace_file
+
+            replace_file(output, text)
+            say(f"Wrote {output} ({count(len(rows), 'answer')})", err=True)
+        else:
+            say(text, nl=False)

@@ -1,0 +1,171 @@
+"""A study session at the terminal: ask, save, tell, until done or stopped.
+
+Every answer is saved before the next question; a busy history is waited
+for, said once; Ctrl-C, SIGTERM and a closed terminal end the session with
+its end saved and its summary shown (where there is a terminal).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import typer
+
+from quiz.cli.app import T, deck_ref
+from quiz.cli.clock import now_and_day_start
+from quiz.cli.signals import Ending
+from quiz.textsafe import one_line
+
+
+def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: int | None,
+                 limit: int | None, self_grade: bool = False) -> None:
+    import datetime as dt
+    import random
+    import time
+    from functools import partial
+
+    from quiz.cli import prompts, questions, screens
+    from quiz.models import Mode, Outcome, count
+    from quiz.study.scheduling import Rating, Scheduler, learner_settings
+    from quiz.study.session import Session
+
+    settings = learner_settings(store.setting)
+    now, day_began = now_and_day_start()
+    session = Session(store, Scheduler(settings), decks, mode, now, random.Random(),
+                      day_start=day_began, tags=tags, new_limit=new,
+                      limit=limit, self_grade=self_grade)
+    out = prompts.console()
+    patiently(out, store, "the session's start", session.start)
+    _warn_of_a_clock_gone_back(out, store, now)
+    drafts = session.drafts
+    if drafts:
+        out.print(f"Left out: {count(drafts, 'draft card')} "
+                  "(check each, then remove its 'draft: true' line to study it).")
+    total = session.remaining
+    if total == 0:
+        from quiz.cli.render import due_when
+
+        summary = session.finish(dt.datetime.now(dt.UTC))
+        when = due_when(summary.next_due, now) if summary.next_due else None
+        out.print("Nothing to study now" + (f": the next card is due {when}." if when else "."))
+        if mode is Mode.REVIEW and any(not c.draft for d in decks for c in d.cards):
+            import shlex
+
+
+            words = [deck_ref(d.path, d.id) if d.path else d.id for d in decks]
+            words += [f"--tag {shlex.quote(t)}" for t in tags]
+            out.print("To practise anyway without touching the schedule:")
+            # on a line of its own, never broken by quiz: it is there to be copied
+            out.print(one_line(f"  quiz start {' '.join(words)} --mode cram"), markup=False,
+                      soft_wrap=True)
+        return
+    # The deck, the queue and the imports live for the whole session: keep the
+    # cycle collector from walking them again on every pass while answering.
+    import gc
+
+    gc.freeze()
+    interrupted = False
+    with Ending() as ending:
+        try:
+            while (q := session.next(dt.datetime.now(dt.UTC))) is not None:
+                # this card, those asked and those to come: it grows when a missed card
+                # comes back, and shrinks when another session answered a queued one
+                total = session.asked + session.remaining + 1
+                prompts.settle()  # a second Enter after the last answer does not answer this one
+                screens.header(out, q, total, session.asked, session.points,
+                          session.due_left + (not q.new) if mode is Mode.REVIEW else None)
+                started = time.monotonic()
+                ending.check()  # before each prompt: one that nothing stops would wait
+                given = questions.ask(q)
+                elapsed = int((time.monotonic() - started) * 1000)
+                # the answer keeps the time it was given, however long saving takes
+                answered = patiently(out, store, "this answer", partial(
+                    session.answer, q, given, dt.datetime.now(dt.UTC), elapsed))
+                told = False
+                if self_grade and answered.verdict.outcome is Outcome.RIGHT:
+                    # saved as Good already: stopping here (or being killed) keeps it so
+                    prompts.settle()
+                    ending.check()
+                    felt = Rating[questions.ask_self_grade().upper()]
+                    told = True
+                    answered = patiently(out, store, "your rating",
+                                         partial(session.rerate, answered, felt))
+                screens.feedback(out, answered, told=told)
+            ending.check()
+        except (KeyboardInterrupt, EOFError):  # Ctrl-C, Ctrl-D, or a signal's Ended
+            interrupted = True
+        except OSError:
+            if ending.signum is None:
+                raise
+            # the terminal is gone (SIGHUP): the prompt, stopped, could not tidy it
+            interrupted = True
+    summary = patiently(out, store, "the session's end",
+                        partial(session.finish, dt.datetime.now(dt.UTC)))
+    if ending.hung_up:
+        raise typer.Exit(ending.exit_code)  # the session is closed; no terminal to tell
+    screens.summary(out, summary, interrupted)
+    if mode is Mode.REVIEW:
+        _suggest_refit(out, store)
+    if mode is Mode.EXAM and summary.asked:
+        half = "; a partly right answer counts 1/2" if summary.partly else ""
+        cut = (f" (stopped after {summary.asked} of {summary.planned} questions)"
+               if summary.asked < summary.planned else "")
+        out.print(f"Exam{cut}: {summary.points} of {summary.asked} points "
+                  f"({summary.score:.0f}%{half})")
+    if interrupted:
+        raise typer.Exit(ending.exit_code)
+
+
+def _suggest_refit(out: Any, store: Any) -> None:
+    import datetime as dt
+
+    from quiz.history.store import from_ts
+    from quiz.study.optimizer import refit_due
+
+    last = store.setting("optimized_at")
+    since = from_ts(last) if last else None
+    reviews = store.learned_reviews_since(since)
+    if refit_due(since, reviews, dt.datetime.now(dt.UTC)):
+        what = "since the scheduler was last fitted to you" if since else "so far"
+        out.print(f"Tip: {reviews:,} reviews {what}; 'quiz optimize' fits the scheduler to "
+                  "your memory (once a month is plenty).")
+
+
+CLOCK_SLACK = 5 * 60  # seconds: two machines' clocks on one history may differ a little
+
+
+def _warn_of_a_clock_gone_back(out: Any, store: Any, now: Any) -> None:
+    """An answer in the history dated after now: the clock was set back (or
+    is wrong). Said once, at the start, as Anki does; intervals still count
+    from the clock's time, and a card last seen 'later' counts as seen now."""
+    last = store.last_answer_at()
+    if last is not None and (last - now).total_seconds() > CLOCK_SLACK:
+        out.print(f"The clock says {now.astimezone():%Y-%m-%d %H:%M}, but the history has an "
+                  f"answer from {last.astimezone():%Y-%m-%d %H:%M}: is this computer's clock "
+                  "wrong? Answers are saved as usual, timed by the clock.")
+
+
+def patiently(out: Any, store: Any, what: str, write: Callable[[], T]) -> T:
+    """Run a write to the history. While another program holds its write
+    lock, say so at once (after a short first wait, long enough for another
+    quiz's answer) and keep trying: the learner's answer is kept, not
+    dropped. Ctrl-C stops the waiting."""
+    import time
+
+    from quiz.errors import StoreBusy
+
+    try:
+        with store.busy_timeout(FIRST_WAIT_MS):
+            return write()
+    except StoreBusy:
+        out.print(f"The history is busy: another program is writing to it. Waiting to "
+                  f"save {what} (Ctrl-C stops without it)...")
+    while True:
+        try:
+            return write()
+        except StoreBusy:
+            time.sleep(0.5)
+
+
+FIRST_WAIT_MS = 500  # another quiz's answer holds the lock for about a millisecond
