@@ -18,7 +18,7 @@ import pexpect
 import pytest
 from typer.testing import CliRunner
 
-from quiz.authoring import deck_rows
+from quiz.authoring.deckfile import deck_rows
 from quiz.cli import app
 from quiz.deck.catalog import find
 from quiz.deck.loader import load_deck
@@ -101,7 +101,7 @@ LAYOUTS = {
 def test_add_keeps_the_authors_layout(tmp_path: Path, layout: str) -> None:
     """ruamel re-indents a whole file to the indentation it is given, and
     reads CRLF and a BOM away: quiz gives it the file's own."""
-    from quiz.authoring import with_card
+    from quiz.authoring.edit import with_card
 
     text = LAYOUTS[layout]
     path = tmp_path / "w.yaml"
@@ -254,10 +254,10 @@ def test_add_refuses_a_bundled_deck_and_a_broken_one(tmp_path: Path) -> None:
 
 def test_a_card_that_would_break_the_deck_is_not_added(
         keys: Keys, deck_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import quiz.authoring
+    import quiz.authoring.edit
 
-    real = quiz.authoring.card_map
-    monkeypatch.setattr(quiz.authoring, "card_map",
+    real = quiz.authoring.edit.card_map
+    monkeypatch.setattr(quiz.authoring.edit, "card_map",
                         lambda fields: {**real(fields), "type": "number"})  # a wrong type
     before = deck_copy.read_text()
     keys(ENTER, "Q?", ENTER, "not a number", ENTER, ENTER, ENTER, ENTER, ENTER, ENTER)

@@ -26,7 +26,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from quiz.authoring import CSV_COLUMNS, deck_title, deck_yaml, read_table, slug, table_problems
+from quiz.authoring.deckfile import deck_title, slug
+from quiz.authoring.edit import deck_yaml
+from quiz.authoring.tables import CSV_COLUMNS, read_table, table_problems
 from quiz.cli import app
 from quiz.deck.loader import load_deck, read_deck
 from quiz.errors import DeckError, QuizError

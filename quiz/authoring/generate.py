@@ -627,7 +627,7 @@ def _distractors(codes: set[str], records: dict[str, dict[str, Any]], n: int = 3
 # -- the deck -------------------------------------------------------------------------
 
 def to_cards(drafts: Sequence[Draft], source_key: str) -> list[dict[str, Any]]:
-    from quiz.authoring import slug
+    from quiz.authoring.deckfile import slug
 
     taken: set[str] = set()
     cards = []

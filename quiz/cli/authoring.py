@@ -30,7 +30,8 @@ def new_command(
     """
     import datetime as dt
 
-    from quiz.authoring import new_deck, slug
+    from quiz.authoring.deckfile import slug
+    from quiz.authoring.scaffold import new_deck
     from quiz.deck.loader import load_deck
     from quiz.paths import user_decks_dir
 
@@ -73,7 +74,7 @@ def add_command(
     """
     import datetime as dt
 
-    from quiz.authoring import card_yaml, with_card
+    from quiz.authoring.edit import card_yaml, with_card
     from quiz.cli import card_form
     from quiz.deck.loader import read_deck
     from quiz.errors import DeckError
@@ -140,7 +141,8 @@ def export_command(
     = + - @ (a formula, in a spreadsheet) is written with a ' before it,
     which 'quiz import' takes off again; --raw-cells writes it as it is.
     """
-    from quiz.authoring import write_apkg, write_csv
+    from quiz.authoring.anki import write_apkg
+    from quiz.authoring.tables import write_csv
     from quiz.deck.catalog import find
     from quiz.errors import UsageError
     from quiz.fileio import replace_file
@@ -171,7 +173,7 @@ def _new_deck_id(wanted: str, explicit: bool, target: Path | None = None,
     reads make the second broken. A derived id gets a free variant ('x-2');
     an id the user gave is refused. `target`: the file about to be written
     (None: the deck folder); a file outside those folders is left alone."""
-    from quiz.authoring import slug
+    from quiz.authoring.deckfile import slug
     from quiz.deck.catalog import in_known_roots, scan
     from quiz.errors import UsageError
 
@@ -205,7 +207,9 @@ def import_command(
                      show_default=False)] = None,
 ) -> None:
     """Make a new YAML deck from a CSV or TSV file of cards."""
-    from quiz.authoring import deck_title, deck_yaml, name_text, read_table, slug, table_problems
+    from quiz.authoring.deckfile import deck_title, name_text, slug
+    from quiz.authoring.edit import deck_yaml
+    from quiz.authoring.tables import read_table, table_problems
     from quiz.deck.loader import read_deck
     from quiz.errors import DeckError, UsageError
     from quiz.fileio import replace_file
@@ -267,7 +271,8 @@ def generate_command(
     """
     import datetime as dt
 
-    from quiz.authoring import deck_yaml, name_text, slug
+    from quiz.authoring.deckfile import name_text, slug
+    from quiz.authoring.edit import deck_yaml
     from quiz.authoring.generate import draft, read_meta, to_cards
     from quiz.deck.loader import read_deck
     from quiz.deck.yamltree import MAX_BYTES

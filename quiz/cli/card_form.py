@@ -31,7 +31,7 @@ def ask_card(deck: Deck, this_year: int) -> dict[str, object]:
     A date typed without a year takes the deck's year, or else `this_year`."""
     import re
 
-    from quiz.authoring import slug
+    from quiz.authoring.deckfile import slug
     from quiz.deck.loader import ID_PATTERN
     from quiz.figures import day_in_year, figure
 

@@ -173,7 +173,7 @@ def history_command(
     import csv
     import io
 
-    from quiz.authoring import formula_safe
+    from quiz.authoring.tables import formula_safe
     from quiz.models import count
 
     with _open_history(db) as store:

@@ -1,0 +1,209 @@
+"""Anki: its notes' HTML and cloze deletions as deck text, and `.apkg` packages.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from quiz.authoring.deckfile import SEPARATOR_NAMES, Table, deck_rows, slug
+from quiz.errors import UsageError
+from quiz.fileio import replace_file
+from quiz.models import BLANK, CardType, Deck, answer_text
+
+_HTML_BREAK = re.compile(r"<br\s*/?>|</div>|</p>", re.I)
+
+
+_HTML_TAG = re.compile(r"<[^>]+>")
+
+
+def _from_html(text: str) -> str:
+    """Anki exports fields as HTML: line breaks become spaces, tags go."""
+    import html
+
+    text = _HTML_BREAK.sub(" ", text)
+    text = _HTML_TAG.sub("", text)
+    return re.sub(r"\s+", " ", html.unescape(text)).strip()
+
+
+ANKI_META_COLUMNS = ("notetype column", "deck column", "guid column", "tags column")
+
+
+def _anki_rows(path: Path, rows: Sequence[tuple[int, list[str]]],
+               settings: Mapping[str, str], sep: str) -> Table:
+    html_fields = settings.get("html", "false").lower() == "true"
+    meta = {key: int(settings[key]) - 1 for key in ANKI_META_COLUMNS
+            if settings.get(key, "").isdigit()}
+    tags_col = meta.get("tags column")
+    table = Table([], {}, [], {})
+    cards = table.cards
+    taken: set[str] = set()
+    for n, raw in rows:
+        fields = [_from_html(f) if html_fields or "<" in f else f.strip() for f in raw]
+        content = [f for i, f in enumerate(fields) if i not in meta.values()]
+        if tags_col is not None:
+            tags = fields[tags_col].split() if tags_col < len(fields) else []
+        elif not settings and len(content) == 3:  # Anki before 2.1.55: front, back, tags
+            tags = content[2].split()
+        else:  # Anki's '#' lines name a tags column when there is one; a third
+            tags = []  # field of a note type (Extra, Source) is not tags
+        if content and _deletions(content[0]):
+            extra = content[1] if len(content) > 1 else ""
+            for cloze in _cloze_cards(path, n, content[0], extra, taken):
+                taken.add(cloze["id"])
+                cards.append({**cloze, "tags": tags} if tags else cloze)
+                table.lines.append(n)
+            continue
+        if len(content) < 2 or not content[0] or not content[1]:
+            raise UsageError(f"{path}:{n}: expected a front and a back, separated by "
+                             f"{SEPARATOR_NAMES.get(sep, repr(sep))}")
+        card: dict[str, Any] = {"id": slug(content[0], taken), "question": content[0],
+                                "type": "text", "answer": content[1]}
+        taken.add(card["id"])
+        if tags:
+            card["tags"] = tags
+        cards.append(card)
+        table.lines.append(n)
+    return table
+
+
+# Anki's cloze deletions: {{c1::answer}}, or {{c1::answer::hint}}.
+_CLOZE_START = re.compile(r"\{\{c(\d{1,4})::")
+
+
+MAX_CLOZE_NUMBERS = 100  # cards from one note; Anki's own notes rarely pass 20
+
+
+def _deletions(text: str) -> list[tuple[int, int, int, str, str]]:
+    """Anki's cloze deletions in `text`, {{c1::answer}} or {{c1::answer::hint}}:
+    (start, end, number, answer, hint) each. Read in one pass (a pattern with
+    two lazy groups takes quadratic time on a long field that never closes)."""
+    found = []
+    pos = 0
+    while (m := _CLOZE_START.search(text, pos)) is not None:
+        close = text.find("}}", m.end())
+        if close < 0:
+            break  # nothing closes after this, so nothing after it does either
+        answer, _, hint = text[m.end():close].partition("::")
+        found.append((m.start(), close + 2, int(m.group(1)), answer, hint))
+        pos = close + 2
+    return found
+
+
+def _cloze_cards(path: Path, line: int, text: str, extra: str,
+                 taken: set[str]) -> list[dict[str, Any]]:
+    """The cards of one Anki cloze note, as Anki makes them: one per deletion
+    number, with that deletion blanked (its hint kept) and the others shown.
+    A number used twice blanks two places, which a cloze card cannot hold:
+    that card is a text card whose answer lists both."""
+    found = _deletions(text)
+    numbers = sorted({d[2] for d in found if d[3].strip()})  # {{c1::}} hides nothing
+    if not numbers:
+        raise UsageError(f"{path}:{line}: a cloze note with nothing to fill in")
+    if len(numbers) > MAX_CLOZE_NUMBERS:
+        raise UsageError(f"{path}:{line}: a cloze note with {len(numbers):,} deletions; "
+                         f"at most {MAX_CLOZE_NUMBERS} are read")
+    cards: list[dict[str, Any]] = []
+    for number in numbers:
+        parts, hidden, pos = [], [], 0
+        for start, end, n, answer, hint in found:
+            parts.append(text[pos:start])
+            if n == number and answer.strip():
+                hidden.append(answer.strip())
+                parts.append(BLANK + (f" ({hint.strip()})" if hint.strip() else ""))
+            else:
+                parts.append(answer)
+            pos = end
+        question = "".join([*parts, text[pos:]]).strip()
+        card: dict[str, Any] = {"id": slug(question, [*taken, *(c["id"] for c in cards)]),
+                                "question": question}
+        if len(hidden) == 1:
+            card.update(type="cloze", answer=hidden[0])
+        else:
+            card.update(type="text", answer=", ".join(hidden))
+        if extra:
+            card["explain"] = extra
+        cards.append(card)
+    return cards
+
+
+def _write_package(package: Any, out: io.BytesIO) -> None:
+    """genanki's Package.write_to_file, minus the temporary SQLite file it
+    leaves in the system temp folder on every call: the collection is built
+    in a folder of ours that is removed afterwards."""
+    import sqlite3
+    import tempfile
+    import time
+    import zipfile
+    from itertools import count
+
+    with tempfile.TemporaryDirectory(prefix="quiz-apkg-") as tmp:
+        db_path = Path(tmp) / "collection.anki2"
+        db = sqlite3.connect(db_path)
+        try:
+            now = time.time()
+            package.write_to_db(db.cursor(), now, count(int(now * 1000)))
+            db.commit()
+        finally:
+            db.close()
+        with zipfile.ZipFile(out, "w") as z:
+            z.write(db_path, "collection.anki2")
+            z.writestr("media", "{}")  # no media files
+
+
+def _cloze_inert(text: str) -> str:
+    """Braces as HTML entities, so that the deck's own text never reads as a
+    cloze deletion in Anki's cloze filter; they show the same."""
+    return text.replace("{", "&#123;").replace("}", "&#125;")
+
+
+def write_apkg(deck: Deck, path: Path) -> None:
+    """An Anki package: one note per card (Front, Back, Source), with stable
+    ids derived from the deck and card ids, so re-importing updates notes."""
+    import html
+    import zlib
+
+    import genanki
+
+    model = genanki.Model(
+        1607392319, "quiz card",
+        fields=[{"name": "Front"}, {"name": "Back"}, {"name": "Source"}, {"name": "QuizId"}],
+        templates=[{"name": "Card 1", "qfmt": "{{Front}}",
+                    "afmt": "{{FrontSide}}<hr id=answer>{{Back}}<br><small>{{Source}}</small>"}],
+        sort_field_index=0)
+    # cloze cards become Anki cloze notes, the blank filled in as {{c1::answer}}
+    cloze_model = genanki.Model(
+        1791520443, "quiz cloze",
+        fields=[{"name": "Text"}, {"name": "Back Extra"}, {"name": "Source"},
+                {"name": "QuizId"}],
+        templates=[{"name": "Cloze", "qfmt": "{{cloze:Text}}",
+                    "afmt": "{{cloze:Text}}<br>{{Back Extra}}<br><small>{{Source}}</small>"}],
+        model_type=genanki.Model.CLOZE, sort_field_index=0)
+    anki_deck = genanki.Deck(zlib.crc32(deck.id.encode()) & 0x7FFFFFFF or 1, deck.title)
+    for row, card in zip(deck_rows(deck), deck.cards, strict=True):
+        source = deck.sources.get(card.source or "")
+        if card.type is CardType.CLOZE:
+            text, answer = (_cloze_inert(html.escape(t)) for t in (card.question,
+                                                                    answer_text(card)))
+            kind = cloze_model
+            front = text.replace(BLANK, "{{c1::" + answer.replace(":", "&#58;") + "}}", 1)
+            back = html.escape(row["explain"] or "")
+        else:
+            kind = model
+            front = html.escape(card.question)
+            if card.type in (CardType.CHOICE, CardType.MULTI) and card.choices:
+                front += "<br>" + " · ".join(html.escape(c) for c in card.choices)
+            back = html.escape(answer_text(card))  # as quiz shows it: '7 January 2022'
+            if row["explain"]:
+                back += f"<br>{html.escape(row['explain'])}"
+        anki_deck.add_note(genanki.Note(
+            model=kind, fields=[front, back, html.escape(source.cite()) if source else "",
+                                f"{deck.id}/{card.id}"],
+            guid=genanki.guid_for(deck.id, card.id),
+            tags=[t.replace(" ", "_") for t in card.tags]))
+    buffer = io.BytesIO()
+    _write_package(genanki.Package(anki_deck), buffer)
+    replace_file(path, buffer.getvalue())
