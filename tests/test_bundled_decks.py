@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from quiz.deck.loader import load_deck
-from quiz.models import Card, CardType, Deck, Mode, Outcome, format_number
+from quiz.models import Card, CardType, Deck, Mode, Outcome
+from quiz.wording import format_number
 
 from .conftest import ARTICLES, ROOT
 

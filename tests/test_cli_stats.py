@@ -19,9 +19,10 @@ from typer.testing import CliRunner
 from quiz.cli import app
 from quiz.deck.catalog import find
 from quiz.history.store import open_store
-from quiz.models import Mode, Outcome, answer_text
+from quiz.models import Mode, Outcome
 from quiz.study.scheduling import Scheduler, Settings
 from quiz.study.session import Session
+from quiz.wording import answer_text
 
 runner = CliRunner()
 

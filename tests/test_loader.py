@@ -15,7 +15,8 @@ import pytest
 from quiz.deck import loader
 from quiz.deck.loader import read_deck
 from quiz.errors import DeckError
-from quiz.models import CardType, answer_text
+from quiz.models import CardType
+from quiz.wording import answer_text
 
 BAD = Path(__file__).parent / "decks" / "bad"
 DECKS = Path(__file__).parent.parent / "decks"  # the bundled ones
@@ -305,8 +306,9 @@ def test_answer_decides_the_type(answer: str, ctype: CardType, value: object) ->
 
 
 def test_a_figure_written_out_keeps_its_qualifier_and_grades_as_a_number() -> None:
-    from quiz.models import Outcome, answer_text
+    from quiz.models import Outcome
     from quiz.study.grading import grade
+    from quiz.wording import answer_text
 
     card = read_deck(MINIMAL.format(answer="about 2,000"), "d.yaml").cards[0]
     assert (card.type, card.answer, card.qualifier) == (CardType.NUMBER, 2000, "about")

@@ -678,7 +678,7 @@ def test_a_session_after_midnight_belongs_to_the_evening_before(store: Store,
                                                                  deck: Deck) -> None:
     """The learner's day starts at 4 am: studying at 1 am uses that evening's
     new cards, not the next morning's."""
-    from quiz.models import day_start, learner_day
+    from quiz.days import day_start, learner_day
 
     def session_at(now: dt.datetime) -> list[str]:
         s = Session(store, Scheduler(Settings(fuzz=False)), [deck], Mode.REVIEW, now,

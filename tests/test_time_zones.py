@@ -14,9 +14,10 @@ import pytest
 from typer.testing import CliRunner
 
 from quiz.cli import app
+from quiz.days import day_start, learner_day
 from quiz.history.stats import compute
 from quiz.history.store import open_store
-from quiz.models import Mode, Outcome, Review, day_start, learner_day
+from quiz.models import Mode, Outcome, Review
 
 BERLIN = ZoneInfo("Europe/Berlin")  # UTC+1 in winter, UTC+2 in summer
 NOW = dt.datetime(2023, 1, 15, 12, tzinfo=dt.UTC)

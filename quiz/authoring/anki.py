@@ -12,7 +12,8 @@ from typing import Any
 from quiz.authoring.deckfile import SEPARATOR_NAMES, Table, deck_rows, slug
 from quiz.errors import UsageError
 from quiz.fileio import replace_file
-from quiz.models import BLANK, CardType, Deck, answer_text
+from quiz.models import BLANK, CardType, Deck
+from quiz.wording import answer_text
 
 _HTML_BREAK = re.compile(r"<br\s*/?>|</div>|</p>", re.I)
 

@@ -79,7 +79,7 @@ def add_command(
     from quiz.deck.loader import read_deck
     from quiz.errors import DeckError
     from quiz.fileio import FileChanged, replace_file
-    from quiz.models import count
+    from quiz.wording import count
 
     entry = _editable_deck(deck)  # a broken deck is reported, not appended to
     path, current = entry.path, entry.deck
@@ -146,7 +146,7 @@ def export_command(
     from quiz.deck.catalog import find
     from quiz.errors import UsageError
     from quiz.fileio import replace_file
-    from quiz.models import count
+    from quiz.wording import count
 
     if fmt not in ("csv", "tsv", "apkg"):
         raise UsageError(f"unknown format '{fmt}'; formats are csv, tsv and apkg")
@@ -213,8 +213,8 @@ def import_command(
     from quiz.deck.loader import read_deck
     from quiz.errors import DeckError, UsageError
     from quiz.fileio import replace_file
-    from quiz.models import count
     from quiz.paths import user_decks_dir
+    from quiz.wording import count
 
     if not file.exists():  # a pipe, as from <(...), is read like a file
         raise UsageError(f"{file}: no such file")
@@ -278,9 +278,9 @@ def generate_command(
     from quiz.deck.yamltree import MAX_BYTES
     from quiz.errors import Problem, UsageError
     from quiz.fileio import replace_file
-    from quiz.models import count
     from quiz.paths import user_decks_dir
     from quiz.reading import read_capped
+    from quiz.wording import count
 
     data = read_capped(article, MAX_BYTES, "articles")
     try:

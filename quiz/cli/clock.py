@@ -20,7 +20,7 @@ def now_and_day_start() -> tuple[Any, Any]:
     """Now, and the start of the learner's day (4 am local time), both in UTC."""
     import datetime as dt
 
-    from quiz.models import day_start, learner_day
+    from quiz.days import day_start, learner_day
 
     now = dt.datetime.now(dt.UTC)
     tz = local_zone()

@@ -105,7 +105,7 @@ def _deck_paths(args: list[Path] | None) -> list[Path] | None:
 def _validate(paths: list[Path] | None) -> tuple[list[Any], bool]:
     """Print every problem (or an ok line); returns the entries and whether all is clean."""
     from quiz.deck.catalog import scan
-    from quiz.models import count
+    from quiz.wording import count
 
     roots = [(p, "path") for p in paths] if paths else None
     entries = scan(roots)
@@ -178,7 +178,7 @@ def _report_orphans(entries: list[Any], db: Path | None, every_deck: bool) -> No
     """Cards with history that are no longer in their deck: kept, and named.
     With `every_deck` (every known deck was checked), so are decks with
     history and no file left."""
-    from quiz.models import count
+    from quiz.wording import count
 
     with open_store_at(db, create=False) as store:
         for e in entries:

@@ -174,7 +174,7 @@ def history_command(
     import io
 
     from quiz.authoring.tables import formula_safe
-    from quiz.models import count
+    from quiz.wording import count
 
     with _open_history(db) as store:
         ids = _history_decks(decks, store)

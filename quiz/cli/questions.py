@@ -57,7 +57,7 @@ def figure_ok(text: str) -> bool | str:
     """A new card's answer: a number, and only one ('4.500' is 4.5 to some
     and 4,500 to others; a learner's answer may be either, a card's not)."""
     from quiz.figures import number_readings
-    from quiz.models import format_number
+    from quiz.wording import format_number
 
     readings = number_readings(text)
     if len(readings) > 1:

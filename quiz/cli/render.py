@@ -11,8 +11,8 @@ import datetime as dt
 from collections.abc import Sequence
 
 from quiz.history.stats import FORECAST_DAYS, RECENT_DAYS, HardCard, Stats
-from quiz.models import count
 from quiz.textsafe import one_line
+from quiz.wording import count
 
 EIGHTHS = " ▁▂▃▄▅▆▇█"
 TREND_HEIGHT = 6

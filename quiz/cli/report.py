@@ -14,7 +14,7 @@ from pathlib import Path
 
 from quiz.cli.render import duration, percent, recall_now
 from quiz.history.stats import RECENT_DAYS, Stats
-from quiz.models import count
+from quiz.wording import count
 
 CSS = """
 body{font:15px/1.45 system-ui,sans-serif;max-width:860px;margin:2em auto;padding:0 1em;

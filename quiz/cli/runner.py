@@ -26,9 +26,10 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
     from functools import partial
 
     from quiz.cli import prompts, questions, screens
-    from quiz.models import Mode, Outcome, count
+    from quiz.models import Mode, Outcome
     from quiz.study.scheduling import Rating, Scheduler, learner_settings
     from quiz.study.session import Session
+    from quiz.wording import count
 
     settings = learner_settings(store.setting)
     now, day_began = now_and_day_start()

@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from quiz.days import day_start, learner_day
 from quiz.history.store import Store, from_ts, ts
-from quiz.models import UNTAGGED, day_start, learner_day
+from quiz.models import UNTAGGED
 from quiz.study.scheduling import recall_probability
 from quiz.study.scoring import TagScore, score
 

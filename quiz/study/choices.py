@@ -8,8 +8,9 @@ import random
 
 from quiz.deck.pools import AnswerPools
 from quiz.figures import numeric_answer
-from quiz.models import Card, format_number
+from quiz.models import Card
 from quiz.study.grading import is_year
+from quiz.wording import format_number
 
 
 def draw_distractors(pools: AnswerPools, card: Card, rng: random.Random,

@@ -18,7 +18,8 @@ from quiz.figures import (
     number_readings,
     parse_date,
 )
-from quiz.models import BLANK, Card, CardType, Outcome, Verdict, answer_text
+from quiz.models import BLANK, Card, CardType, Outcome, Verdict
+from quiz.wording import answer_text
 
 __all__ = ["grade", "is_year", "normalize", "parse_bool"]
 
