@@ -270,3 +270,46 @@ def test_a_deck_past_the_size_limit_is_refused_before_it_is_read(tmp_path: Path)
     result = runner.invoke(app, ["validate", str(big)])
     assert result.exit_code == 1
     assert result.stdout == f"{big}: file is over 64 MiB; decks are limited to 64 MiB\n"
+
+
+def test_the_clock_is_read_in_one_place_so_output_is_exact(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every command reads the time from quiz.cli.clock.now: set it, and a
+    command's whole output is known."""
+    import datetime as dt
+    import random
+    import shlex
+    import time
+
+    from quiz.cli import clock
+    from quiz.deck.loader import load_deck
+    from quiz.history.store import open_store
+    from quiz.models import Mode
+    from quiz.study.scheduling import Scheduler, Settings
+    from quiz.study.session import Session
+
+    deck = tmp_path / "mini.yaml"
+    deck.write_text("id: mini\ntitle: Mini\ncards:\n  - {id: a, question: Q?, answer: x}\n")
+    db = tmp_path / "h.sqlite3"
+    answered = dt.datetime(2022, 3, 1, 9, 0, tzinfo=dt.UTC)
+    with open_store(db) as store:
+        s = Session(store, Scheduler(Settings(fuzz=False)), [load_deck(deck)], Mode.REVIEW,
+                    answered, random.Random(1))
+        s.start()
+        q = s.next(answered)
+        assert q is not None
+        s.answer(q, "x", answered)  # right the first time: due in two days
+        s.finish(answered)
+    monkeypatch.setattr(clock, "now", lambda: answered + dt.timedelta(minutes=1))
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    try:
+        result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db)])
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "Nothing to study now: the next card is due Thu 03 Mar at 09:00.\n"
+        "To practise anyway without touching the schedule:\n"
+        f"  quiz start {shlex.quote(str(deck))} --mode cram\n")

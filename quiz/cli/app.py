@@ -16,6 +16,7 @@ import typer
 from typer.core import TyperGroup
 
 from quiz import __version__
+from quiz.cli import clock
 from quiz.errors import QuizError
 from quiz.textsafe import inert, one_line
 
@@ -85,7 +86,6 @@ def _located(line: str) -> bool:
 
 
 def _write_crash_report() -> Path:
-    import datetime as dt
     import traceback
 
     from quiz.paths import data_dir
@@ -96,7 +96,7 @@ def _write_crash_report() -> Path:
             folder.mkdir(parents=True, exist_ok=True)
             log = folder / "quiz-error.log"
             with log.open("a", encoding="utf-8") as f:
-                f.write(f"--- {dt.datetime.now(dt.UTC).isoformat()} quiz {__version__}\n{text}\n")
+                f.write(f"--- {clock.now().isoformat()} quiz {__version__}\n{text}\n")
             return log
         except OSError:
             continue

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from quiz.cli import clock
 from quiz.cli.app import app, deck_ref, say
 from quiz.textsafe import inert, one_line
 
@@ -28,7 +29,6 @@ def new_command(
     It goes in your deck folder (see 'quiz decks') unless NAME is a path. It
     validates clean; edit it, then 'quiz validate' it.
     """
-    import datetime as dt
 
     from quiz.authoring.deckfile import slug
     from quiz.authoring.scaffold import new_deck
@@ -40,7 +40,7 @@ def new_command(
     _new_deck_id(slug(given.stem if is_path else given.name), True,
                  given if is_path else user_decks_dir() / f"{slug(given.name)}.yaml",
                  "choose another name")
-    path = new_deck(name, user_decks_dir(), dt.date.today(), title)
+    path = new_deck(name, user_decks_dir(), clock.today(), title)
     say(f"Wrote {path}")
     say("Edit it, then:")
     ref = deck_ref(path, load_deck(path).id)  # a small file, just written
@@ -72,7 +72,6 @@ def add_command(
     it, or the file changed while the card was typed (an editor saved it),
     nothing is written and the card is printed, to paste.
     """
-    import datetime as dt
 
     from quiz.authoring.edit import card_yaml, with_card
     from quiz.cli import card_form
@@ -84,7 +83,7 @@ def add_command(
     entry = _editable_deck(deck)  # a broken deck is reported, not appended to
     path, current = entry.path, entry.deck
     try:
-        fields = card_form.ask_card(current, dt.date.today().year)
+        fields = card_form.ask_card(current, clock.today().year)
     except (KeyboardInterrupt, EOFError):
         say("\n" + one_line(f"Stopped: no card was added; {path} is as it was."),
                    err=True)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from quiz.cli import clock
 from quiz.cli.app import app, open_store_at, say
 from quiz.textsafe import one_line
 
@@ -133,7 +134,6 @@ def _validate(paths: list[Path] | None) -> tuple[list[Any], bool]:
 def _watch(paths: list[Path] | None) -> None:
     """Validate, then again after every save (editors often save in several
     steps; watchfiles groups them), until Ctrl-C."""
-    import datetime as dt
 
     from watchfiles import watch
 
@@ -168,7 +168,7 @@ def _watch(paths: list[Path] | None) -> None:
                 say("Watching for changes; Ctrl-C stops.", err=True)
                 announced = True
             if changes:
-                say(f"\n--- {dt.datetime.now():%H:%M:%S} ---")
+                say(f"\n--- {clock.now().astimezone(clock.local_zone()):%H:%M:%S} ---")
                 _validate(paths)
     except KeyboardInterrupt:
         return

@@ -9,6 +9,7 @@ from typing import IO, Annotated, Any
 
 import typer
 
+from quiz.cli import clock
 from quiz.cli.app import DbOption, HistoryDecks, app, open_store_at, say
 from quiz.cli.clock import local_zone, now_and_day_start
 from quiz.textsafe import one_line
@@ -119,14 +120,13 @@ def stats_command(
     Charts fit an 80-column terminal and turn into plain ASCII when the output
     is piped, NO_COLOR is set or TERM is dumb.
     """
-    import datetime as dt
     import json
     import shutil
 
     from quiz.history.stats import compute
     from quiz.study.scheduling import learner_settings
 
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     tz = local_zone()
     with _open_history(db) as store:
         ids = _history_decks(decks, store)

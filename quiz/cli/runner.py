@@ -12,6 +12,7 @@ from typing import Any
 
 import typer
 
+from quiz.cli import clock
 from quiz.cli.app import T, deck_ref
 from quiz.cli.clock import now_and_day_start
 from quiz.cli.signals import Ending
@@ -20,7 +21,6 @@ from quiz.textsafe import one_line
 
 def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: int | None,
                  limit: int | None, self_grade: bool = False) -> None:
-    import datetime as dt
     import random
     import time
     from functools import partial
@@ -47,7 +47,7 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
     if total == 0:
         from quiz.cli.render import due_when
 
-        summary = session.finish(dt.datetime.now(dt.UTC))
+        summary = session.finish(clock.now())
         when = due_when(summary.next_due, now) if summary.next_due else None
         out.print("Nothing to study now" + (f": the next card is due {when}." if when else "."))
         if mode is Mode.REVIEW and any(not c.draft for d in decks for c in d.cards):
@@ -69,7 +69,7 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
     interrupted = False
     with Ending() as ending:
         try:
-            while (q := session.next(dt.datetime.now(dt.UTC))) is not None:
+            while (q := session.next(clock.now())) is not None:
                 # this card, those asked and those to come: it grows when a missed card
                 # comes back, and shrinks when another session answered a queued one
                 total = session.asked + session.remaining + 1
@@ -82,7 +82,7 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
                 elapsed = int((time.monotonic() - started) * 1000)
                 # the answer keeps the time it was given, however long saving takes
                 answered = patiently(out, store, "this answer", partial(
-                    session.answer, q, given, dt.datetime.now(dt.UTC), elapsed))
+                    session.answer, q, given, clock.now(), elapsed))
                 told = False
                 if self_grade and answered.verdict.outcome is Outcome.RIGHT:
                     # saved as Good already: stopping here (or being killed) keeps it so
@@ -102,7 +102,7 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
             # the terminal is gone (SIGHUP): the prompt, stopped, could not tidy it
             interrupted = True
     summary = patiently(out, store, "the session's end",
-                        partial(session.finish, dt.datetime.now(dt.UTC)))
+                        partial(session.finish, clock.now()))
     if ending.hung_up:
         raise typer.Exit(ending.exit_code)  # the session is closed; no terminal to tell
     screens.summary(out, summary, interrupted)
@@ -119,7 +119,6 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
 
 
 def _suggest_refit(out: Any, store: Any) -> None:
-    import datetime as dt
 
     from quiz.history.store import from_ts
     from quiz.study.optimizer import refit_due
@@ -127,7 +126,7 @@ def _suggest_refit(out: Any, store: Any) -> None:
     last = store.setting("optimized_at")
     since = from_ts(last) if last else None
     reviews = store.learned_reviews_since(since)
-    if refit_due(since, reviews, dt.datetime.now(dt.UTC)):
+    if refit_due(since, reviews, clock.now()):
         what = "since the scheduler was last fitted to you" if since else "so far"
         out.print(f"Tip: {reviews:,} reviews {what}; 'quiz optimize' fits the scheduler to "
                   "your memory (once a month is plenty).")
