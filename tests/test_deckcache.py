@@ -320,17 +320,61 @@ def test_cache_folders_are_created_private_whatever_the_umask(deck_file: Path) -
 
 
 @posix
-def test_a_folder_others_can_write_is_not_read_then_tightened_and_emptied(
+def test_a_folder_others_can_write_is_not_read_then_tightened_and_its_entries_removed(
         deck_file: Path, parses: list[str]) -> None:
+    """Files in it named as entries could be anyone's: removed. Nothing
+    else in it is touched."""
     first = load_deck(deck_file)
     folder = paths.cache_dir() / "decks"
     folder.chmod(0o770)
-    planted = folder / "planted"
-    planted.write_text("left by a group member")
+    [entry] = entries()
+    planted = folder / ("0" * 40 + ".json")
+    planted.write_text("{}")
+    notes = folder / "notes.txt"
+    notes.write_text("not an entry: kept")
     assert load_deck(deck_file) == first and len(parses) == 2  # not read from there
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
-    assert not planted.exists() and len(entries()) == 1
+    assert not planted.exists() and notes.read_text() == "not an entry: kept"
+    assert entry.exists()  # written anew
     assert load_deck(deck_file) == first and len(parses) == 2  # the new entry is used
+
+
+@posix
+def test_a_cache_folder_others_can_write_is_tightened(deck_file: Path,
+                                                      parses: list[str]) -> None:
+    """Its `decks` folder is still private (nobody else could put anything
+    in it, nor swap it for a link or a folder of theirs unnoticed)."""
+    first = load_deck(deck_file)
+    paths.cache_dir().chmod(0o777)
+    assert load_deck(deck_file) == first and len(parses) == 1
+    assert stat.S_IMODE(paths.cache_dir().stat().st_mode) == 0o700
+
+
+@posix
+@pytest.mark.parametrize("link", ["cache", "decks"])
+def test_a_link_planted_as_a_cache_folder_is_not_followed(
+        deck_file: Path, parses: list[str], tmp_path: Path, link: str) -> None:
+    """`cache -> .` made the cache folder the user's own deck folder, whose
+    decks the old trim deleted. A link at either level means no cache: the
+    folder it points to is left exactly as it was."""
+    mine = tmp_path / "my-decks"
+    mine.mkdir()
+    mine.chmod(0o775)
+    (mine / "mydeck.yaml").write_text("id: mine\n")
+    (mine / ("1" * 40 + ".json")).write_text("a file of mine that looks like an entry")
+    before = sorted((p.name, p.read_bytes()) for p in mine.iterdir())
+    root = paths.cache_dir()
+    if link == "cache":
+        root.parent.mkdir(parents=True, exist_ok=True)
+        root.symlink_to(mine)
+    else:
+        root.mkdir(mode=0o700, parents=True)
+        (root / "decks").symlink_to(mine)
+    for _ in range(2):
+        load_deck(deck_file)
+    assert len(parses) == 2  # parsed each time: no cache
+    assert sorted((p.name, p.read_bytes()) for p in mine.iterdir()) == before
+    assert stat.S_IMODE(mine.stat().st_mode) == 0o775
 
 
 @posix

@@ -15,12 +15,19 @@ second to read back from here. The cache lives in the user's cache folder:
 
 An entry is plain data, JSON, so reading one runs no code, and it is read
 with the suspicion due to a file someone else may have put there (QUIZ_HOME
-may point at a shared folder). The folder is created 0700 (a folder of ours
-that others can write is tightened and emptied before it is written to), and
-an entry is read only from a folder that is this user's own and nobody else
-can write, opened without following a symbolic link and without waiting on
-a FIFO; it must be a regular file of this user's, with one link, that only
-this user can write, and no bigger than `max_entry_size`. Its shape and the
+may point at a shared folder). The cache folder and its `decks` folder are
+opened one inside the other without following a symbolic link at either
+(so a link planted there cannot send a write, or the trim, to a folder of
+the user's), and used only when both are this user's and nobody else can
+write them; they are created 0700. One of ours that others could write (an
+older quiz made it with the umask's mode) is tightened, and the files in it
+named as entries are removed (anyone could have put them there): nothing
+else in it is touched. Every read, write and trim goes through the folder
+opened and checked, never by its name again. An entry is opened without
+following a link and without waiting on a FIFO; it must be a regular file of
+this user's, with one link, that only this user can write, and no bigger
+than `max_entry_size`. Where folders cannot be opened this way (Windows),
+there is no cache. Its shape and the
 type of every field are checked as it is turned back into a deck (a date
 card's answer is a date, tags are strings, ...): anything odd is a miss.
 What these checks do not repeat is the loader's finer validation (an answer
@@ -33,14 +40,15 @@ removes them.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import operator
 import os
+import re
 import stat
 from collections.abc import Callable, Iterable
 from itertools import chain, compress, repeat
-from pathlib import Path
 from typing import Any
 
 from quiz import __version__, paths
@@ -84,15 +92,71 @@ def max_entry_size(data_size: int) -> int:
     return 4 * data_size + 64 * 1024
 
 
-def _folder() -> Path:
-    return paths.cache_dir() / "decks"
+_DIR_FLAGS = (os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
+              | getattr(os, "O_CLOEXEC", 0))
+_ENTRY_NAME = re.compile(r"[0-9a-f]{40}\.(?:json|pickle)")
+
+
+def _open_folder(create: bool) -> int | None:
+    """The entries' folder (`decks` in the cache folder), opened, or None
+    when it cannot be used (see the module's docstring). `create`: make the
+    folders that are missing, 0700."""
+    if os.open not in os.supports_dir_fd or not hasattr(os, "O_NOFOLLOW"):
+        return None
+    root = paths.cache_dir()
+    fd = sub = None
+    try:
+        if create:
+            root.parent.mkdir(parents=True, exist_ok=True)
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(root, 0o700)
+        fd = os.open(root, _DIR_FLAGS)  # ELOOP if it is a link
+        if not _ours(fd):
+            return None
+        if create:
+            with contextlib.suppress(FileExistsError):
+                os.mkdir("decks", 0o700, dir_fd=fd)
+        sub = os.open("decks", _DIR_FLAGS, dir_fd=fd)
+        if not _ours(sub):
+            os.close(sub)
+            return None
+        opened, sub = sub, None
+        return opened
+    except OSError:
+        return None
+    finally:
+        for d in (fd, sub):
+            if d is not None:
+                os.close(d)
+
+
+def _ours(fd: int) -> bool:
+    """An open folder of this user's that nobody else can write, after
+    tightening one of ours that others could (and removing what in it is
+    named as an entry: anyone could have put it there)."""
+    st = os.fstat(fd)
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid():
+        return False
+    if stat.S_IMODE(st.st_mode) & 0o077:
+        os.fchmod(fd, 0o700)
+        if st.st_mode & 0o022:
+            for name in os.listdir(fd):
+                if _ENTRY_NAME.fullmatch(name):
+                    os.unlink(name, dir_fd=fd)
+    return True
 
 
 def get(data: bytes, digest: str) -> Deck | None:
     """The cached deck read from `data`, whose `key` is `digest`, or None."""
     if len(data) < MIN_BYTES:
         return None
-    raw = _read_entry(_folder(), digest + SUFFIX, max_entry_size(len(data)))
+    folder = _open_folder(create=False)
+    if folder is None:
+        return None
+    try:
+        raw = _read_entry(folder, digest + SUFFIX, max_entry_size(len(data)))
+    finally:
+        os.close(folder)
     if raw is None:
         return None
     import json
@@ -111,23 +175,13 @@ _OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBL
                | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
 
 
-def _read_entry(where: Path, name: str, limit: int) -> bytes | None:
-    """The bytes of the entry `name` if the folder and the entry pass the
+def _read_entry(folder: int, name: str, limit: int) -> bytes | None:
+    """The bytes of the entry `name` in the open `folder` if it passes the
     checks in the module's docstring, else None. Never follows a link, never
     blocks on a FIFO, never reads more than `limit` bytes."""
-    dir_fd: int | None = None
     fd: int | None = None
     try:
-        if os.open in os.supports_dir_fd:  # the entry is opened in the folder checked
-            dir_fd = os.open(where, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
-                             | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
-            if not _private(os.fstat(dir_fd), stat.S_ISDIR):
-                return None
-            fd = os.open(name, _OPEN_FLAGS, dir_fd=dir_fd)
-        else:
-            if not _private(os.lstat(where), stat.S_ISDIR):
-                return None
-            fd = os.open(where / name, _OPEN_FLAGS)
+        fd = os.open(name, _OPEN_FLAGS, dir_fd=folder)
         st = os.fstat(fd)
         if not _private(st, stat.S_ISREG) or st.st_nlink != 1 or st.st_size > limit:
             return None
@@ -141,18 +195,14 @@ def _read_entry(where: Path, name: str, limit: int) -> bytes | None:
             left -= len(chunk)
         if left <= 0:
             return None
-        if os.utime in os.supports_fd:
-            try:
-                os.utime(fd)  # recently used entries are kept by _trim
-            except OSError:
-                pass
+        with contextlib.suppress(OSError):
+            os.utime(fd)  # recently used entries are kept by _trim
         return b"".join(chunks)
     except OSError:  # missing, a link (ELOOP), unreadable: parse again
         return None
     finally:
-        for opened in (fd, dir_fd):
-            if opened is not None:
-                os.close(opened)
+        if fd is not None:
+            os.close(fd)
 
 
 def _private(st: os.stat_result, is_kind: Callable[[int], bool]) -> bool:
@@ -305,8 +355,6 @@ def put(data: bytes, digest: str, deck: Deck) -> None:
         return
     import json
 
-    from quiz.fileio import WriteError, replace_file
-
     try:
         text = json.dumps(_freeze(deck, digest), ensure_ascii=False, allow_nan=False,
                           separators=(",", ":")).encode("utf-8")
@@ -314,47 +362,47 @@ def put(data: bytes, digest: str, deck: Deck) -> None:
         return
     if len(text) > max_entry_size(len(data)):
         return
-    where = _folder()
+    folder = _open_folder(create=True)
+    if folder is None:
+        return
     try:
-        if not _own_folder(where):
-            return
-        replace_file(where / f"{digest}{SUFFIX}", text, mode=0o600, follow_symlinks=False)
-        _trim(where)
-    except (OSError, WriteError):
+        _write_entry(folder, digest + SUFFIX, text)
+        _trim(folder)
+    except OSError:
         return  # read-only or full: the cache is only an accelerator
+    finally:
+        os.close(folder)
 
 
-def _own_folder(where: Path) -> bool:
-    """Make `where` (and the cache folder above it) 0700 if missing; True if
-    it is then a folder of ours that only we can write. One of ours that
-    others could write is tightened, and what is in it removed: anyone
-    could have put it there."""
-    for d, parents in ((where.parent, True), (where, False)):
-        try:
-            d.mkdir(mode=0o700, parents=parents)
-        except FileExistsError:
-            pass
-    st = os.lstat(where)
-    if not stat.S_ISDIR(st.st_mode):
-        return False
-    getuid = getattr(os, "getuid", None)
-    if getuid is None:
-        return True
-    if st.st_uid != getuid():
-        return False
-    if stat.S_IMODE(st.st_mode) & 0o077:
-        os.chmod(where, 0o700, follow_symlinks=False)
-        if st.st_mode & 0o022:
-            for entry in where.iterdir():
-                if not stat.S_ISDIR(entry.lstat().st_mode):
-                    entry.unlink(missing_ok=True)
-    return True
+def _write_entry(folder: int, name: str, data: bytes) -> None:
+    """Write the entry whole (a temporary file, synced, renamed over it),
+    inside the open `folder`; a temporary file is removed on error."""
+    tmp = f".{name}.{os.getpid()}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                 0o600, dir_fd=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp, dir_fd=folder)
+        raise
 
 
-def _trim(where: Path) -> None:
-    for suffix in _OLD_SUFFIXES:
-        for old in where.glob(f"*{suffix}"):
-            old.unlink(missing_ok=True)
-    entries = sorted(where.glob(f"*{SUFFIX}"), key=lambda p: p.lstat().st_mtime)
-    for old in entries[:-MAX_ENTRIES]:
-        old.unlink(missing_ok=True)
+def _trim(folder: int) -> None:
+    """Keep the MAX_ENTRIES entries used last; remove older versions' entries."""
+    entries = []
+    for name in os.listdir(folder):
+        if not _ENTRY_NAME.fullmatch(name):
+            continue
+        if not name.endswith(SUFFIX):  # an older quiz's
+            os.unlink(name, dir_fd=folder)
+            continue
+        with contextlib.suppress(OSError):
+            entries.append((os.stat(name, dir_fd=folder, follow_symlinks=False).st_mtime, name))
+    for _, name in sorted(entries)[:-MAX_ENTRIES]:
+        with contextlib.suppress(OSError):
+            os.unlink(name, dir_fd=folder)
