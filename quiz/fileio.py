@@ -4,7 +4,8 @@ As Git and SQLite do: the new content goes to a temporary file beside the
 target, is flushed to the disk (fsync), renamed over the target, and the
 folder is flushed too, so after a power cut the file is the old one or the
 new one, never empty. A symlink is written through to its target, as
-editors do, so a deck kept in a dotfiles repository stays linked.
+editors do, so a deck kept in a dotfiles repository stays linked; a pipe or
+a device (`-o /dev/stdout`, `-o >(gzip > f.gz)`) is written into.
 """
 
 from __future__ import annotations
@@ -64,8 +65,18 @@ def replacing(path: Path, mode: int | None = None, binary: bool = False,
     block ends without an error and removed when it does not. An OSError,
     in here or in the block (a full disk), becomes a WriteError."""
     shown = path  # errors name the path the user gave, not the link's target
-    if follow_symlinks and path.is_symlink():
-        path = Path(os.path.realpath(path))
+    if follow_symlinks:
+        stream = _stream(path)
+        if stream is not None:  # a pipe or a device (-o /dev/stdout): written to, in place
+            try:
+                with (open(stream, "wb") if binary else
+                      open(stream, "w", encoding="utf-8", newline="\n")) as f:
+                    yield f
+            except OSError as e:
+                raise WriteError(shown, e) from None
+            return
+        if path.is_symlink():
+            path = Path(os.path.realpath(path))
     folder = path.parent if str(path.parent) else Path(".")
     try:
         try:
@@ -109,6 +120,22 @@ def _sync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def _stream(path: Path) -> Path | None:
+    """`path` when it is (or links to) a FIFO or a character device, which a
+    write must go into, not replace: renaming a file over /dev/null or over
+    a pipe someone reads would put a plain file there. Another kind of file
+    that is not a regular file (a socket, a block device) is refused."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    if stat.S_ISFIFO(st.st_mode) or stat.S_ISCHR(st.st_mode):
+        return path
+    if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
+        raise WriteError(path, OSError(errno.EINVAL, "not a regular file"))
+    return None
 
 
 def _content(path: Path) -> bytes | None:

@@ -150,3 +150,46 @@ def test_add_writes_through_a_symlink(keys: Callable[..., None], tmp_path: Path)
     r = CliRunner().invoke(app, ["add", str(link)])
     assert r.exit_code == 0, r.output
     assert link.is_symlink() and "Who chaired the meeting?" in target.read_text()
+
+
+def test_output_to_a_pipe_goes_into_the_pipe(tmp_path: Path) -> None:
+    """-o into a FIFO (or >(gzip ...)) used to rename a plain file over it:
+    the reader got nothing and the FIFO was gone."""
+    import stat
+    import threading
+
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    r = CliRunner().invoke(app, ["export", "csto-dates", "-o", str(fifo)])
+    reader.join(timeout=20)
+    assert r.exit_code == 0, r.output
+    assert not reader.is_alive() and got and got[0].startswith(b"id,type,question,answer")
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="making a device node needs root")
+def test_output_to_a_device_is_written_to_not_replaced(tmp_path: Path) -> None:
+    """As root, `-o /dev/null` renamed a plain file over /dev/null (seen with
+    /dev/full). Here a null device of the test's own, in its folder."""
+    import stat
+
+    null = tmp_path / "null"
+    os.mknod(null, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    study(tmp_path / "h.sqlite3", answers=2)
+    r = CliRunner().invoke(app, ["history", "--db", str(tmp_path / "h.sqlite3"), "--csv",
+                                 "-o", str(null)])
+    assert r.exit_code == 0, r.output
+    assert stat.S_ISCHR(os.lstat(null).st_mode)
+
+
+def test_output_to_a_socket_is_refused(tmp_path: Path) -> None:
+    import socket
+
+    path = tmp_path / "s"
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(path))
+        r = CliRunner().invoke(app, ["export", "csto-dates", "-o", str(path)])
+    assert r.exit_code == 1 and r.stderr == f"quiz: {path}: cannot write (not a regular file)\n"
