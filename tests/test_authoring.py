@@ -334,8 +334,41 @@ def test_add_to_a_deck_renamed_or_broken_meanwhile_keeps_the_card(
     keys(*TYPED)
     r = CliRunner().invoke(app, ["add", str(deck_copy)])
     assert r.exit_code == 1, r.output
-    assert "was it moved or renamed?" in r.stderr and typed(pasted(r.stdout))
+    assert "no such file (was it moved, renamed or replaced?)" in r.stderr
+    assert typed(pasted(r.stdout))
     assert not deck_copy.exists()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX FIFOs")
+def test_add_to_a_deck_swapped_for_a_fifo_meanwhile_neither_hangs_nor_loses_the_card(
+        keys: Keys, deck_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    def swap() -> None:
+        deck_copy.unlink()
+        os.mkfifo(deck_copy)
+
+    _during_prompts(monkeypatch, swap)
+    keys(*TYPED)
+    r = CliRunner().invoke(app, ["add", str(deck_copy)])  # read without waiting on the FIFO
+    assert r.exit_code == 1, r.output
+    assert "figures.yaml: is a pipe" in r.stderr and typed(pasted(r.stdout))
+
+
+def test_ctrl_c_while_the_card_is_saved_keeps_the_card(
+        keys: Keys, deck_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import quiz.fileio
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    before = deck_copy.read_text()
+    monkeypatch.setattr(quiz.fileio, "replace_file", interrupted)
+    keys(*TYPED)
+    r = CliRunner().invoke(app, ["add", str(deck_copy)])
+    assert r.exit_code == 130, r.output
+    assert typed(pasted(r.stdout)) and "Stopped: the card was not added" in r.stderr
+    assert deck_copy.read_text() == before
 
 
 def test_add_to_a_deck_broken_meanwhile_keeps_both(

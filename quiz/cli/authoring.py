@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,6 +12,7 @@ import typer
 
 from quiz.cli import clock
 from quiz.cli.app import app, deck_ref, say
+from quiz.errors import DeckError, Problem, QuizError
 from quiz.textsafe import inert, one_line
 
 
@@ -72,52 +74,69 @@ def add_command(
     it, or the file changed while the card was typed (an editor saved it),
     nothing is written and the card is printed, to paste.
     """
-
-    from quiz.authoring.edit import card_yaml, with_card
+    from quiz.authoring.edit import card_yaml
     from quiz.cli import card_form
-    from quiz.deck.loader import read_deck
-    from quiz.errors import DeckError
-    from quiz.fileio import FileChanged, replace_file
     from quiz.wording import count
 
     entry = _editable_deck(deck)  # a broken deck is reported, not appended to
-    path, current = entry.path, entry.deck
+    path = entry.path
     try:
-        fields = card_form.ask_card(current, clock.today().year)
+        fields = card_form.ask_card(entry.deck, clock.today().year)
     except (KeyboardInterrupt, EOFError):
-        say("\n" + one_line(f"Stopped: no card was added; {path} is as it was."),
-                   err=True)
+        say("\n" + one_line(f"Stopped: no card was added; {path} is as it was."), err=True)
         raise typer.Exit(130) from None
+    try:
+        cards = _append(path, fields)
+    except (QuizError, KeyboardInterrupt) as e:
+        say(inert(card_yaml(fields)), nl=False)  # the card typed is never lost
+        if isinstance(e, KeyboardInterrupt):
+            say(one_line(f"Stopped: the card was not added ({path} is as it was); it is "
+                         "above, to paste under 'cards:'."), err=True)
+            raise typer.Exit(130) from None
+        raise e if isinstance(e, CardNotAdded) else CardNotAdded(str(e)) from None
+    say(one_line(f"Added '{fields['id']}' to {path} ({count(cards, 'card')})."))
 
-    def not_added(problems: list[str], why: str) -> typer.Exit:
-        for line in problems:
-            say(one_line(line), err=True)
-        say(one_line(f"The card was not added: {why}. The card, to paste under "
-                            f"'cards:' once the deck is fixed:"), err=True)
-        say(inert(card_yaml(fields)), nl=False)
-        return typer.Exit(1)
+
+class CardNotAdded(QuizError):
+    """`quiz add` wrote nothing: the deck's problems, if any, then why, and
+    where the typed card went (printed on standard output, to paste)."""
+
+    def __init__(self, why: str, problems: Sequence[Problem] = ()) -> None:
+        super().__init__("\n".join([*(str(p) for p in problems), (
+            f"The card was not added: {why}. The card is printed above, to paste "
+            "under 'cards:' once the deck is fixed.")]))
+
+
+def _append(path: Path, fields: dict[str, object]) -> int:
+    """Append the card to the deck file as it is now (an editor may have
+    saved it meanwhile), writing only if the result validates and the file
+    still holds what was read; the deck's number of cards then."""
+    from quiz.authoring.edit import with_card
+    from quiz.deck.loader import read_deck
+    from quiz.deck.yamltree import MAX_BYTES
+    from quiz.fileio import FileChanged, replace_file
+    from quiz.reading import ReadError, read_capped
 
     try:
-        base = path.read_bytes()  # as it is now: an editor may have saved it meanwhile
-    except OSError as e:
-        raise not_added([], f"{path} cannot be read ({e.strerror}): was it moved or "
-                            f"renamed?") from None
+        base = read_capped(path, MAX_BYTES, "decks")
+    except ReadError as e:
+        raise CardNotAdded(f"{e} (was it moved, renamed or replaced?)") from None
     try:
         deck_now = read_deck(base, str(path))
     except DeckError as e:
-        raise not_added([str(p) for p in e.problems],
-                        f"{path} has problems since the card was begun") from None
+        raise CardNotAdded(f"{path} has problems since the card was begun",
+                           e.problems) from None
     text = with_card(base.decode("utf-8"), path, fields)
     try:
         read_deck(text, str(path))
-        replace_file(path, text, expect=base)
     except DeckError as e:
-        raise not_added([str(p) for p in e.problems],
-                        f"it would break the deck; {path} is as it was") from None
+        raise CardNotAdded(f"it would break the deck; {path} is as it was",
+                           e.problems) from None
+    try:
+        replace_file(path, text, expect=base)
     except FileChanged as e:
-        raise not_added([], str(e)) from None
-    say(one_line(f"Added '{fields['id']}' to {path} "
-                        f"({count(len(deck_now.cards) + 1, 'card')})."))
+        raise CardNotAdded(str(e)) from None
+    return len(deck_now.cards) + 1
 
 
 @app.command("export")
