@@ -5,7 +5,9 @@ anything printed (deck titles, answers typed back, file names) goes through
 `inert` anyway: every Unicode control (Cc) and format (Cf) character except
 newline and tab is shown as a visible token, so ESC sequences (cursor moves,
 OSC 52 clipboard writes, OSC 8 hyperlinks), C1 controls such as U+009B and
-bidi overrides such as U+202E do nothing.
+bidi overrides such as U+202E do nothing. A file name's bytes that are not
+UTF-8 reach Python as lone surrogates, which printing would turn back into
+the raw bytes (0x9B is a C1 CSI): they are shown as <0x9B>.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ def _visible(ch: str) -> str:
         return chr(0x2400 + code)  # U+241B for ESC, and so on
     if code == 0x7F:
         return "\u2421"
+    if 0xDC80 <= code <= 0xDCFF:  # a byte of a file name that is not UTF-8 (surrogateescape)
+        return f"<0x{code - 0xDC00:02X}>"
     return f"<U+{code:04X}>"
 
 
@@ -35,7 +39,7 @@ def inert(text: str) -> str:
     for ch in text:
         if ch.isprintable() or ch in _KEEP or ch in _HARMLESS_FORMAT:
             out.append(ch)
-        elif unicodedata.category(ch) in ("Cc", "Cf"):
+        elif unicodedata.category(ch) in ("Cc", "Cf", "Cs"):
             out.append(_visible(ch))
         else:  # other non-printables (odd spaces, unassigned) are harmless to show
             out.append(ch)

@@ -306,3 +306,39 @@ def test_a_session_ended_by_a_signal_is_closed_like_one_stopped_with_ctrl_c(
     rows = sqlite3.connect(db).execute("SELECT asked, ended_at IS NOT NULL FROM sessions")
     assert rows.fetchall() == [(1, 1)]
     assert not list(Path(env["QUIZ_HOME"]).rglob("quiz-error.log"))
+
+
+HOSTILE = "x\x1b]0;PWNED\x07\x1b]52;c;SGVsbG8=\x07\u202e\x9b2J"
+
+
+@pytest.mark.slow
+def test_data_shown_on_a_terminal_is_inert(env: dict[str, str], tmp_path: Path) -> None:
+    """CSV and JSON go out as they are to a pipe or a file, but a person at a
+    terminal sees them inert: a crafted history held OSC sequences that
+    `quiz history --csv` wrote to the terminal raw; piped answers were
+    echoed raw too."""
+    from quiz.history.store import open_store
+
+    db = tmp_path / "h.sqlite3"
+    open_store(db).close()
+    con = sqlite3.connect(db)
+    with con:
+        sid = con.execute("INSERT INTO sessions (decks, mode, started_at, asked) "
+                          "VALUES ('d', 'review', '2022-03-01T09:00:00.000000Z', 1)").lastrowid
+        con.execute("INSERT INTO reviews (id, session_id, deck_id, card_id, reviewed_at, answer, "
+                    "outcome, correct, rating, response_ms, mode) VALUES ('r1', ?, 'd', ?, "
+                    "'2022-03-01T09:00:01.000000Z', ?, 'wrong', 0, 1, 10, 'review')",
+                    (sid, HOSTILE, HOSTILE))
+    con.close()
+    for args in (["history", "--csv"], ["stats", "--json"], ["export", "csto-dates"]):
+        child = pexpect.spawn(str(QUIZ), [*args, "--db", str(db)] if args[0] != "export"
+                              else args, env=env, encoding="utf-8", timeout=30)
+        shown = child.read()
+        child.close()
+        assert child.exitstatus == 0, (args, shown)
+        assert "\x1b]" not in shown and "\x9b" not in shown and "\u202e" not in shown, args
+        assert args[0] != "history" or "PWNED" in shown
+    piped = subprocess.run([str(QUIZ), "start", "csto-dates", "--mode", "cram", "-n", "1",
+                            "--db", str(tmp_path / "p.sqlite3")], input=HOSTILE + "\n",
+                           capture_output=True, text=True, env=env, timeout=60)
+    assert "PWNED" in piped.stdout and "\x1b]" not in piped.stdout, piped.stdout

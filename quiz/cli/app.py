@@ -36,6 +36,13 @@ def say(message: str = "", *, err: bool = False, nl: bool = True) -> None:
     typer.echo(inert(message), err=err, nl=nl)
 
 
+def write_data(text: str) -> None:
+    """Data for another program (CSV, JSON) on standard output, as it is; but
+    on a terminal, where a person reads it, inert like every message: a
+    stranger's deck or a damaged history may hold terminal escapes."""
+    sys.stdout.write(inert(text) if sys.stdout.isatty() else text)
+
+
 class QuizGroup(TyperGroup):
     """Turns a QuizError into its message on stderr and exit 1; an unexpected
     error into a short note with the path of the full report."""

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from quiz.cli import clock
-from quiz.cli.app import app, deck_ref, say
+from quiz.cli.app import app, deck_ref, say, write_data
 from quiz.errors import DeckError, Problem, QuizError
 from quiz.textsafe import inert, one_line
 
@@ -179,7 +178,7 @@ def export_command(
     buffer = io.StringIO()
     write_csv(chosen, buffer, "\t" if fmt == "tsv" else ",", raw=raw_cells)
     if output is None:
-        sys.stdout.write(buffer.getvalue())
+        write_data(buffer.getvalue())
     else:
         replace_file(output, buffer.getvalue())
         say(f"Wrote {output} ({count(len(chosen.cards), 'card')})", err=True)

@@ -261,7 +261,7 @@ def _line(prompt: str) -> str:
         return _tty_line(prompt, sys.stdin.fileno()).strip()
     text = input(prompt)  # answers from a pipe or a file, or no POSIX terminal
     if sys.stdin is None or not sys.stdin.isatty():
-        print(text)  # nothing echoed a line from a pipe or a file: the transcript shows it
+        print(inert(text))  # nothing echoed a line from a pipe or a file: the transcript shows it
     return text.strip()
 
 
