@@ -285,3 +285,36 @@ def test_a_read_only_database_file_is_a_clear_error(tmp_path: Path) -> None:
         store.set_setting("k", "v")
     con.close()
     assert db.read_bytes() == before
+
+
+CRAFTED = ["UPDATE card_state SET lapses = '<img>'", "UPDATE card_stats SET asked = 'x'",
+           "UPDATE sessions SET asked = 'x', seconds = 'y'",
+           "UPDATE sessions SET started_at = 'garbage'",
+           "UPDATE reviews SET reviewed_at = 'garbage'",
+           "UPDATE card_state SET last_review = 'garbage'", "UPDATE card_state SET due = 'garbage'",
+           "DROP TABLE reviews"]
+
+
+@pytest.mark.parametrize("sql", CRAFTED)
+def test_a_crafted_or_damaged_history_is_one_line_in_every_command(
+        tmp_path: Path, keys: Callable[..., None], sql: str) -> None:
+    """Rows that do not hold what the schema says (text in a count, a time
+    that is not one, a table gone) made quiz stats, history, optimize and
+    start end in an internal error (exit 70)."""
+    from .test_cli_stats import study
+
+    db = tmp_path / "h.sqlite3"
+    study(db)
+    con = sqlite3.connect(db)
+    with con:
+        con.execute(sql)
+    con.close()
+    keys("\x03")
+    for args in (["stats"], ["stats", "--json"], ["stats", "--html", str(tmp_path / "r.html")],
+                 ["history"], ["history", "--csv"], ["optimize"], ["start", "csto-dates"]):
+        result = CliRunner().invoke(app, [*args, "--db", str(db)])
+        assert result.exit_code in (0, 1, 130), (args, result.output)
+        assert "internal error" not in result.stderr and "Traceback" not in result.output
+        if result.exit_code == 1:  # one line: the file, or (optimize) too little history
+            assert result.stderr.count("\n") == 1, result.stderr
+            assert str(db) in result.stderr or "not enough history" in result.stderr

@@ -34,7 +34,7 @@ def optimize_command(
     from quiz.gcpause import paused
     from quiz.study.optimizer import MIN_ITEMS, NotEnoughHistory, fit
 
-    with open_store_at(db, create=False) as store, paused():  # millions of small objects
+    with open_store_at(db, create=False) as store, store.reading(), paused():  # many objects
         rows = [((d, c), t, r) for d, c, t, r in store.reviews_for_optimizer()]
         if not dry_run:  # tried now: no reminder for a month, whatever the outcome
             from quiz.history.store import ts
@@ -176,7 +176,7 @@ def history_command(
     from quiz.authoring.tables import formula_safe
     from quiz.wording import count
 
-    with _open_history(db) as store:
+    with _open_history(db) as store, store.reading():  # a damaged row: one line
         ids = _history_decks(decks, store)
         if csv_out:
             def write_csv(out: IO[str]) -> int:

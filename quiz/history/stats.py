@@ -129,7 +129,14 @@ class Stats:
 def compute(store: Store, now: dt.datetime, tz: dt.tzinfo, deck_ids: Sequence[str] = (),
             desired_retention: float = 0.9,
             parameters: Sequence[float] | None = None) -> Stats:
-    """Every figure of `quiz stats`, for the given decks (or all of them)."""
+    """Every figure of `quiz stats`, for the given decks (or all of them).
+    A history whose rows do not hold what its schema says is a StoreError."""
+    with store.reading():
+        return _compute(store, now, tz, deck_ids, desired_retention, parameters)
+
+
+def _compute(store: Store, now: dt.datetime, tz: dt.tzinfo, deck_ids: Sequence[str],
+             desired_retention: float, parameters: Sequence[float] | None) -> Stats:
     from quiz.gcpause import paused
 
     f = _Filter(list(deck_ids))

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from quiz.errors import StoreBusy, StoreError
 from quiz.history import migrations
@@ -30,6 +31,10 @@ from quiz.history.migrations import CARD_STATS_BACKFILL, RETENTION_BACKFILL
 from quiz.models import Mode, Outcome, Review
 from quiz.study.records import StateChanged, StateUpdate, StoredState
 
+R = TypeVar("R")
+# every table of the current schema: a file without one of them is damaged
+TABLES = frozenset({"sessions", "session_decks", "reviews", "card_state", "card_stats",
+                    "retention_daily", "decks", "cards", "card_tags", "settings", "migrations"})
 APPLICATION_ID = 0x5155495A  # "QUIZ"
 BUSY_TIMEOUT_MS = 10_000
 
@@ -83,6 +88,10 @@ def open_store(path: Path, *, create: bool = True) -> Store:
         db.execute("PRAGMA foreign_keys = ON")
         if version < migrations.SCHEMA_VERSION:
             _migrate(db, path, version)
+        missing = TABLES - {r[0] for r in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if missing:
+            raise _damaged(path, ValueError(f"no table {', '.join(sorted(missing))}"))
     except sqlite3.Error as e:
         db.close()
         raise _error(path, e) from None
@@ -123,9 +132,7 @@ def _error(path: Path, e: sqlite3.Error) -> StoreError:
 
 def _explain(path: Path, code: int, e: sqlite3.Error) -> str:
     if code in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
-        return (f"{path}: the history database is damaged ({e}); it was left as it is. "
-                "Restore a backup (quiz keeps one beside it before every upgrade) "
-                "or move the file away to start afresh")
+        return str(_damaged(path, e))
     if code == sqlite3.SQLITE_READONLY:
         return f"{path}: the history database is read-only; answers cannot be saved"
     if code in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR):
@@ -181,6 +188,24 @@ def _backup(path: Path, version: int) -> None:
 
 # --- the store ---------------------------------------------------------------
 
+def _damaged(path: Path, e: Exception) -> StoreError:
+    return StoreError(f"{path}: the history database is damaged ({e}); it was left as it is. "
+                      "Restore a backup (quiz keeps one beside it before every upgrade) or "
+                      "move the file away to start afresh")
+
+
+def _reads(method: Callable[..., R]) -> Callable[..., R]:
+    """A read of the history: SQLite's errors, and rows that do not hold
+    what the schema says (a crafted or damaged file), become one StoreError
+    naming the file, not a traceback."""
+    @functools.wraps(method)
+    def read(self: Store, *args: Any, **kwargs: Any) -> R:
+        with self.reading():
+            return method(self, *args, **kwargs)
+
+    return read
+
+
 class Store:
     def __init__(self, db: sqlite3.Connection, path: Path) -> None:
         self.db = db
@@ -223,6 +248,17 @@ class Store:
             raise _error(self.path, e) from None
 
     # sessions
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Around code that reads and parses the history's rows (the store's
+        own reads use it): errors become StoreError, as in `_reads`."""
+        try:
+            yield
+        except sqlite3.Error as e:
+            raise _error(self.path, e) from None
+        except (ValueError, TypeError, OverflowError, KeyError) as e:
+            raise _damaged(self.path, e) from None
 
     @contextmanager
     def busy_timeout(self, ms: int) -> Iterator[None]:
@@ -359,23 +395,28 @@ class Store:
         return StoredState(r[0], r[1], r[2], from_ts(r[3]), r[4], r[5], r[6], r[7],
                            from_ts(r[8]) if r[8] else None)
 
+    @_reads
     def states(self, deck_id: str) -> dict[str, StoredState]:
         return {r[1]: self._stored(r) for r in self.db.execute(self._STATE, (deck_id,))}
 
+    @_reads
     def due_states(self, deck_id: str, now: dt.datetime) -> dict[str, StoredState]:
         """The deck's cards due at `now` (served by the (deck_id, due) index)."""
         rows = self.db.execute(self._STATE + " AND due <= ?", (deck_id, ts(now)))
         return {r[1]: self._stored(r) for r in rows}
 
+    @_reads
     def state(self, deck_id: str, card_id: str) -> StoredState | None:
         row = self.db.execute(self._STATE + " AND card_id = ?", (deck_id, card_id)).fetchone()
         return None if row is None else self._stored(row)
 
+    @_reads
     def scheduled_ids(self, deck_id: str) -> set[str]:
         """Cards of this deck with a schedule (studied at least once in review)."""
         rows = self.db.execute("SELECT card_id FROM card_state WHERE deck_id = ?", (deck_id,))
         return {r[0] for r in rows}
 
+    @_reads
     def introduced_since(self, deck_ids: Iterable[str], since: dt.datetime,
                          until: dt.datetime) -> int:
         """How many cards of these decks had their first review from `since`
@@ -388,17 +429,20 @@ class Store:
             "AND introduced >= ? AND introduced <= ?", (*ids, ts(since), ts(until))).fetchone()
         return int(row[0])
 
+    @_reads
     def next_due(self, deck_ids: Iterable[str]) -> dt.datetime | None:
         # one index lookup per deck (card_state_deck_due)
         dues = [row[0] for d in set(deck_ids) for row in self.db.execute(
             "SELECT min(due) FROM card_state WHERE deck_id = ?", (d,)) if row[0]]
         return from_ts(min(dues)) if dues else None
 
+    @_reads
     def last_answer_at(self) -> dt.datetime | None:
         """When the newest answer in the history was given (reviews_time index)."""
         row = self.db.execute("SELECT max(reviewed_at) FROM reviews").fetchone()
         return from_ts(row[0]) if row and row[0] else None
 
+    @_reads
     def card_ids(self, deck_id: str) -> set[str]:
         """Every card id this deck has history for (answers, counted in card_stats, or state)."""
         rows = self.db.execute(
@@ -406,6 +450,7 @@ class Store:
             "UNION SELECT card_id FROM card_stats WHERE deck_id = ?", (deck_id, deck_id))
         return {r[0] for r in rows}
 
+    @_reads
     def session(self, session_id: int) -> sqlite3.Row:
         """The session's row, by column name (a row factory on this cursor
         alone: the connection's other queries keep their plain tuples)."""
@@ -415,6 +460,7 @@ class Store:
                                        (session_id,)).fetchone()
         return row
 
+    @_reads
     def reviews_for_optimizer(self) -> list[tuple[str, str, dt.datetime, int]]:
         """(deck_id, card_id, time, rating) of scheduled reviews, oldest first."""
         rows = self.db.execute(
@@ -482,6 +528,7 @@ class Store:
             db.execute("DELETE FROM retention_daily")
             db.execute(RETENTION_BACKFILL)
 
+    @_reads
     def learned_reviews_since(self, since: dt.datetime | None) -> int:
         """Scheduled reviews of learned cards from the UTC day of `since` on
         (every one when None), from the per-day counters."""
@@ -490,11 +537,13 @@ class Store:
                               "WHERE day >= ?", (day,)).fetchone()
         return int(row[0])
 
+    @_reads
     def deck_ids(self) -> list[str]:
         """Decks with any history."""
         rows = self.db.execute("SELECT DISTINCT deck_id FROM card_stats ORDER BY 1")
         return [r[0] for r in rows]
 
+    @_reads
     def setting(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
