@@ -342,3 +342,41 @@ def test_data_shown_on_a_terminal_is_inert(env: dict[str, str], tmp_path: Path) 
                             "--db", str(tmp_path / "p.sqlite3")], input=HOSTILE + "\n",
                            capture_output=True, text=True, env=env, timeout=60)
     assert "PWNED" in piped.stdout and "\x1b]" not in piped.stdout, piped.stdout
+
+
+LOCK_HOLDER = """
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN IMMEDIATE")
+print("LOCKED", flush=True)
+time.sleep(30)
+"""
+
+
+@pytest.mark.slow
+def test_ctrl_c_while_waiting_for_a_busy_history_stops_at_once(
+        env: dict[str, str], tmp_path: Path) -> None:
+    """Each try to write sat in SQLite's 10 s busy wait, where Python cannot
+    act on Ctrl-C: stopping took up to 10 s. Now every try is short."""
+    from quiz.history.store import open_store
+
+    db = tmp_path / "h.sqlite3"
+    open_store(db).close()
+    holder = subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, str(db)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "LOCKED"
+        child = pexpect.spawn(str(QUIZ), ["start", "csto-dates", "--db", str(db)], env=env,
+                              encoding="utf-8", timeout=30)
+        child.expect(r"Waiting to save the\s+session's start")
+        pressed = time.monotonic()
+        child.sendcontrol("c")
+        child.expect(pexpect.EOF)
+        took = time.monotonic() - pressed
+        child.close()
+        assert child.exitstatus == 130 and took < 4, took
+    finally:
+        holder.kill()
+        holder.wait()
+        assert holder.stdout is not None
+        holder.stdout.close()

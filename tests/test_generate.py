@@ -260,3 +260,14 @@ area on Wednesday.
     assert (homes["answer"], homes["qualifier"], people["answer"]) == (12000, "about", 3)
     [quote] = kinds["quotes"]
     assert (quote["answer"], quote["explain"]) == ("Maria Lopez", "Maria Lopez, Governor.")
+
+
+def test_a_dateline_at_the_start_of_time_gives_no_date_before_it(tmp_path: Path) -> None:
+    """'on Sunday' before 1 January of year 1 is no date: an attack made
+    quiz generate end in an internal error with --date 0001-01-01."""
+    article = tmp_path / "a.txt"
+    article.write_text("Troops came in 2022.\n\nThey arrived on Sunday, 2,000 of them.\n")
+    r = CliRunner().invoke(app, ["generate", str(article), "-o", str(tmp_path / "a.yaml"),
+                                 "--date", "0001-01-01"])
+    assert r.exit_code == 0, r.output
+    assert "date" not in (tmp_path / "a.yaml").read_text().split("cards:")[1]

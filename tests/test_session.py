@@ -132,6 +132,10 @@ def test_a_review_is_due_all_day_but_a_learning_step_at_its_time(store: Store,
     due = store.states("facts")["c0"].due
     morning = due.replace(hour=6, minute=0)  # the same day, hours before it falls due
     assert due > morning
+    the_eve = morning - dt.timedelta(hours=7)  # 23:00 the day before: not due yet
+    s = make(store, deck, the_eve, new_limit=0)
+    q = s.next(the_eve)
+    assert q is None or q.card.id != "c0"
     s = make(store, deck, morning, new_limit=0)  # day_start: that day's midnight
     first = s.next(morning)
     assert first is not None and first.card.id == "c0"
@@ -139,10 +143,6 @@ def test_a_review_is_due_all_day_but_a_learning_step_at_its_time(store: Store,
     s.finish(morning)
     s = make(store, deck, morning + dt.timedelta(minutes=5), new_limit=0)
     assert [q.card.id for q in [s.next(morning + dt.timedelta(minutes=5))] if q] != ["c0"]
-    the_eve = morning - dt.timedelta(hours=7)  # 23:00 the day before: not due yet
-    s = make(store, deck, the_eve, new_limit=0)
-    q = s.next(the_eve)
-    assert q is None or q.card.id != "c0"
 
 
 def test_due_left_counts_what_is_not_new(store: Store, deck: Deck) -> None:
@@ -532,7 +532,6 @@ def test_a_kept_card_object_schedules_as_its_json_does() -> None:
     """A state carries the library's card object so a card asked again is not
     parsed again; scheduling from it must match scheduling from the JSON, and
     must not change it."""
-    from quiz.study.scheduling import state_from_json
 
     s = Scheduler(Settings(fuzz=False))
     when = dt.datetime(2022, 1, 10, 9, tzinfo=dt.UTC)
@@ -698,19 +697,19 @@ def test_a_session_after_midnight_belongs_to_the_evening_before(store: Store,
 def test_a_clock_set_back_keeps_todays_new_cards_and_schedules_from_the_clock(
         store: Store, deck: Deck) -> None:
     """Answers dated 40 days on, then the clock is set back: the cards begun
-    'later' do not use up today's new cards, and a card reviewed before its
-    last review is scheduled from the clock's now, as a same-day review."""
+    'later' do not use up today's new cards, they are due now (not in 40
+    days and more, when the clock catches up), and a card reviewed before
+    its last review is scheduled from the clock's now, as a same-day review."""
     later = DAY0 + dt.timedelta(days=40)
     first = {c for c, _ in run(make(store, deck, later, new_limit=3), later)}
     assert len(first) == 3
-    again = run(make(store, deck, DAY0, new_limit=3), DAY0)
-    assert len({c for c, _ in again}) == 3 and not first & {c for c, _ in again}
-    card = sorted(first)[0]
-    stored = store.state(deck.id, card)
-    assert stored is not None
-    state = state_from_json(stored.data)
-    assert state.last_review is not None and state.last_review > DAY0
+    again = {c for c, _ in run(make(store, deck, DAY0, new_limit=3), DAY0)}
+    assert first < again and len(again - first) == 3
+    assert not {c for c, _ in run(make(store, deck, DAY0 + dt.timedelta(hours=1),
+                                       new_limit=0), DAY0 + dt.timedelta(hours=1))} & first
     scheduler = Scheduler(Settings(fuzz=False))
+    state = scheduler.review(None, Rating.GOOD, later)
+    assert state.last_review == later
     for rating in Rating:
         after = scheduler.review(state, rating, DAY0)
         assert after.due > DAY0 and after.last_review == DAY0

@@ -281,8 +281,11 @@ def _dates(sentence: str, meta: Meta) -> Iterator[Draft]:
         for m in RELATIVE.finditer(sentence):
             # "on Tuesday" leaves "on ___"; "last Tuesday" and "today" a blank alone
             on = m.group("wd") and m.group(0).lower().startswith("on")
-            yield _date_draft(sentence, m.start("wd") if on else m.start(), m.end(),
-                              _resolve_relative(m, meta.date))
+            try:
+                when = _resolve_relative(m, meta.date)
+            except OverflowError:  # a dateline in the first days of year 1
+                continue
+            yield _date_draft(sentence, m.start("wd") if on else m.start(), m.end(), when)
 
 
 def _resolve_relative(m: re.Match[str], dateline: dt.date) -> dt.date:

@@ -132,15 +132,14 @@ def _suggest_refit(out: Any, store: Any) -> None:
                   "your memory (once a month is plenty).")
 
 
-CLOCK_SLACK = 5 * 60  # seconds: two machines' clocks on one history may differ a little
-
-
 def _warn_of_a_clock_gone_back(out: Any, store: Any, now: Any) -> None:
     """An answer in the history dated after now: the clock was set back (or
     is wrong). Said once, at the start, as Anki does; intervals still count
     from the clock's time, and a card last seen 'later' counts as seen now."""
+    from quiz.study.session import CLOCK_SLACK
+
     last = store.last_answer_at()
-    if last is not None and (last - now).total_seconds() > CLOCK_SLACK:
+    if last is not None and last - now > CLOCK_SLACK:
         out.print(f"The clock says {now.astimezone():%Y-%m-%d %H:%M}, but the history has an "
                   f"answer from {last.astimezone():%Y-%m-%d %H:%M}: is this computer's clock "
                   "wrong? Answers are saved as usual, timed by the clock.")
@@ -150,22 +149,20 @@ def patiently(out: Any, store: Any, what: str, write: Callable[[], T]) -> T:
     """Run a write to the history. While another program holds its write
     lock, say so at once (after a short first wait, long enough for another
     quiz's answer) and keep trying: the learner's answer is kept, not
-    dropped. Ctrl-C stops the waiting."""
-    import time
-
+    dropped. Each try waits a short while only, so Ctrl-C stops the waiting
+    at once (Python acts on it between tries, not inside SQLite's wait)."""
     from quiz.errors import StoreBusy
 
-    try:
-        with store.busy_timeout(FIRST_WAIT_MS):
-            return write()
-    except StoreBusy:
-        out.print(f"The history is busy: another program is writing to it. Waiting to "
-                  f"save {what} (Ctrl-C stops without it)...")
+    told = False
     while True:
         try:
-            return write()
+            with store.busy_timeout(FIRST_WAIT_MS):
+                return write()
         except StoreBusy:
-            time.sleep(0.5)
+            if not told:
+                out.print(f"The history is busy: another program is writing to it. Waiting "
+                          f"to save {what} (Ctrl-C stops without it)...")
+                told = True
 
 
 FIRST_WAIT_MS = 500  # another quiz's answer holds the lock for about a millisecond

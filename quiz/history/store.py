@@ -400,9 +400,15 @@ class Store:
         return {r[1]: self._stored(r) for r in self.db.execute(self._STATE, (deck_id,))}
 
     @_reads
-    def due_states(self, deck_id: str, now: dt.datetime) -> dict[str, StoredState]:
-        """The deck's cards due at `now` (served by the (deck_id, due) index)."""
-        rows = self.db.execute(self._STATE + " AND due <= ?", (deck_id, ts(now)))
+    def due_states(self, deck_id: str, now: dt.datetime,
+                   seen_after: dt.datetime | None = None) -> dict[str, StoredState]:
+        """The deck's cards due at `now` (served by the (deck_id, due) index),
+        and those last reviewed after `seen_after` (a clock set back since)."""
+        if seen_after is None:
+            rows = self.db.execute(self._STATE + " AND due <= ?", (deck_id, ts(now)))
+        else:
+            rows = self.db.execute(self._STATE + " AND (due <= ? OR last_review > ?)",
+                                   (deck_id, ts(now), ts(seen_after)))
         return {r[1]: self._stored(r) for r in rows}
 
     @_reads

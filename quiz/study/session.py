@@ -81,6 +81,11 @@ class Answered:
     next_due: dt.datetime | None  # None when the schedule was not touched
 
 
+# Two machines' clocks on one history may differ a little; past this, an
+# answer dated after now means the clock was set back.
+CLOCK_SLACK = dt.timedelta(minutes=5)
+
+
 @dataclass
 class Summary:
     session_id: int
@@ -211,8 +216,8 @@ class Session:
         scheduled = self._scheduled
         for deck in self.decks:
             scheduled.update((deck.id, c) for c in self.store.scheduled_ids(deck.id))
-            self._stored.update(((deck.id, card_id), st) for card_id, st
-                                in self.store.due_states(deck.id, day_end).items())
+            self._stored.update(((deck.id, card_id), st) for card_id, st in self.store.due_states(
+                deck.id, day_end, seen_after=self.now + CLOCK_SLACK).items())
         learning: list[tuple[dt.datetime, Deck, Card]] = []
         due: list[tuple[float, Deck, Card]] = []
         new: list[tuple[Deck, Card]] = []
@@ -220,8 +225,8 @@ class Session:
             key = (deck.id, card.id)
             if key not in scheduled:
                 new.append((deck, card))
-            elif (stored := self._stored.get(key)) is not None and is_due(
-                    stored.phase, stored.due, self.now, day_end):
+            elif (stored := self._stored.get(key)) is not None and (is_due(
+                    stored.phase, stored.due, self.now, day_end) or self._seen_later(stored)):
                 if stored.phase == Phase.REVIEW:
                     due.append((self._recall(deck.id, card.id, stored), deck, card))
                 else:
@@ -360,6 +365,13 @@ class Session:
             options = [card.answer, *draw_distractors(self._pools_of(deck), card, rng)]
         rng.shuffle(options)
         return tuple(options)
+
+    def _seen_later(self, stored: StoredState) -> bool:
+        """Last reviewed after now: the clock was set back since (or another
+        machine's is ahead). Such a card is due now rather than when the
+        clock catches up with its schedule, which may be years away; its
+        review is a same-day one for the scheduler."""
+        return stored.last_review is not None and stored.last_review > self.now + CLOCK_SLACK
 
     def _pools_of(self, deck: Deck) -> AnswerPools:
         pools = self._pools.get(deck.id)
