@@ -37,17 +37,20 @@ it, as in quiz and Anki):
   ratings from the response time (a right answer faster than the learner's
   own fastest quarter so far is Easy, slower than the slowest quarter Hard);
   `quiz optimize` every 30 days (fitted on the history so far, kept only if
-  the held-back log loss does not get worse); and a knowledge-per-review
-  policy (below).
-- kpr (knowledge per review): FSRS's model, with monthly fitting, used to
-  choose each card's next interval instead of aiming at a fixed retention.
-  For a card of stability S and difficulty D it picks the interval that
-  maximises expected knowledge (the integral of predicted recall, discounted
-  with a one-year horizon) minus lambda times the reviews it will cost (a
-  lapse costs its relearning step too), over the card's whole future, by
-  value iteration on a grid of (S, D) with FSRS-6's stability and difficulty
-  updates after success and after failure. lambda is the price of a review
-  in days of recall: the knob bisected to match a rival's knowledge.
+  the held-back log loss does not get worse); no relearning step (a lapse
+  is scheduled from its new stability); hindsight parameters (fitted on the
+  learner's whole year, known only after the fact).
+- kpr (knowledge per review): FSRS's model, with monthly fitting, calendar
+  days and no relearning step, used to choose each card's next interval
+  instead of aiming at a fixed retention. For a card of stability S and
+  difficulty D it picks the interval that maximises expected knowledge (the
+  integral of predicted recall, discounted with a one-year horizon) minus
+  lambda times the reviews it will cost (with a relearning step, a lapse
+  costs that step too), over the card's whole future, by value iteration on
+  a grid of (S, D) with FSRS-6's stability and difficulty updates after a
+  success and after a lapse, among the intervals of retentions 70-97%
+  (where FSRS's curve was fitted). lambda is the price of a review in days
+  of recall: the knob searched to match a rival's knowledge.
 - SM-2 as Anki used it before FSRS: steps 1 and 10 minutes, graduating
   interval 1 day, starting ease 250%, Good multiplies the interval (plus
   half the days it was late) by the ease, Again cuts ease by 20 points
@@ -70,7 +73,8 @@ until its knowledge brackets each rival's, and the reviews it needs there
 are read off the line between the two closest points tried. With --match
 recalled, "the same retention" is the share of scheduled reviews recalled
 instead. The seconds each scheduler's run of all learners took are printed
-beside it.
+beside it. --schedulers picks the variants (by short name), --rivals the
+rivals to match.
 """
 
 from __future__ import annotations
@@ -182,7 +186,7 @@ class Learner:
         lo, hi = 0.0, 1.0
         while self.model.recall(state, t0 + hi) > target and hi < 1e5:
             lo, hi = hi, hi * 2
-        for _ in range(40):
+        for _ in range(24):
             mid = (lo + hi) / 2
             if self.model.recall(state, t0 + mid) > target:
                 lo = mid
@@ -368,7 +372,8 @@ class ValueTable:
     RETENTIONS = tuple(0.70 + 0.01 * i for i in range(28))
 
     def __init__(self, w: Sequence[float], lam: float, horizon: float = 365.0,
-                 sweeps: int = 40, relearn: bool = True) -> None:
+                 sweeps: int = 40, relearn: bool = True,
+                 retentions: Sequence[float] | None = None) -> None:
         self.w = w = tuple(float(x) for x in w)
         decay, factor = fsrs_forgetting(w)
         log_s = [math.log(s) for s in self.S_GRID]
@@ -389,7 +394,7 @@ class ValueTable:
         for s, d in states:
             row = []
             intervals = sorted({min(max(1, round(s / factor * (r ** (1 / decay) - 1))), 36500)
-                                for r in self.RETENTIONS})
+                                for r in retentions or self.RETENTIONS})
             for ivl in intervals:
                 r = (1 + factor * ivl / s) ** decay
                 # discounted knowledge over the interval (Simpson, 16 panels)
@@ -439,17 +444,19 @@ class Kpr(Quiz):
     name = "kpr"
 
     def __init__(self, lam: float, seed: int, optimize_every: int | None = 30,
-                 calendar: bool = True, rt_ratings: bool = False, relearn: bool = False
-                 ) -> None:
+                 calendar: bool = True, rt_ratings: bool = False, relearn: bool = False,
+                 **table: Any) -> None:
         super().__init__(0.9, seed, optimize_every=optimize_every, calendar=calendar,
                          rt_ratings=rt_ratings, relearn=relearn)
         self.lam = lam
-        self.table = ValueTable(default_parameters(), lam, relearn=relearn)
+        self.table_options = table
+        self.table = ValueTable(default_parameters(), lam, relearn=relearn, **table)
         self.booked: dict[int, dt.datetime] = {}
 
     def refitted(self) -> None:
         assert self.parameters is not None
-        self.table = ValueTable(self.parameters, self.lam, relearn=self.relearn)
+        self.table = ValueTable(self.parameters, self.lam, relearn=self.relearn,
+                                **self.table_options)
 
     def due(self, card: int, now: dt.datetime) -> dt.datetime:
         state = self.state[card]
@@ -821,6 +828,8 @@ def main() -> None:
     parser.add_argument("--schedulers", default="",
                         help="the schedulers to run besides SM-2 and Leitner, comma-separated "
                              "(default: all): " + ", ".join(VARIANT_NAMES))
+    parser.add_argument("--rivals", default="sm2,leitner",
+                        help="the rivals to match at equal knowledge: sm2, leitner or both")
     parser.add_argument("--diagnose", action="store_true",
                         help="also report how far FSRS's stability (hindsight parameters) is "
                              "from the true one")
@@ -869,7 +878,16 @@ def main() -> None:
     if args.bisect > 0:
         print(f"same {args.match} as each rival (the knob found by search, reviews read off "
               "the line between the two closest points tried):")
+    wanted_rivals = {"sm2": "SM-2 (Anki)", "leitner": "Leitner (7 boxes)"}
+    unknown_rivals = [r for r in args.rivals.split(",") if r.strip() not in wanted_rivals]
+    if unknown_rivals:
+        print(f"unknown rival(s): {', '.join(unknown_rivals)}; known: sm2, leitner",
+              file=sys.stderr)
+        sys.exit(2)
+    against = [wanted_rivals[r.strip()] for r in args.rivals.split(",")]
     for rival, theirs in rivals.items() if args.bisect > 0 else ():
+        if rival not in against:
+            continue
         for name, v in chosen.items():
             knob, mine, bracketed = match(v, theirs.get(column), args, column,
                                           caches[name])
