@@ -129,52 +129,6 @@ def test_revlog_benchmark_runs_on_a_small_log(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_scheduling_simulation_runs_on_a_small_size() -> None:
-    saturating = run_bench("simulate.py", "--cards", "20", "--days", "20", "--learners", "1",
-                           "--bisect", "1", "--memory", "saturating", "--match", "recalled")
-    assert saturating[0].endswith("with a spacing effect, growth saturating")
-    assert "same recalled as each rival (the retention target found by bisection):" in saturating
-    lines = run_bench("simulate.py", "--cards", "40", "--days", "40", "--learners", "1",
-                      "--bisect", "1", "--diagnose")
-    assert lines.pop().startswith("FSRS stability / true 90% interval, first learner")
-    assert lines[0].startswith("1 simulated learners, 40 cards, 40 days")
-    names = ["quiz, 90%", "quiz, optimized monthly, 90%", "quiz, fitted in hindsight, 90%",
-             "oracle, 90%", "SM-2 (Anki)", "Leitner (7 boxes)"]
-    assert all(line.startswith(name) for line, name in zip(lines[2:8], names, strict=True))
-    matched = [line for line in lines if line.startswith("  vs ")]
-    assert [line.split()[1] for line in matched] == ["SM-2"] * 4 + ["Leitner"] * 4
-    assert all(line.rstrip().endswith(("fewer reviews", "MORE reviews")) for line in matched)
-
-
-def test_simulated_memory_forgets_and_grows_as_documented() -> None:
-    import datetime as dt
-    import random
-
-    sim = _bench("simulate")
-    m = sim.Memory(h0=4.0, growth=2.5)  # type: ignore[attr-defined]
-    start = sim.START  # type: ignore[attr-defined]
-    rng = random.Random(1)
-    assert m.review(start, rng) is False and m.h == 4.0  # first study: not a test
-    assert m.recall(start + dt.timedelta(days=4)) == pytest.approx(0.5)
-    assert m.recall(start + dt.timedelta(days=8)) == pytest.approx(0.25)
-    # a success at 90% recall multiplies the half-life by G
-    at90 = start + dt.timedelta(days=4 * 0.152003)  # 2 ** -0.152 = 0.9
-    rng_ok = random.Random(0)  # first draw 0.84 < 0.9: recalled
-    assert m.review(at90, rng_ok) is True
-    assert m.h == pytest.approx(10.0, rel=1e-3)
-    leitner = sim.Leitner()  # type: ignore[attr-defined]
-    due = leitner.first(1, False, start)
-    assert (due - start).days == 1
-    assert [(leitner.review(1, ok, start) - start).days for ok in (True, True, False)] == [
-        2, 4, 1]
-    # the oracle books the day the true recall falls to its target
-    oracle = sim.Oracle(0.9, [m])  # type: ignore[attr-defined]
-    assert m.h == pytest.approx(10.0, rel=1e-3)  # 90% after 1.52 days: booked in 2
-    assert (oracle.review(0, True, start) - start).days == 2
-    assert (sim.Oracle(0.5, [m]).review(0, True, start) - start).days == 10  # type: ignore[attr-defined]
-
-
-@pytest.mark.slow
 def test_generate_benchmark_runs() -> None:
     from .conftest import ARTICLES
 
