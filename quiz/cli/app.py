@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from typer.core import TyperGroup
@@ -19,6 +19,10 @@ from quiz import __version__
 from quiz.cli import clock
 from quiz.errors import QuizError
 from quiz.textsafe import inert, one_line
+
+if TYPE_CHECKING:
+    from quiz.history.store import Store
+
 
 T = TypeVar("T")
 
@@ -47,6 +51,8 @@ class QuizGroup(TyperGroup):
     """Turns a QuizError into its message on stderr and exit 1; an unexpected
     error into a short note with the path of the full report."""
 
+    # click's Context: typer vendors click in its newer releases, with no
+    # public name for the class, so these two signatures keep Any.
     def make_context(self, info_name: str | None, args: list[str], parent: Any = None,
                      **extra: Any) -> Any:
         try:
@@ -156,7 +162,7 @@ HistoryDecks = Annotated[  # quiz stats and quiz history
 ]
 
 
-def open_store_at(db: Path | None, create: bool = True) -> Any:
+def open_store_at(db: Path | None, create: bool = True) -> Store:
     from quiz.history.store import open_store
     from quiz.paths import default_db
 

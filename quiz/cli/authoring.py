@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,6 +14,10 @@ from quiz.cli import clock
 from quiz.cli.app import app, deck_ref, say, write_data
 from quiz.errors import DeckError, Problem, QuizError
 from quiz.textsafe import inert, one_line
+
+if TYPE_CHECKING:
+    from quiz.models import Deck
+
 
 
 @app.command("new")
@@ -50,8 +55,9 @@ def new_command(
         say(f"  {f'quiz {command} {ref}':<{len(ref) + 14}}  {what}")
 
 
-def _editable_deck(name: str) -> Any:
-    """A deck and its file, by path or id; bundled decks are not edited in place."""
+def _editable_deck(name: str) -> tuple[Path, Deck]:
+    """A deck's file and the deck, by path or id; bundled decks are not
+    edited in place, and a deck that does not load is reported (locate)."""
     from quiz.deck.catalog import locate
     from quiz.errors import UsageError
 
@@ -59,7 +65,8 @@ def _editable_deck(name: str) -> Any:
     if entry.origin == "bundled":
         raise UsageError(f"'{name}' is a bundled deck, part of quiz itself; copy "
                          f"{entry.path} to your deck folder and edit the copy")
-    return entry
+    assert entry.deck is not None  # locate raises for a deck that does not load
+    return entry.path, entry.deck
 
 
 @app.command("add")
@@ -77,10 +84,9 @@ def add_command(
     from quiz.cli import card_form
     from quiz.wording import count
 
-    entry = _editable_deck(deck)  # a broken deck is reported, not appended to
-    path = entry.path
+    path, current = _editable_deck(deck)  # a broken deck is reported, not appended to
     try:
-        fields = card_form.ask_card(entry.deck, clock.today().year)
+        fields = card_form.ask_card(current, clock.today().year)
     except (KeyboardInterrupt, EOFError):
         say("\n" + one_line(f"Stopped: no card was added; {path} is as it was."), err=True)
         raise typer.Exit(130) from None
@@ -138,11 +144,17 @@ def _append(path: Path, fields: dict[str, object]) -> int:
     return len(deck_now.cards) + 1
 
 
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    TSV = "tsv"
+    APKG = "apkg"
+
+
 @app.command("export")
 def export_command(
     deck: Annotated[str, typer.Argument(help="A deck id or deck file.")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="csv, tsv or apkg "
-                      "(an Anki package).")] = "csv",
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", case_sensitive=False,
+                   help="csv, tsv or apkg (an Anki package).")] = ExportFormat.CSV,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (csv "
                       "and tsv: default standard output; apkg: default DECK-ID.apkg).",
                       show_default=False, dir_okay=False)] = None,
@@ -161,14 +173,11 @@ def export_command(
     from quiz.authoring.anki import write_apkg
     from quiz.authoring.tables import write_csv
     from quiz.deck.catalog import find
-    from quiz.errors import UsageError
     from quiz.fileio import replace_file
     from quiz.wording import count
 
-    if fmt not in ("csv", "tsv", "apkg"):
-        raise UsageError(f"unknown format '{fmt}'; formats are csv, tsv and apkg")
     [chosen] = find([deck])
-    if fmt == "apkg":
+    if fmt is ExportFormat.APKG:
         target = output or Path(f"{chosen.id}.apkg")
         write_apkg(chosen, target)
         say(f"Wrote {target} ({count(len(chosen.cards), 'note')})", err=True)
@@ -176,7 +185,7 @@ def export_command(
     import io
 
     buffer = io.StringIO()
-    write_csv(chosen, buffer, "\t" if fmt == "tsv" else ",", raw=raw_cells)
+    write_csv(chosen, buffer, "\t" if fmt is ExportFormat.TSV else ",", raw=raw_cells)
     if output is None:
         write_data(buffer.getvalue())
     else:

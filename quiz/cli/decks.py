@@ -4,13 +4,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from quiz.cli import clock
 from quiz.cli.app import app, open_store_at, say
 from quiz.textsafe import one_line
+
+if TYPE_CHECKING:
+    from quiz.deck.catalog import Entry
+
 
 
 @app.command("decks")
@@ -90,7 +94,7 @@ def _deck_paths(args: list[Path] | None) -> list[Path] | None:
     (as `quiz start` and `quiz add` take) means that deck's file."""
     if not args:
         return args
-    from quiz.deck.catalog import DECK_SUFFIXES, Entry, named, scan
+    from quiz.deck.catalog import DECK_SUFFIXES, named, scan
 
     entries: list[Entry] | None = None
     out = []
@@ -103,7 +107,7 @@ def _deck_paths(args: list[Path] | None) -> list[Path] | None:
     return out
 
 
-def _validate(paths: list[Path] | None) -> tuple[list[Any], bool]:
+def _validate(paths: list[Path] | None) -> tuple[list[Entry], bool]:
     """Print every problem (or an ok line); returns the entries and whether all is clean."""
     from quiz.deck.catalog import scan
     from quiz.wording import count
@@ -174,7 +178,7 @@ def _watch(paths: list[Path] | None) -> None:
         return
 
 
-def _report_orphans(entries: list[Any], db: Path | None, every_deck: bool) -> None:
+def _report_orphans(entries: list[Entry], db: Path | None, every_deck: bool) -> None:
     """Cards with history that are no longer in their deck: kept, and named.
     With `every_deck` (every known deck was checked), so are decks with
     history and no file left."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,6 +13,10 @@ from quiz.cli import clock
 from quiz.cli.app import DbOption, HistoryDecks, app, open_store_at, say, write_data
 from quiz.cli.clock import local_zone, now_and_day_start
 from quiz.textsafe import one_line
+
+if TYPE_CHECKING:
+    from quiz.history.store import Store
+
 
 
 @app.command("optimize")
@@ -67,7 +71,7 @@ def optimize_command(
             say("saved: your next sessions use the fitted parameters")
 
 
-def _history_decks(names: list[str] | None, store: Any) -> list[str]:
+def _history_decks(names: list[str] | None, store: Store) -> list[str]:
     """Deck ids from ids or deck file paths; each must have history."""
     from quiz.errors import UsageError
 
@@ -95,7 +99,7 @@ def _plain_output() -> bool:
             or not sys.stdout.isatty())
 
 
-def _open_history(db: Path | None) -> Any:
+def _open_history(db: Path | None) -> Store:
     """The history database; an explicit --db must exist, the default is created."""
     return open_store_at(db, create=db is None)
 

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import questionary
 from rich.console import Console
 from rich.markup import escape
 
 from quiz.textsafe import inert
+
+if TYPE_CHECKING:
+    from prompt_toolkit.key_binding import KeyPressEvent
+
 
 
 def safe(text: str) -> str:
@@ -127,16 +131,16 @@ def _asked(question: questionary.Question, listing: bool = False) -> Any:
 
     @bindings.add(Keys.SIGINT)
     @bindings.add(Keys.ControlC, eager=True)  # also while searching (Ctrl-R), which took it
-    def _interrupt(event: Any) -> None:
+    def _interrupt(event: KeyPressEvent) -> None:
         event.app.exit(exception=KeyboardInterrupt, style="class:aborting")
 
     @bindings.add(Keys.ControlZ, filter=Condition(suspend_to_background_supported))
-    def _suspend(event: Any) -> None:
+    def _suspend(event: KeyPressEvent) -> None:
         event.app.suspend_to_background()
 
     if listing:  # a typed answer keeps prompt_toolkit's Ctrl-D (delete, or end on an empty line)
         @bindings.add(Keys.ControlD)
-        def _end(event: Any) -> None:
+        def _end(event: KeyPressEvent) -> None:
             event.app.exit(exception=EOFError, style="class:aborting")
 
         # prompt_toolkit's line-editing keys that accept a line (Ctrl-O,
@@ -179,7 +183,7 @@ def stop_prompt(exception: BaseException) -> bool:
     return True
 
 
-def _nothing(event: Any) -> None:
+def _nothing(event: KeyPressEvent) -> None:
     """A key that does nothing here."""
 
 

@@ -3,14 +3,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from quiz.cli.app import DbOption, app, open_store_at, say
 from quiz.cli.clock import now_and_day_start
 from quiz.cli.runner import _run_session
+from quiz.models import Mode
 from quiz.textsafe import inert, one_line
+
+if TYPE_CHECKING:
+    from quiz.history.store import Store
+    from quiz.models import Deck
+
 
 
 @app.command("start")
@@ -22,9 +28,9 @@ def start_command(
     ] = None,
     tag: Annotated[list[str] | None, typer.Option("--tag", "-t", help="Only cards with this "
                    "tag (repeat for several).", show_default=False)] = None,
-    mode: Annotated[str, typer.Option("--mode", "-m", help="review: what is due, then new "
-                    "cards. cram: practise without touching the schedule. exam: N random "
-                    "cards, scored.")] = "review",
+    mode: Annotated[Mode, typer.Option("--mode", "-m", case_sensitive=False,
+                    help="review: what is due, then new cards. cram: practise without "
+                    "touching the schedule. exam: N random cards, scored.")] = Mode.REVIEW,
     new: Annotated[int | None, typer.Option("--new", min=0, help="New cards allowed today "
                    "(default 20; review mode).", show_default=False)] = None,
     limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most this "
@@ -40,12 +46,8 @@ def start_command(
     saved at once: press Ctrl-C at any prompt to stop and see your summary.
     """
     from quiz.errors import UsageError
-    from quiz.models import Mode
 
-    try:
-        chosen_mode = Mode(mode)
-    except ValueError:
-        raise UsageError(f"unknown mode '{mode}'; modes are review, cram and exam") from None
+    chosen_mode = mode
     if chosen_mode is not Mode.REVIEW:  # an option that would do nothing is a mistake
         for given, option in ((new is not None, "--new"), (self_grade, "--self-grade")):
             if given:
@@ -59,7 +61,7 @@ def start_command(
         _run_session(store, chosen, chosen_mode, tag or [], new, limit, self_grade)
 
 
-def _check_tags(tags: list[str], decks: list[Any]) -> None:
+def _check_tags(tags: list[str], decks: list[Deck]) -> None:
     """A --tag no card has is a typo, not an empty session."""
     if not tags:  # the usual start: no pass over every card
         return
@@ -75,7 +77,8 @@ def _check_tags(tags: list[str], decks: list[Any]) -> None:
                 f"{did_you_mean(tag, known)}; its tags: {listed or 'none'}"))
 
 
-def _choose_decks(names: list[str] | None, store: Any, new: int | None = None) -> list[Any]:
+def _choose_decks(names: list[str] | None, store: Store,
+                  new: int | None = None) -> list[Deck]:
     """The decks named, or the one picked from a list that says, for each, what
     is due and how many new cards today's limit (`new`, or the default) lets in."""
     import datetime as dt
