@@ -7,6 +7,9 @@ I/O; `quiz generate` turns the drafts into a deck file.
 Every draft records the sentence it came from (`context`) and is marked
 `draft: true`: these are suggestions for an author to check, not facts.
 
+Over 500 lines while it is one job (the four kinds of fact and their
+questions); issue 27 reworks it for news in general and splits it by kind.
+
 - Dates: "January 2", "Jan. 19", "May 15, 1992", "6 January 2022", and
   "on Monday" / "said Thursday" / "today" / "yesterday" resolved against
   the dateline. A date

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import yaml
 
+from quiz.deck.hints import GLUED_DASH, syntax_hint
 from quiz.errors import Problem
 
 try:  # pragma: no branch - libyaml is present in every supported wheel
@@ -94,170 +95,6 @@ def decode(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
     return text, []
 
 
-# A value whose opening quote closes before its end: `question: 'It's here'`.
-_QUOTED_VALUE = re.compile(r"""^\s*(?:-\s+)?(?:[^\s'"#-][^:#]*:\s+)?(['"])""")
-
-
-def _line_at(text: str, index: int) -> str:
-    """The line of `text` that holds `index` (without splitting the whole text)."""
-    end = text.find("\n", index)
-    return text[text.rfind("\n", 0, index) + 1:end if end >= 0 else len(text)]
-
-
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip(" "))
-
-
-def _line_above(text: str, index: int) -> tuple[int, str] | None:
-    """The nearest line above the one holding `index` that is neither blank
-    nor a comment, with its 0-based number (read backwards, line by line)."""
-    end = text.rfind("\n", 0, index)  # the end of the line above
-    while end >= 0:
-        begin = text.rfind("\n", 0, end) + 1
-        line = text[begin:end]
-        if line.strip() and not line.lstrip().startswith("#"):
-            return text.count("\n", 0, begin), line
-        end = begin - 1
-    return None
-
-
-# A hint for a YAML syntax error, and where the slip it names is (0-based
-# line and column) when that is not where libyaml stopped.
-Hint = tuple[str, tuple[int, int] | None]
-
-
-def _never_closed(line: int, column: int, bracket: str) -> Hint:
-    """The hint for a [ or { opened at 0-based `line`, `column` and never closed."""
-    if bracket == "[":
-        return f"; the [ on line {line + 1} is never closed: end that list with ]", (line, column)
-    return (f"; the {{ on line {line + 1} is never closed: end that mapping with }}",
-            (line, column))
-
-
-def _unclosed(text: str) -> tuple[int, int, str] | None:
-    """The 0-based line and column and the bracket of the innermost [ or {
-    left open, by a rough scan that skips quoted text and comments (None for
-    a text too long to scan character by character in a moment)."""
-    if len(text) > 2_000_000:
-        return None
-    stack: list[tuple[int, int, str]] = []
-    line, begin, quote, previous = 0, 0, "", "\n"
-    for i, ch in enumerate(text):
-        if ch == "\n":
-            line, begin = line + 1, i + 1
-        if quote:
-            quote = "" if ch == quote else quote
-        elif ch in "'\"" and previous in " \t\n[{,:":
-            quote = ch
-        elif ch == "#" and previous in " \t\n":
-            quote = "\n"  # to the end of the line
-        elif ch in "[{":
-            stack.append((line, i - begin, ch))
-        elif ch in "]}" and stack:
-            stack.pop()
-        previous = ch
-    return stack[-1] if stack else None
-
-
-def _missing_colon(line: str, number: int) -> Hint:
-    """The hint for a field written without its ': ' on the 0-based line
-    `number`, which reads `line`; it points at the slip."""
-    where = f"line {number + 1}"
-    if _GLUED_DASH.match(line):  # '-Belarus': a list item, not a field
-        return f"; put a space after the '-' on {where}", (number, _indent(line))
-    glued = re.search(r"\w(:)\S", line)
-    if glued:
-        return f"; put a space after the ':' on {where}", (number, glued.start(1))
-    if "=" in line:
-        return (f"; write a field on {where} as 'name: value', with ': ', not '='",
-                (number, line.index("=")))
-    rest = line.lstrip(" ")
-    if rest.startswith("- "):
-        rest = rest[1:].lstrip(" ")
-    field = len(line) - len(rest)  # where the field's name starts
-    return f"; {where} needs ': ' between a field's name and its value", (number, field)
-
-
-def _syntax_hint(e: yaml.MarkedYAMLError, text: str) -> Hint:
-    """What a hand author most likely did, where libyaml's words do not say
-    it ('' when nothing fits), and where that slip is when libyaml stopped
-    elsewhere (a bracket or quote left open, a field without its ': ')."""
-    mark = e.problem_mark or e.context_mark
-    if mark is None:
-        return "", None
-    line, col = _line_at(text, mark.index), mark.column
-    problem, context = e.problem or "", e.context or ""
-    here = line[col] if col < len(line) else ""
-    start = e.context_mark
-    if (start is not None and e.problem_mark is not None and start.line < mark.line
-            and "flow" in context):
-        # the list or mapping ran on into a line no deeper than the one it
-        # opened on (or to the end of the file): its bracket was never closed
-        if _indent(line) <= _indent(_line_at(text, start.index)):
-            return _never_closed(start.line, start.column,
-                                 "[" if "sequence" in context else "{")
-    if problem.startswith("did not find expected node content") and mark.index >= len(
-            text.rstrip()) and "flow" in context:  # the file ended inside [ ] or { }
-        unclosed = _unclosed(text)
-        if unclosed is not None:
-            return _never_closed(*unclosed)
-    if problem.startswith("did not find expected <document start>"):
-        return ("; the deck's own fields (id, title, cards) all start at the left margin: "
-                "check the indentation of the lines above"), None
-    if (start is not None and "quoted scalar" in context
-            and problem.startswith("found unexpected end of stream")):
-        return (f"; the quote that opens the value on line {start.line + 1} is never closed: "
-                "add the closing quote"), (start.line, start.column)
-    if start is not None and problem.startswith("could not find expected ':'"):
-        above = _line_above(text, start.index)
-        if above is not None and re.search(r":\s+[|>][-+]?\s*$", above[1]):
-            return (f"; the text of the '|' or '>' value on line {above[0] + 1} goes on the "
-                    "lines below it, indented deeper than its field"), None
-        return _missing_colon(_line_at(text, start.index), start.line)
-    if (start is not None and problem.startswith("did not find expected '-'")
-            and col == start.column and "block collection" in context):
-        if here == "-":
-            return "; put a space after the '-'", None
-        if line[col:].startswith("id:"):  # a card's first field, without its dash
-            return ("; a new item of this list (a new card) starts with '- ', as in "
-                    "'- id: ...'"), None
-    if here in ("]", "}") and problem.startswith("did not find expected key"):
-        return f"; this {here} closes nothing: remove it, or put the value in quotes", None
-    if "tab character" in problem or (here == "\t" and problem.startswith("found character")):
-        return "; indent with spaces, not tabs", None
-    if problem.startswith("found character that cannot start any token"):
-        if here in ("@", "`", "%"):
-            return f"; a value cannot start with {here}: put it in quotes", None
-    if problem == "mapping values are not allowed in this context":
-        if ": " in line[:col]:
-            return "; a value with ': ' in it needs quotes", None
-        # the line above has no 'name: ', so YAML read this line as more of its text
-        # (a list item's text is fine, unless it is a card's '- id' missing its ':')
-        above = _line_above(text, mark.index)
-        if above is not None and not re.match(r"\s*(?:-\s+)?[^\s:#][^:]*:(?:\s|$)",
-                                                above[1]) and (
-                not above[1].lstrip().startswith("- ") or re.match(r"\s*-\s+id\b", above[1])):
-            return _missing_colon(above[1], above[0])
-        return "; this line is indented deeper than the one above it", None
-    if "alias" in context or "anchor" in context:
-        sign = "*" if "alias" in context else "&"
-        return f"; a value cannot start with {sign}: put it in quotes", None
-    if "block scalar" in context:
-        return "; a value cannot start with | or >: put it in quotes", None
-    quoted = _QUOTED_VALUE.match(line)
-    if quoted and col > quoted.end() and problem.startswith("did not find expected"):
-        if quoted.group(1) == "'":
-            return ("; the quote inside the value ends it: write '' for ' inside single "
-                    "quotes"), None
-        return '; the quote inside the value ends it: write \\" for " inside double quotes', None
-    if problem.startswith("did not find expected ','"):
-        return "; inside [ ] or { }, a value with ',', ': ' or ' #' in it needs quotes", None
-    if problem.startswith(("did not find expected key", "did not find expected '-'",
-                           "expected <block end>")):
-        return "; check this line's indentation against the lines above it", None
-    return "", None
-
-
 def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
     """Build the node tree of a one-document YAML text.
 
@@ -278,7 +115,7 @@ def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
         return None, problems
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
-        hint, slip = _syntax_hint(e, text)
+        hint, slip = syntax_hint(e, text)
         what = e.problem or "invalid YAML"
         if e.context and e.problem:
             # where the unfinished thing began: what a hand author looks for
@@ -327,7 +164,6 @@ def _mark(ev: yaml.Event) -> _Pos:
 # comment, so in `question: What was its #1 goal?` the question is "What was
 # its". A comment is written '# like this'; '#' glued to a word is text.
 _GLUED_COMMENT = re.compile(r"[ \t]+#[^\s#]\S*")
-_GLUED_DASH = re.compile(r"[ \t]*-([^\s\d.-]\S*)")  # '-Belarus', not '-5' or '--
 
 
 class _Builder:
@@ -429,7 +265,7 @@ class _Builder:
         the next item written without the space after its '-', which YAML
         read as more text of this one (`- Armenia` then `-Belarus`)."""
         for number, text in enumerate(self.text[start:end].split("\n")[1:], line + 1):
-            if (m := _GLUED_DASH.match(text)) is not None:
+            if (m := GLUED_DASH.match(text)) is not None:
                 self.fail(number, m.start(1) - 1,
                           f"'-{m.group(1)}' continues the text of the line above; a new list "
                           "item needs a space after its '-'")

@@ -1,5 +1,8 @@
 """The history database: SQLite, one file, migrations, durable writes.
 
+(Over 500 lines: one class of short queries, each beside the schema it
+reads; the migrations are in `migrations`.)
+
 - Every answer is one `BEGIN IMMEDIATE` transaction holding the review, the
   card's new state and the session's counters, committed before the next
   question (WAL, synchronous=FULL: under half a millisecond here).

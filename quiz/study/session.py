@@ -1,5 +1,9 @@
 """A study session: the queue, the questions as shown, and each answer saved.
 
+(Over 500 lines: the queue, the answer and the two-sessions-at-once retries
+are one state machine; its choice of options and its scores are already in
+`choices` and `scoring`.)
+
 No terminal I/O and no clock: every call takes `now`, randomness comes from
 the `random.Random` passed in. Every answer goes to the store the moment it
 is graded (`Session.answer`), so an interrupted session loses nothing.
