@@ -286,7 +286,7 @@ def typed(card: dict[str, Any]) -> bool:
     return (card["question"], card["answer"]) == ("Who chaired the meeting?", "Tokayev")
 
 
-def _during_prompts(monkeypatch: pytest.MonkeyPatch, act: Callable[[], None]) -> None:
+def _during_prompts(monkeypatch: pytest.MonkeyPatch, act: Callable[[], object]) -> None:
     """Run `act` (an editor saving the file, a rename) while the card is typed."""
     from quiz.cli import card_form
 

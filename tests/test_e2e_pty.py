@@ -156,6 +156,7 @@ def test_ctrl_c_is_never_dropped_at_a_list_question(env: dict[str, str], tmp_pat
     child.expect(r"Card 1 of 3")
     child.expect(r"Use arrow keys")  # a choice
     if stop == "kill -INT":
+        assert child.pid is not None
         os.kill(child.pid, signal.SIGINT)
     else:  # the answer and the key, in one burst
         child.send("\r\x03" if stop == "ctrl-c after enter" else "\r\x04")
@@ -260,7 +261,7 @@ def test_ctrl_z_suspends_to_the_shell_and_fg_brings_the_question_back(
     shell.expect_exact("$ ")
     shell.send("echo exit=$?\r")
     shell.expect(r"exit=(\d+)")
-    assert shell.match.group(1) == "130"
+    assert isinstance(shell.match, re.Match) and shell.match.group(1) == "130"
     shell.sendeof()
     shell.expect(pexpect.EOF)
     with sqlite3.connect(db) as con:

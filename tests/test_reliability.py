@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from quiz.cli import app
 from quiz.deck.loader import read_deck
 from quiz.errors import DeckError, StoreError
-from quiz.history.store import open_store
+from quiz.history.store import Store, open_store
 from quiz.models import Deck, Mode
 from quiz.study.scheduling import Scheduler, Settings
 from quiz.study.session import Session
@@ -206,12 +206,13 @@ def test_validate_shows_hostile_text_inert(tmp_path: Path) -> None:
 
 # -- damaged state ------------------------------------------------------------------
 
-def session(db: Path) -> Session:
+def session(db: Path) -> tuple[Session, Store]:
     deck = read_deck(VALID, "fuzz.yaml")
-    s = Session(open_store(db), Scheduler(Settings()), [deck], Mode.REVIEW,
+    store = open_store(db)
+    s = Session(store, Scheduler(Settings()), [deck], Mode.REVIEW,
                 dt.datetime(2022, 3, 1, tzinfo=dt.UTC), random.Random(1))
     s.start()
-    return s
+    return s, store
 
 
 def fill_disk(db: sqlite3.Connection) -> None:
@@ -230,19 +231,19 @@ def fill_disk(db: sqlite3.Connection) -> None:
 def test_a_full_disk_is_a_clear_error_and_keeps_what_was_saved(tmp_path: Path) -> None:
     """SQLite's page limit stands in for a full disk: the same SQLITE_FULL error."""
     db = tmp_path / "h.sqlite3"
-    s = session(db)
+    s, store = session(db)
     now = dt.datetime(2022, 3, 1, tzinfo=dt.UTC)
     q = s.next(now)
     assert q is not None
     s.answer(q, "x", now)
-    fill_disk(s.store.db)
+    fill_disk(store.db)
     with pytest.raises(StoreError, match=r"could not write the history database "
                                          r"\(database or disk is full\); is the disk full\?"):
         for _ in range(50):  # the next new page does not fit
             q = s.next(now)
             assert q is not None
             s.answer(q, "x", now)
-    s.store.close()
+    store.close()
     with sqlite3.connect(db) as con:
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert con.execute("SELECT count(*) FROM reviews").fetchone()[0] >= 1

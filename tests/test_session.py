@@ -111,7 +111,7 @@ def test_a_card_always_missed_stops_coming_back_after_max_tries(store: Store,
     stuck = {}
     for mode in (Mode.REVIEW, Mode.CRAM):
         s = make(store, deck, DAY0, mode, new_limit=3, limit=3)
-        now, order = DAY0, []
+        now, order = DAY0, list[str]()
         while (q := s.next(now)) is not None and len(order) < 50:
             order.append(q.card.id)
             s.answer(q, "never right" if q.card.id == order[0] else str(q.card.answer), now)
@@ -271,14 +271,15 @@ def test_a_self_grade_given_after_the_answer_was_saved_replaces_good(
     assert easy.next_due > last.next_due  # type: ignore[operator]
 
     # another session stored a newer state meanwhile: it stands, the answer stays Good
-    s3 = make(open_store(tmp_path / "h3.sqlite3"), deck, DAY0, self_grade=True)
+    store3 = open_store(tmp_path / "h3.sqlite3")
+    s3 = make(store3, deck, DAY0, self_grade=True)
     q3 = s3.next(DAY0)
     assert q3 is not None
     first = s3.answer(q3, str(q3.card.answer), DAY0)
-    s3.store.db.execute("UPDATE card_state SET data = 'elsewhere'")
+    store3.db.execute("UPDATE card_state SET data = 'elsewhere'")
     assert s3.rerate(first, Rating.EASY) is first
-    assert s3.store.db.execute("SELECT rating FROM reviews").fetchall() == [(3,)]
-    assert s3.store.db.execute("SELECT data FROM card_state").fetchall() == [("elsewhere",)]
+    assert store3.db.execute("SELECT rating FROM reviews").fetchall() == [(3,)]
+    assert store3.db.execute("SELECT data FROM card_state").fetchall() == [("elsewhere",)]
     wrong = s3.answer(s3.next(DAY0) or q3, "nope", DAY0)
     assert s3.rerate(wrong, Rating.EASY) is wrong
 
@@ -577,7 +578,7 @@ def test_weeks_of_random_sessions_keep_every_rule(tmp_path: Path, seed: int) -> 
             due_at_start = {k for k, st in before.items()
                             if st is not None and is_due(st.phase, st.due, start, day_end)}
             s = make(store, deck, start, new_limit=new_limit)
-            now, asked, wanted = start, [], rng.choice([3, 8, 1000])
+            now, asked, wanted = start, list[str](), rng.choice([3, 8, 1000])
             last_outcome: dict[str, Outcome] = {}
             while len(asked) < wanted and (q := s.next(now)) is not None:
                 cid = q.card.id

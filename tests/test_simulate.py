@@ -112,9 +112,9 @@ def test_oracle_reaches_its_target_and_the_rivals_review(sim: Any) -> None:
     whose hard cards fall below any high target within their first day."""
     for name in ("actr", "halflife"):
         model = _model(sim, name)
-        for make in (lambda learner: sim.Sm2(), lambda learner: sim.Leitner()):
+        for rival in (sim.Sm2, sim.Leitner):
             learner = sim.Learner(model, 60, 0)
-            res = sim.run(make(learner), learner, 90, 20, 0)
+            res = sim.run(rival(), learner, 90, 20, 0)
             assert res.reviews > 200 and res.scheduled > 100
             assert 0.5 < sum(res.knowledge[-30:]) / 30 < 1
         achieved = []

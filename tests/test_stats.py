@@ -14,11 +14,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from quiz.history.stats import UNTAGGED, compute
+from quiz.history.stats import compute
 from quiz.history.store import Store, open_store
-from quiz.models import Mode, Outcome, Review
+from quiz.models import UNTAGGED, Mode, Outcome, Review
 from quiz.study.records import StateUpdate
-from quiz.study.scheduling import Scheduler, Settings, recall_probability
+from quiz.study.scheduling import Rating, Scheduler, Settings, recall_probability
 
 UTC = dt.UTC
 PLUS2 = dt.timezone(dt.timedelta(hours=2))
@@ -45,7 +45,7 @@ class History:
 
 
 @pytest.fixture
-def history(tmp_path: Path):
+def history(tmp_path: Path) -> Iterator[History]:
     with open_store(tmp_path / "h.sqlite3") as store:
         yield History(store)
 
@@ -225,7 +225,7 @@ def test_hardest_cards_most_lapses_then_lowest_recall(history: History) -> None:
         ("b", 2, 3, 1), ("a", 2, 4, 2), ("c", 1, 3, 2)]
     assert hardest[1].question == "Qa"
     assert hardest[1].recall == pytest.approx(recall_probability(4.0, NOW - last))
-    assert 0 < hardest[1].recall < 1
+    assert hardest[1].recall is not None and 0 < hardest[1].recall < 1
 
 
 def test_the_hardest_cards_line_up_in_columns(history: History) -> None:
@@ -265,8 +265,8 @@ def test_a_card_missed_only_in_cram_or_exam_is_not_called_learning(history: Hist
 def test_recall_probability_matches_the_scheduler(history: History) -> None:
     scheduler = Scheduler(Settings(fuzz=False))
     start = dt.datetime(2022, 1, 1, tzinfo=UTC)
-    card = scheduler.review(None, 3, start)
-    card = scheduler.review(card, 3, start + dt.timedelta(minutes=10))
+    card = scheduler.review(None, Rating.GOOD, start)
+    card = scheduler.review(card, Rating.GOOD, start + dt.timedelta(minutes=10))
     later = start + dt.timedelta(days=9, hours=5)
     assert card.stability is not None and card.last_review is not None
     assert recall_probability(card.stability, later - card.last_review) == pytest.approx(

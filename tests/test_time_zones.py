@@ -23,8 +23,8 @@ BERLIN = ZoneInfo("Europe/Berlin")  # UTC+1 in winter, UTC+2 in summer
 NOW = dt.datetime(2023, 1, 15, 12, tzinfo=dt.UTC)
 
 
-def berlin(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=BERLIN)
+def berlin(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=BERLIN)
 
 
 # Clocks went forward on 27 March 2022 (02:00 -> 03:00) and back on

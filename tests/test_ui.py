@@ -7,8 +7,9 @@ import io
 import re
 import sqlite3
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -455,12 +456,13 @@ def test_a_signal_landing_in_the_prompts_event_loop_ends_the_session(
     asked = []
     unsafe_ask = questionary.Question.unsafe_ask
 
-    def ask(self: questionary.Question, *args: object, **kwargs: object) -> object:
+    def ask(self: questionary.Question, *args: Any, **kwargs: Any) -> object:
         asked.append(self)
         if len(asked) == 2:
-            self.application.pre_run_callables.append(
-                lambda: asyncio.get_running_loop().call_soon(signal.raise_signal,
-                                                             signal.SIGTERM))
+            def raise_soon() -> None:
+                asyncio.get_running_loop().call_soon(signal.raise_signal, signal.SIGTERM)
+
+            self.application.pre_run_callables.append(raise_soon)
         return unsafe_ask(self, *args, **kwargs)
 
     monkeypatch.setattr(questionary.Question, "unsafe_ask", ask)
@@ -469,7 +471,11 @@ def test_a_signal_landing_in_the_prompts_event_loop_ends_the_session(
         # prompt first); after 10 s, Enters and its end, so that a test of a
         # prompt that nothing stops (or one waiting for Enter) fails, not hangs
         pipe.send_text("Astana" + ENTER + "bl")
-        watchdog = threading.Timer(10, lambda: (pipe.send_text(ENTER * 3), pipe.close()))
+        def unstick() -> None:
+            pipe.send_text(ENTER * 3)
+            pipe.close()
+
+        watchdog = threading.Timer(10, unstick)
         watchdog.start()
         try:
             result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db)])
@@ -781,10 +787,11 @@ def test_the_summary_breaks_the_score_down_by_tag_only_when_there_are_tags() -> 
     from quiz.study.session import Summary
 
     def shown(tags: dict[str, TagScore]) -> str:
-        out = Console(file=io.StringIO(), width=80, no_color=True, highlight=False)
+        buffer = io.StringIO()
+        out = Console(file=buffer, width=80, no_color=True, highlight=False)
         screens.summary(out, Summary(1, Mode.REVIEW, 2, 2, 0, 0, 5, tags, None, 2),
-                   interrupted=False)
-        return out.file.getvalue()  # type: ignore[attr-defined]
+                        interrupted=False)
+        return buffer.getvalue()
 
     mixed = shown({"dates": TagScore("dates", 1, 1), UNTAGGED: TagScore(UNTAGGED, 1, 1)})
     assert mixed.endswith("  (no tag)     1/1\n  dates        1/1\n"), mixed
@@ -887,8 +894,12 @@ def test_a_sigint_stops_every_prompt(ask: Callable[[], object]) -> None:
     # it, so after 5 s the input is closed, which ends it with EOFError)
     ended = threading.Event()
     with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
-        sender = threading.Thread(target=lambda: (interrupt(), ended.wait(5), pipe.close()),
-                                  daemon=True)
+        def send() -> None:
+            interrupt()
+            ended.wait(5)
+            pipe.close()
+
+        sender = threading.Thread(target=send, daemon=True)
         sender.start()
         try:
             with pytest.raises(KeyboardInterrupt):
@@ -1027,7 +1038,7 @@ def test_a_list_that_ends_without_a_pick_asks_again(monkeypatch: pytest.MonkeyPa
     value that is not a choice's index) asks it again instead of failing or
     counting as an empty answer."""
     monkeypatch.setattr(prompts, "plain_prompts", lambda: False)
-    ends = iter(["", None, "b", 2, 1])
+    ends: Iterator[object] = iter(["", None, "b", 2, 1])
     monkeypatch.setattr(prompts, "_asked", lambda question, listing=False: next(ends))
     assert prompts.choose("Which?", ["a", "b"]) == 1
     ends = iter(["", [2], None, ["a", "c"], [0, 3], [2, 0]])
