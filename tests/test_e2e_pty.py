@@ -16,6 +16,8 @@ from pathlib import Path
 import pexpect
 import pytest
 
+pytestmark = pytest.mark.slow  # each spawns the installed quiz in a pseudo-terminal
+
 QUIZ = Path(sys.executable).parent / "quiz"
 COLOR = re.compile(r"\x1b\[[0-9;]*(3[0-9]|4[0-9]|9[0-7])[0-9;]*m")  # any colour SGR
 
@@ -312,7 +314,6 @@ def test_a_session_ended_by_a_signal_is_closed_like_one_stopped_with_ctrl_c(
 HOSTILE = "x\x1b]0;PWNED\x07\x1b]52;c;SGVsbG8=\x07\u202e\x9b2J"
 
 
-@pytest.mark.slow
 def test_data_shown_on_a_terminal_is_inert(env: dict[str, str], tmp_path: Path) -> None:
     """CSV and JSON go out as they are to a pipe or a file, but a person at a
     terminal sees them inert: a crafted history held OSC sequences that
@@ -354,7 +355,6 @@ time.sleep(30)
 """
 
 
-@pytest.mark.slow
 def test_ctrl_c_while_waiting_for_a_busy_history_stops_at_once(
         env: dict[str, str], tmp_path: Path) -> None:
     """Each try to write sat in SQLite's 10 s busy wait, where Python cannot
