@@ -178,3 +178,14 @@ def test_a_session_suggests_optimize_until_it_has_been_run(tmp_path: Path) -> No
         s.db.execute("INSERT INTO retention_daily VALUES ('mini', ?, 400, 380)",
                      (ts(today - dt.timedelta(days=10))[:10],))
     assert "Tip: 400 reviews since the scheduler was last fitted to you;" in start()
+
+
+def test_validate_db_empty_means_the_default_history(quiz_home: Path) -> None:
+    """As the README writes it: --db '' is the default database. Path('')
+    is '.', so it failed with '.: is a folder'."""
+    result = runner.invoke(app, ["validate", "--db", ""])
+    assert result.exit_code == 0 and result.stdout.startswith("ok: "), result.output
+    from quiz.paths import default_db
+
+    open_store(default_db()).close()
+    assert runner.invoke(app, ["validate", "--db", ""]).exit_code == 0

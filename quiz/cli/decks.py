@@ -65,7 +65,7 @@ def validate_command(
                        show_default=False),
     ] = None,
     db: Annotated[
-        Path | None,
+        str | None,  # not a Path: Path('') is '.', and '' means the default database
         typer.Option("--db", help="Also report history in this database (or the default one "
                      "with --db '') for cards no longer in their deck, and, when every "
                      "known deck is checked, for decks with no file.", show_default=False),
@@ -86,7 +86,7 @@ def validate_command(
     if not ok:
         raise typer.Exit(1)
     if db is not None:
-        _report_orphans(entries, None if str(db) == "" else db, every_deck=not paths)
+        _report_orphans(entries, Path(db) if db else None, every_deck=not paths)
 
 
 def _deck_paths(args: list[Path] | None) -> list[Path] | None:
@@ -181,9 +181,12 @@ def _watch(paths: list[Path] | None) -> None:
 def _report_orphans(entries: list[Entry], db: Path | None, every_deck: bool) -> None:
     """Cards with history that are no longer in their deck: kept, and named.
     With `every_deck` (every known deck was checked), so are decks with
-    history and no file left."""
+    history and no file left. No default history yet: nothing to report."""
+    from quiz.paths import default_db
     from quiz.wording import count
 
+    if db is None and not default_db().exists():
+        return
     with open_store_at(db, create=False) as store:
         for e in entries:
             if e.deck is None:
