@@ -76,6 +76,14 @@ def test_deck_load_benchmark_runs_on_a_small_size() -> None:
 
 
 @pytest.mark.slow
+def test_choice_pools_benchmark_runs_on_a_small_size() -> None:
+    lines = run_bench("choice_pools.py", "100", "200")
+    assert lines[0].split() == ["cards", "seconds", "ms/card"]
+    assert [line.split()[0] for line in lines[1:]] == ["100", "200"]
+    assert all(float(line.split()[1]) > 0 for line in lines[1:])
+
+
+@pytest.mark.slow
 def test_startup_benchmark_runs_on_a_small_size() -> None:
     lines = run_bench("startup.py", "200", "2000", timeout=300)
     assert [line.split(":")[0] for line in lines] == [
