@@ -310,6 +310,6 @@ def test_the_clock_is_read_in_one_place_so_output_is_exact(
         time.tzset()
     assert result.exit_code == 0, result.output
     assert result.stdout == (
-        "Nothing to study now: the next card is due Thu 03 Mar at 09:00.\n"
+        "Nothing to study now: the next card is due on Thu 03 Mar.\n"
         "To practise anyway without touching the schedule:\n"
         f"  quiz start {shlex.quote(str(deck))} --mode cram\n")

@@ -765,12 +765,14 @@ def test_the_summary_shows_study_time_as_stats_does(seconds: float, shown: str) 
     (dt.datetime(2022, 3, 1, 17, 0, 20), "in 1 min"),
     (dt.datetime(2022, 3, 1, 17, 10, 10), "in 10 min"),
     (dt.datetime(2022, 3, 1, 18, 5), "today at 18:05"),
-    (dt.datetime(2022, 3, 2, 1, 30), "tomorrow at 01:30"),
-    (dt.datetime(2022, 3, 3, 9, 15), "Thu 03 Mar at 09:15"),
+    (dt.datetime(2022, 3, 2, 1, 30), "tonight at 01:30"),  # before 4 am: still today
+    (dt.datetime(2022, 3, 2, 18, 28), "tomorrow"),
+    (dt.datetime(2022, 3, 3, 9, 15), "on Thu 03 Mar"),
 ])
 def test_when_the_next_card_is_due_reads_from_now(due: dt.datetime, said: str) -> None:
     """'Next card due: Tue 01 Mar 17:10' left the learner to work out that it
-    meant ten minutes from now."""
+    meant ten minutes from now; 'tomorrow at 18:28' said an hour the learner
+    need not wait for, as a review is due for the whole learner day."""
     from quiz.cli.render import due_when
 
     tz = dt.timezone(dt.timedelta(hours=5))  # Astana

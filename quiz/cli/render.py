@@ -56,20 +56,30 @@ def duration(seconds: float) -> str:
 
 
 def due_when(due: dt.datetime, now: dt.datetime | None, tz: dt.tzinfo | None = None) -> str:
-    """When a card is due, as a learner reads it at `now`: 'now', 'in 12 min',
-    'today at 18:40', 'tomorrow at 09:05', or 'Fri 04 Dec at 09:05' (local
-    time, or `tz`; the last form when `now` is not known)."""
+    """When a card is due, as a learner can act on it at `now`: 'now', 'in 12
+    min', 'today at 18:40', 'tonight at 01:30' (before the learner's day
+    ends at 4 am), then by learner's day, as a review is due for the whole
+    day: 'tomorrow', 'on Fri 04 Dec'. Local time, or `tz`; with no `now`,
+    'Fri 04 Dec at 09:05'."""
+    from quiz.days import learner_day
+
     local = due.astimezone(tz)
-    if now is not None:
-        minutes = (due - now).total_seconds() / 60
-        if minutes <= 0:
-            return "now"
-        if minutes < 60:
-            return f"in {max(1, round(minutes))} min"
-        days = (local.date() - now.astimezone(tz).date()).days
-        if days in (0, 1):
-            return f"{('today', 'tomorrow')[days]} at {local:%H:%M}"
-    return f"{local:%a %d %b} at {local:%H:%M}"
+    if now is None:
+        return f"{local:%a %d %b} at {local:%H:%M}"
+    minutes = (due - now).total_seconds() / 60
+    if minutes <= 0:
+        return "now"
+    if minutes < 60:
+        return f"in {max(1, round(minutes))} min"
+    zone = tz or local.tzinfo
+    assert zone is not None
+    day, today = learner_day(due, zone), learner_day(now, zone)
+    if day == today:
+        same_date = local.date() == now.astimezone(zone).date()
+        return f"{'today' if same_date else 'tonight'} at {local:%H:%M}"
+    if (day - today).days == 1:
+        return "tomorrow"
+    return f"on {day:%a %d %b}"
 
 
 def percent(value: float | None) -> str:
