@@ -46,12 +46,13 @@ def quiz_workload(answers: int, answer: bool, ahead: bool = False) -> int:
     ready: dict[object, object] = {}
     if ahead:  # Session.answer then finds its rating's state computed already
         review = Scheduler.review
-        Scheduler.review = lambda self, state, rating, now: (  # type: ignore[method-assign]
-            ready.get((id(state), rating, now)) or review(self, state, rating, now))
+        Scheduler.review = lambda self, state, rating, now, day_start=None: (  # type: ignore[method-assign]
+            ready.get((id(state), rating, now)) or review(self, state, rating, now, day_start))
     done = 0
     with tempfile.TemporaryDirectory() as tmp:
         rng = random.Random(1)
         store, session = bench_session(Path(tmp), answers, "OFF", rng)
+        session.scheduler.plan()  # built once a process, at a session's start (runner)
         now = START
         while done < answers and (q := session.next(now)) is not None:
             given = bench_answer(q, rng)
@@ -60,7 +61,7 @@ def quiz_workload(answers: int, answer: bool, ahead: bool = False) -> int:
                 state = session._state((q.deck.id, q.card.id))
                 for rating in (Rating.AGAIN, Rating.HARD, Rating.GOOD):
                     ready[(id(state), rating, now)] = review(session.scheduler, state, rating,
-                                                             now)
+                                                             now, session.day_start)
             if answer:
                 session.answer(q, given, now, 2000)
             done += 1

@@ -30,27 +30,22 @@ Schedulers (20 new cards a day, one session a day at 09:00 in which every
 card due that day is reviewed; a card missed in the session comes back in
 it, as in quiz and Anki):
 
-- quiz: this project's scheduler (FSRS-6 with default parameters, one
-  10-minute learning and relearning step); right is Good, wrong is Again.
-  Variants: elapsed time counted in the learner's calendar days (a day
-  starts at 04:00, as FSRS's parameters were fitted and as Anki passes it);
+- quiz: this project's scheduler, the code `quiz start` runs
+  (quiz.study.scheduling): FSRS-6's memory model, each interval chosen for
+  knowledge per review (the recall it buys over the card's future for the
+  reviews it costs; the desired retention sets the price of a review),
+  elapsed time in the learner's calendar days (a day starts at 04:00), one
+  10-minute learning and relearning step, and the parameters fitted again at
+  a session's end when quiz would (a month and 400 reviews of learned cards
+  since the last fit, kept only if they beat the ones in use); right is
+  Good, wrong is Again. Variants: no relearning step (a lapse is scheduled
+  from its new stability); default parameters; "before": quiz before
+  knowledge per review (FSRS's own interval at the desired retention, 24-hour
+  periods, default parameters); and fixed-retention variants: calendar days,
   ratings from the response time (a right answer faster than the learner's
-  own fastest quarter so far is Easy, slower than the slowest quarter Hard);
-  `quiz optimize` every 30 days (fitted on the history so far, kept only if
-  the held-back log loss does not get worse); no relearning step (a lapse
-  is scheduled from its new stability); hindsight parameters (fitted on the
-  learner's whole year, known only after the fact).
-- kpr (knowledge per review): FSRS's model, with monthly fitting, calendar
-  days and no relearning step, used to choose each card's next interval
-  instead of aiming at a fixed retention. For a card of stability S and
-  difficulty D it picks the interval that maximises expected knowledge (the
-  integral of predicted recall, discounted with a one-year horizon) minus
-  lambda times the reviews it will cost (with a relearning step, a lapse
-  costs that step too), over the card's whole future, by value iteration on
-  a grid of (S, D) with FSRS-6's stability and difficulty updates after a
-  success and after a lapse, among the intervals of retentions 70-97%
-  (where FSRS's curve was fitted). lambda is the price of a review in days
-  of recall: the knob searched to match a rival's knowledge.
+  own fastest quarter so far is Easy, slower than the slowest quarter Hard),
+  `quiz optimize` every 30 days, no relearning step, hindsight parameters
+  (fitted on the learner's whole year, known only after the fact).
 - SM-2 as Anki used it before FSRS: steps 1 and 10 minutes, graduating
   interval 1 day, starting ease 250%, Good multiplies the interval (plus
   half the days it was late) by the ease, Again cuts ease by 20 points
@@ -64,11 +59,11 @@ it, as in quiz and Anki):
 
 Reported per scheduler: reviews done (every showing, same-day repeats
 included), the share of scheduled reviews recalled (achieved retention)
-against the desired retention (for kpr: the mean recall FSRS predicted for
-the reviews it booked), and knowledge: the average recall probability of all
-cards over the days after the last new card is introduced, and at the end.
-Then, at equal knowledge: each scheduler's knob (desired retention, kpr's
-lambda, the oracle's target) is searched (false position, --bisect steps)
+against the recall the scheduler predicted for them ("aimed"), and
+knowledge: the average recall probability of all cards over the days after
+the last new card is introduced, and at the end.
+Then, at equal knowledge: each scheduler's knob (desired retention, the
+oracle's target) is searched (false position, --bisect steps)
 until its knowledge brackets each rival's, and the reviews it needs there
 are read off the line between the two closest points tried. With --match
 recalled, "the same retention" is the share of scheduled reviews recalled
@@ -83,7 +78,6 @@ import argparse
 import bisect
 import datetime as dt
 import importlib.util
-import json
 import math
 import random
 import sys
@@ -95,15 +89,13 @@ from types import ModuleType
 from typing import Any
 
 # quiz's public API, in one place
-from quiz.study.optimizer import NotEnoughHistory, fit
+from quiz.study.optimizer import NotEnoughHistory, fit, refit, refit_due
 from quiz.study.scheduling import (
     CardState,
     Phase,
     Rating,
     Scheduler,
     Settings,
-    default_parameters,
-    state_from_json,
 )
 
 BENCH = Path(__file__).resolve().parent
@@ -230,19 +222,34 @@ def fsrs_forgetting(parameters: Sequence[float]) -> tuple[float, float]:
 
 
 class Quiz(Policy):
+    """quiz's own scheduler (quiz.study.scheduling, the code `quiz start`
+    runs), fed as a session feeds it: the start of the learner's day with
+    every review (calendar days), and, with `auto_refit`, the parameters
+    fitted again at a session's end whenever quiz would (a month and 400
+    reviews of learned cards since the last fit, kept only if they beat the
+    ones in use). `policy` "retention" is FSRS's own intervals (quiz before
+    knowledge per review); `calendar` False counts 24-hour periods, as quiz
+    did before; `optimize_every` N days refits on a fixed calendar instead."""
+
     name = "quiz (FSRS-6)"
 
     def __init__(self, desired: float, seed: int, optimize_every: int | None = None,
-                 parameters: tuple[float, ...] | None = None, calendar: bool = False,
-                 rt_ratings: bool = False, relearn: bool = True) -> None:
+                 parameters: tuple[float, ...] | None = None, calendar: bool = True,
+                 rt_ratings: bool = False, relearn: bool = True,
+                 policy: str = "knowledge", auto_refit: bool = False) -> None:
         self.desired = desired
         self.parameters = parameters
         self.relearn = relearn
+        self.policy = policy
         self.scheduler = self._scheduler(parameters)
         self.state: dict[int, CardState] = {}
         self.log: list[tuple[object, dt.datetime, int]] = []
         self.every = optimize_every
         self.optimize_at = START + optimize_every * DAY if optimize_every else None
+        self.auto_refit = auto_refit
+        self.last_fit: dt.datetime | None = None
+        self.learned_since = 0  # reviews of learned cards since the last fit
+        self.session_day: dt.datetime | None = None
         self.calendar = calendar
         self.rt_ratings = rt_ratings
         self.times: list[float] = []  # the learner's right answers' seconds, sorted
@@ -250,38 +257,30 @@ class Quiz(Policy):
 
     def _scheduler(self, parameters: tuple[float, ...] | None) -> Scheduler:
         kw: dict[str, Any] = {} if self.relearn else {"relearning_steps": ()}
-        return Scheduler(Settings(desired_retention=self.desired, parameters=parameters, **kw))
+        return Scheduler(Settings(desired_retention=self.desired, parameters=parameters,
+                                  policy=self.policy, **kw))  # type: ignore[arg-type]
 
-    def refitted(self) -> None:
-        """Called when new parameters are adopted."""
-
-    def _maybe_optimize(self, now: dt.datetime) -> None:
-        if self.optimize_at is None or not self.every or now < self.optimize_at:
-            return
-        # what `quiz optimize` does: fit on the history so far, keep the
-        # parameters only if the held-back log loss does not get worse
-        try:
-            result = fit(self.log)
-        except NotEnoughHistory:  # as `quiz optimize`: keep what there is
-            result = None
-        if result is not None and result.log_loss_after <= result.log_loss_before:
+    def _refit(self) -> None:
+        result, better = refit(self.log, self.parameters)
+        if result is not None and better:
             self.parameters = result.parameters
             self.scheduler = self._scheduler(result.parameters)
-            self.refitted()
-        self.optimize_at = now.replace(hour=START.hour) + self.every * DAY
 
-    def _calendar_state(self, state: CardState | None, now: dt.datetime) -> CardState | None:
-        """The state with its last review moved to the start of its learner
-        day: the library counts whole 24-hour periods since the last review,
-        so from there it counts the calendar days between the two reviews."""
-        if state is None or state.last_review is None:
-            return state
-        start = learner_day(state.last_review)
-        if learner_day(now) == start:
-            return state  # the same day: the library's short-term path, as it is
-        data = json.loads(state.data)
-        data["last_review"] = start.isoformat()
-        return state_from_json(json.dumps(data))
+    def _maybe_optimize(self, now: dt.datetime) -> None:
+        if self.auto_refit:
+            # the session before this one has ended (one session a day): quiz
+            # fits again there when refit_due says so
+            today = learner_day(now)
+            if self.session_day is not None and today != self.session_day:
+                if refit_due(self.last_fit, self.learned_since, now):
+                    self._refit()
+                    self.last_fit, self.learned_since = now, 0
+            self.session_day = today
+            return
+        if self.optimize_at is None or not self.every or now < self.optimize_at:
+            return
+        self._refit()  # what `quiz optimize` does
+        self.optimize_at = now.replace(hour=START.hour) + self.every * DAY
 
     def rating(self, ok: bool, seconds: float | None) -> Rating:
         if not ok:
@@ -301,13 +300,11 @@ class Quiz(Policy):
     def _review(self, card: int, rating: Rating, now: dt.datetime) -> dt.datetime:
         self._maybe_optimize(now)
         state = self.state.get(card)
-        if self.calendar:
-            state = self._calendar_state(state, now)
-        self.state[card] = self.scheduler.review(state, rating, now)
+        if state is not None and state.phase is Phase.REVIEW:
+            self.learned_since += 1
+        day_start = START.replace(hour=DAY_STARTS.seconds // 3600) if self.calendar else None
+        self.state[card] = self.scheduler.review(state, rating, now, day_start)
         self.log.append((card, now, int(rating)))
-        return self.due(card, now)
-
-    def due(self, card: int, now: dt.datetime) -> dt.datetime:
         return self.state[card].due
 
     def first(self, card: int, now: dt.datetime) -> dt.datetime:
@@ -324,147 +321,8 @@ class Quiz(Policy):
         state = self.state[card]
         if state.last_review is None or state.stability is None:
             return None
-        decay, factor = fsrs_forgetting(self.parameters or default_parameters())
-        last = learner_day(state.last_review) if self.calendar else state.last_review
-        days = max(0, (now - last).days)
-        return float((1 + factor * days / state.stability) ** decay)
-
-
-# -- knowledge per review: FSRS's model, an interval per card chosen for value ------
-
-def fsrs_next(w: Sequence[float], s: float, d: float, r: float, ok: bool,
-              relearn: bool = True) -> tuple[float, float]:
-    """FSRS-6's stability and difficulty after a review at predicted recall r
-    on a later day: Good if ok, else Again followed (if relearn) by a Good
-    relearning step the same day (short-term stability), as quiz schedules
-    a lapse."""
-    d0_easy = w[4] - math.exp(w[5] * 3) + 1
-
-    def clamp_d(x: float) -> float:
-        return min(max(x, 1.0), 10.0)
-
-    if ok:
-        s_ok = s * (1 + math.exp(w[8]) * (11 - d) * s ** -w[9]
-                    * (math.exp(w[10] * (1 - r)) - 1))
-        return max(s_ok, 0.001), clamp_d(w[7] * d0_easy + (1 - w[7]) * d)
-    s_fail = min(w[11] * d ** -w[12] * ((s + 1) ** w[13] - 1) * math.exp(w[14] * (1 - r)),
-                 s / math.exp(w[17] * w[18]))
-    s_fail = max(s_fail, 0.001)
-    d_fail = clamp_d(w[7] * d0_easy + (1 - w[7]) * (d + 2 * w[6] * (10 - d) / 9))
-    if not relearn:
-        return s_fail, d_fail
-    s_fail = max(s_fail * max(math.exp(w[17] * w[18]) * s_fail ** -w[19], 1.0), 0.001)
-    return s_fail, clamp_d(w[7] * d0_easy + (1 - w[7]) * d_fail)
-
-
-class ValueTable:
-    """For FSRS parameters w, a discount horizon and a review price lam: the
-    interval (days) to book for a card of stability S and difficulty D that
-    maximises expected discounted knowledge minus lam per review, over the
-    card's future (value iteration on a grid; FSRS-6's updates, Good after a
-    success, Again then a Good relearning step after a lapse)."""
-
-    S_GRID = tuple(math.exp(math.log(0.05) + i * (math.log(36500 / 0.05)) / 44)
-                   for i in range(45))
-    D_GRID = (1.0, 3.25, 5.5, 7.75, 10.0)
-    # the retentions it may book a review at: where FSRS's curve was fitted
-    # (reviews far past it are extrapolation, and FSRS-6's curve is flat there)
-    RETENTIONS = tuple(0.70 + 0.01 * i for i in range(28))
-
-    def __init__(self, w: Sequence[float], lam: float, horizon: float = 365.0,
-                 sweeps: int = 40, relearn: bool = True,
-                 retentions: Sequence[float] | None = None) -> None:
-        self.w = w = tuple(float(x) for x in w)
-        decay, factor = fsrs_forgetting(w)
-        log_s = [math.log(s) for s in self.S_GRID]
-
-        def locate(s: float, d: float) -> tuple[tuple[int, ...], tuple[float, ...]]:
-            ls = min(max(math.log(max(s, 1e-3)), log_s[0]), log_s[-1])
-            i = min(bisect.bisect_right(log_s, ls) - 1, len(log_s) - 2)
-            fs = (ls - log_s[i]) / (log_s[i + 1] - log_s[i])
-            dg = self.D_GRID
-            j = min(bisect.bisect_right(dg, d) - 1, len(dg) - 2)
-            fd = (d - dg[j]) / (dg[j + 1] - dg[j])
-            nd = len(dg)
-            return ((i * nd + j, i * nd + j + 1, (i + 1) * nd + j, (i + 1) * nd + j + 1),
-                    ((1 - fs) * (1 - fd), (1 - fs) * fd, fs * (1 - fd), fs * fd))
-
-        states = [(s, d) for s in self.S_GRID for d in self.D_GRID]
-        actions = []  # per state: (interval, immediate value, p, discount, succ, fail)
-        for s, d in states:
-            row = []
-            intervals = sorted({min(max(1, round(s / factor * (r ** (1 / decay) - 1))), 36500)
-                                for r in retentions or self.RETENTIONS})
-            for ivl in intervals:
-                r = (1 + factor * ivl / s) ** decay
-                # discounted knowledge over the interval (Simpson, 16 panels)
-                n = 16
-                h = ivl / n
-                acc = 0.0
-                for k in range(n + 1):
-                    t = k * h
-                    f = (1 + factor * t / s) ** decay * math.exp(-t / horizon)
-                    acc += f * (1 if k in (0, n) else 4 if k % 2 else 2)
-                knowledge = acc * h / 3
-                s_ok, d_ok = fsrs_next(w, s, d, r, True)
-                s_fail, d_fail = fsrs_next(w, s, d, r, False, relearn)
-                cost = lam * (1 + (1 - r) * relearn)
-                row.append((ivl, knowledge - cost, r, math.exp(-ivl / horizon),
-                            locate(s_ok, d_ok), locate(s_fail, d_fail)))
-            actions.append(row)
-        value = [0.0] * len(states)
-        best = [1] * len(states)
-        for _ in range(sweeps):
-            new = []
-            for n_state, row in enumerate(actions):
-                top, arg = -math.inf, 1
-                for ivl, now_value, r, disc, (si, sw), (fi, fw) in row:
-                    v_ok = (value[si[0]] * sw[0] + value[si[1]] * sw[1]
-                            + value[si[2]] * sw[2] + value[si[3]] * sw[3])
-                    v_fail = (value[fi[0]] * fw[0] + value[fi[1]] * fw[1]
-                              + value[fi[2]] * fw[2] + value[fi[3]] * fw[3])
-                    q = now_value + disc * (r * v_ok + (1 - r) * v_fail)
-                    if q > top:
-                        top, arg = q, ivl
-                new.append(top)
-                best[n_state] = arg
-            value = new
-        self.best = best
-        self._locate = locate
-
-    def interval(self, s: float, d: float) -> int:
-        """The interval to book, from the nearest grid point's choice
-        (interpolated in log interval)."""
-        idx, wts = self._locate(s, d)
-        log_ivl = sum(math.log(self.best[i]) * w for i, w in zip(idx, wts, strict=True))
-        return max(1, round(math.exp(log_ivl)))
-
-
-class Kpr(Quiz):
-    name = "kpr"
-
-    def __init__(self, lam: float, seed: int, optimize_every: int | None = 30,
-                 calendar: bool = True, rt_ratings: bool = False, relearn: bool = False,
-                 **table: Any) -> None:
-        super().__init__(0.9, seed, optimize_every=optimize_every, calendar=calendar,
-                         rt_ratings=rt_ratings, relearn=relearn)
-        self.lam = lam
-        self.table_options = table
-        self.table = ValueTable(default_parameters(), lam, relearn=relearn, **table)
-        self.booked: dict[int, dt.datetime] = {}
-
-    def refitted(self) -> None:
-        assert self.parameters is not None
-        self.table = ValueTable(self.parameters, self.lam, relearn=self.relearn,
-                                **self.table_options)
-
-    def due(self, card: int, now: dt.datetime) -> dt.datetime:
-        state = self.state[card]
-        if state.phase is not Phase.REVIEW or state.stability is None:
-            return state.due  # a learning step, the same day
-        assert state.difficulty is not None
-        ivl = self.table.interval(state.stability, state.difficulty)
-        return now + ivl * DAY
+        day_start = START.replace(hour=DAY_STARTS.seconds // 3600) if self.calendar else None
+        return self.scheduler.retrievability(state, now, day_start)
 
 
 @dataclass
@@ -675,7 +533,7 @@ def hindsight_parameters(args: argparse.Namespace) -> dict[int, tuple[float, ...
     out: dict[int, tuple[float, ...] | None] = {}
     for k in range(args.learners):
         learner = Learner(args.model, args.cards, k)
-        policy = Quiz(0.9, k)
+        policy = Quiz(0.9, k, calendar=False, policy="retention")
         run(policy, learner, args.days, args.new, k)
         try:
             out[k] = tuple(fit(policy.log).parameters)
@@ -690,7 +548,7 @@ def diagnose(args: argparse.Namespace, parameters: tuple[float, ...] | None) -> 
     import statistics
 
     learner = Learner(args.model, args.cards, 0)
-    policy = Quiz(0.9, 0, parameters=parameters)
+    policy = Quiz(0.9, 0, parameters=parameters, calendar=False, policy="retention")
     run(policy, learner, args.days, args.new, 0)
     pairs = [(math.log(policy.state[c].stability or 1e-9),
               math.log(max(learner.crossing(c, 0.9), 1e-6)))
@@ -715,12 +573,6 @@ class Variant:
 
 def retention(x: float) -> float:
     return 0.70 + 0.29 * x
-
-
-def price(x: float) -> float:
-    """kpr's lambda (days of recall a review must buy): 300 at x = 0 down to
-    0.3 at x = 1."""
-    return 300.0 * 1000.0 ** -x
 
 
 def match(variant: Variant, goal: float, args: argparse.Namespace, column: str,
@@ -766,9 +618,9 @@ def match(variant: Variant, goal: float, args: argparse.Namespace, column: str,
     return variant.knob(lo + share * (hi - lo)), mixed, True
 
 
-VARIANT_NAMES = ("quiz", "calendar", "monthly", "calendar-monthly", "calendar-time-monthly",
-                 "calendar-monthly-nostep", "hindsight", "kpr", "kpr-default", "kpr-steps",
-                 "oracle")
+VARIANT_NAMES = ("quiz", "quiz-nostep", "quiz-default", "before", "calendar", "monthly",
+                 "calendar-monthly", "calendar-time-monthly", "calendar-monthly-nostep",
+                 "hindsight", "oracle")
 
 
 def variants(args: argparse.Namespace) -> dict[str, Variant]:
@@ -783,28 +635,27 @@ def variants(args: argparse.Namespace) -> dict[str, Variant]:
         return Variant(label, lambda x: lambda k, m: Quiz(retention(x), k, **kw), retention,
                        "desired")
 
+    fixed = {"policy": "retention"}  # FSRS's own intervals, as quiz had before
     return {
-        "quiz": quiz("quiz"),
-        "calendar": quiz("quiz, calendar days", calendar=True),
-        "monthly": quiz("quiz, optimized monthly", optimize_every=30),
-        "calendar-monthly": quiz("quiz, calendar days, optimized monthly", calendar=True,
-                                 optimize_every=30),
-        "calendar-time-monthly": quiz("quiz, calendar days, ratings from time, optimized monthly",
-                                      calendar=True, rt_ratings=True, optimize_every=30),
-        "hindsight": Variant("quiz, fitted in hindsight",
-                             lambda x: lambda k, m: Quiz(retention(x), k, parameters=fitted(k)),
+        "quiz": quiz("quiz (knowledge per review, auto refit)", auto_refit=True),
+        "quiz-nostep": quiz("quiz, no relearning step", auto_refit=True, relearn=False),
+        "quiz-default": quiz("quiz, default parameters (no refit)"),
+        "before": quiz("quiz before (fixed retention, 24-hour days)", calendar=False, **fixed),
+        "calendar": quiz("fixed retention, calendar days", **fixed),
+        "monthly": quiz("fixed retention, optimized monthly", calendar=False,
+                        optimize_every=30, **fixed),
+        "calendar-monthly": quiz("fixed retention, calendar days, optimized monthly",
+                                 optimize_every=30, **fixed),
+        "calendar-time-monthly": quiz("fixed retention, calendar days, ratings from time, "
+                                      "optimized monthly", rt_ratings=True, optimize_every=30,
+                                      **fixed),
+        "hindsight": Variant("fixed retention, fitted in hindsight",
+                             lambda x: lambda k, m: Quiz(retention(x), k, parameters=fitted(k),
+                                                         calendar=False, policy="retention"),
                              retention, "desired"),
-        "kpr": Variant("kpr (calendar days, optimized monthly, no relearning step)",
-                       lambda x: lambda k, m: Kpr(price(x), k), price, "lambda"),
-        "kpr-default": Variant("kpr, default parameters",
-                               lambda x: lambda k, m: Kpr(price(x), k, optimize_every=None),
-                               price, "lambda"),
-        "kpr-steps": Variant("kpr with a relearning step",
-                             lambda x: lambda k, m: Kpr(price(x), k, relearn=True), price,
-                             "lambda"),
         "calendar-monthly-nostep": quiz(
-            "quiz, calendar days, optimized monthly, no relearning step", calendar=True,
-            optimize_every=30, relearn=False),
+            "fixed retention, calendar days, optimized monthly, no relearning step",
+            optimize_every=30, relearn=False, **fixed),
         "oracle": Variant("oracle", lambda x: lambda k, m: Oracle(retention(x), m), retention,
                           "target"),
     }
@@ -866,11 +717,10 @@ def main() -> None:
         chosen = {s: chosen[s] for s in wanted}
     caches: dict[str, dict[float, Figures]] = {name: {} for name in chosen}
     for name, v in chosen.items():
-        x90 = (0.9 - 0.70) / 0.29 if v.knob_name != "lambda" else 0.5
+        x90 = (0.9 - 0.70) / 0.29
         figures = caches[name].setdefault(x90, study(v.make(x90), args))
         knob = v.knob(x90)
-        label = f"{v.label}, {v.knob_name} {knob:.0%}" if v.knob_name != "lambda" else \
-            f"{v.label}, lambda {knob:.1f}"
+        label = f"{v.label}, {v.knob_name} {knob:.0%}"
         show(label, figures)
         if v.knob_name == "desired":
             print(f"  achieved retention {figures.success:.1%} for a desired {knob:.0%} "
@@ -894,7 +744,7 @@ def main() -> None:
             change = mine.reviews / theirs.reviews - 1
             verdict = (f"{-change:.0%} fewer reviews" if change <= 0
                        else f"{change:.0%} MORE reviews")
-            knob_text = f"{knob:.1f}" if v.knob_name == "lambda" else f"{knob:.1%}"
+            knob_text = f"{knob:.1%}"
             reach = "" if bracketed else " (out of the knob's reach: its nearest end)"
             print(f"  vs {rival:<18} {v.label} at {v.knob_name} {knob_text}: "
                   f"{mine.reviews:,.0f} reviews for {mine.get(column):.1%}, recalled "

@@ -6,7 +6,10 @@ import datetime as dt
 import json
 import math
 import random
+import re
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -16,7 +19,7 @@ from quiz.history.store import open_store
 from quiz.models import Mode, Outcome, Review
 from quiz.study.optimizer import build_items, fit
 from quiz.study.records import StateUpdate
-from quiz.study.scheduling import Scheduler, Settings
+from quiz.study.scheduling import Scheduler, Settings, default_parameters
 
 runner = CliRunner()
 START = dt.datetime(2022, 1, 1, 12, tzinfo=dt.UTC)
@@ -147,37 +150,100 @@ def test_refit_is_suggested_after_a_month_and_enough_reviews() -> None:
     assert refit_due(now - dt.timedelta(days=30), REFIT_REVIEWS, now)
 
 
-def test_a_session_suggests_optimize_until_it_has_been_run(tmp_path: Path) -> None:
+def _start_and_stop(deck: Path, db: Path) -> str:
+    """`quiz start`, Ctrl-C at the first question: straight to the summary."""
     from prompt_toolkit.application import create_app_session
     from prompt_toolkit.input import create_pipe_input
     from prompt_toolkit.output import DummyOutput
 
-    from quiz.history.store import ts
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        pipe.send_text("\x03")
+        result = runner.invoke(app, ["start", str(deck), "--db", str(db)])
+    assert result.exit_code == 130, result.output
+    return " ".join(result.stdout.split())
 
+
+def _mini_deck(tmp_path: Path) -> Path:
     deck = tmp_path / "deck.yaml"
     deck.write_text("id: mini\ntitle: Mini\ncards:\n  - {id: a, question: 'Sky?', answer: blue}\n")
-    db = tmp_path / "h.sqlite3"
+    return deck
+
+
+def _learned(db: Path, reviews: int, days_ago: int) -> None:
+    from quiz.history.store import ts
+
     today = dt.datetime.now(dt.UTC)
+    with open_store(db) as s:
+        s.db.execute("INSERT INTO retention_daily VALUES ('mini', ?, ?, ?)",
+                     (ts(today - dt.timedelta(days=days_ago))[:10], reviews, reviews - 40))
 
-    def start() -> str:
-        with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
-            pipe.send_text("\x03")  # Ctrl-C at the first question: straight to the summary
-            result = runner.invoke(app, ["start", str(deck), "--db", str(db)])
-        assert result.exit_code == 130, result.output
-        return " ".join(result.stdout.split())
 
-    with open_store(db) as s:  # 450 reviews of learned cards, 40 days ago
-        s.db.execute("INSERT INTO retention_daily VALUES ('mini', ?, 450, 400)",
-                     (ts(today - dt.timedelta(days=40))[:10],))
-    assert ("Tip: 450 reviews so far; 'quiz optimize' fits the scheduler to your memory "
-            "(once a month is plenty).") in start()
-    assert runner.invoke(app, ["optimize", "--db", str(db)]).exit_code == 1  # too little to fit
-    assert "Tip:" not in start()  # it was tried: no reminder for a month
+def test_a_session_refits_when_due_and_says_so_once_a_month(tmp_path: Path) -> None:
+    from quiz.history.store import ts
+
+    deck, db = _mini_deck(tmp_path), tmp_path / "h.sqlite3"
+    today = dt.datetime.now(dt.UTC)
+    open_store(db).close()
+    _learned(db, 450, 40)  # 450 reviews of learned cards, 40 days ago, none to fit on
+    assert ("Scheduler refit: not enough history yet (200 usable reviews needed); kept the "
+            "current parameters.") in _start_and_stop(deck, db)
+    assert "refit" not in _start_and_stop(deck, db)  # it was tried: not again for a month
     with open_store(db) as s:  # a month later, with 400 more
         s.set_setting("optimized_at", ts(today - dt.timedelta(days=31)))
-        s.db.execute("INSERT INTO retention_daily VALUES ('mini', ?, 400, 380)",
-                     (ts(today - dt.timedelta(days=10))[:10],))
-    assert "Tip: 400 reviews since the scheduler was last fitted to you;" in start()
+    _learned(db, 400, 10)
+    assert "Scheduler refit: not enough history yet" in _start_and_stop(deck, db)
+
+
+def test_a_due_refit_fits_and_saves_parameters_that_beat_the_current(tmp_path: Path) -> None:
+    deck, db = _mini_deck(tmp_path), tmp_path / "h.sqlite3"
+    _history_db(db, synthetic_log())
+    _learned(db, 450, 40)
+    out = _start_and_stop(deck, db)
+    said = out.split("Scheduler refit: ")[1:]
+    assert len(said) == 1 and re.fullmatch(
+        r"fitted to your [\d,]+ reviews \(log loss 0\.\d{4} -> 0\.\d{4}\); saved\.", said[0]), out
+    with open_store(db) as s:
+        saved = json.loads(s.setting("fsrs_parameters") or "[]")
+        assert s.setting("optimized_at")
+    assert len(saved) == 21 and saved != list(default_parameters())
+
+
+@pytest.mark.parametrize("how", ["fails", "slow", "worse"])
+def test_a_refit_that_fails_runs_over_or_is_worse_keeps_the_parameters(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str) -> None:
+    import time
+
+    import quiz.cli.runner
+    import quiz.study.optimizer as optimizer
+
+    deck, db = _mini_deck(tmp_path), tmp_path / "h.sqlite3"
+    _history_db(db, synthetic_log())
+    _learned(db, 450, 40)
+    old = [0.5] + list(default_parameters())[1:]
+    with open_store(db) as s:
+        s.set_setting("fsrs_parameters", json.dumps(old))
+    real_fit = optimizer.fit
+
+    def fit(*args: Any, **kw: Any) -> Any:
+        if how == "fails":
+            raise RuntimeError("no convergence")
+        if how == "slow":
+            time.sleep(1.0)
+        result = real_fit(*args, **kw)
+        assert kw["current"] == tuple(old)  # scored against the parameters in use
+        return replace(result, log_loss_after=result.log_loss_before + 0.01)
+
+    monkeypatch.setattr(optimizer, "fit", fit)
+    if how == "slow":
+        monkeypatch.setattr(quiz.cli.runner, "REFIT_SECONDS", 0.2)
+    out = _start_and_stop(deck, db)
+    said = {"fails": "failed (RuntimeError); kept the current parameters.",
+            "slow": "took over 0 s; kept the current parameters ('quiz optimize' fits "
+                    "without a time limit).",
+            "worse": "no better than the current parameters on your newest reviews"}[how]
+    assert f"Scheduler refit: {said}" in out
+    with open_store(db) as s:
+        assert json.loads(s.setting("fsrs_parameters") or "[]") == old
 
 
 def test_validate_db_empty_means_the_default_history(quiz_home: Path) -> None:

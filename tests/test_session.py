@@ -569,10 +569,12 @@ def test_weeks_of_random_sessions_keep_every_rule(tmp_path: Path, seed: int) -> 
     answers = {c.id: str(c.answer) for c in deck.cards}
     store = open_store(tmp_path / "h.sqlite3")
     new_limit, answered, outcomes = 4, 0, set()
+    last_end = DAY0
     for day in range(42):
         hours = sorted(rng.sample(range(6, 24), rng.choice([0, 1, 1, 2, 3])))
         for hour in hours:
             start = DAY0.replace(hour=hour, minute=rng.randrange(60)) + dt.timedelta(days=day)
+            start = max(start, last_end)  # not before the last session ended: time runs on
             day_end = start.replace(hour=0, minute=0) + dt.timedelta(days=1)
             before = {c.id: store.state("facts", c.id) for c in deck.cards}
             due_at_start = {k for k, st in before.items()
@@ -604,6 +606,7 @@ def test_weeks_of_random_sessions_keep_every_rule(tmp_path: Path, seed: int) -> 
                 now += dt.timedelta(seconds=rng.choice([3, 20, 90, 900]))
             finished = len(asked) < wanted
             summary = s.finish(now)
+            last_end = now
             answered += len(asked)
             assert summary.asked == len(asked)
             # a card is asked at most MAX_TRIES times, and due cards come before new ones

@@ -129,11 +129,11 @@ def test_oracle_reaches_its_target_and_the_rivals_review(sim: Any) -> None:
 
 
 def test_calendar_days_count_the_learners_days_not_24_hour_periods(sim: Any) -> None:
-    """Reviewed at 09:30, then at 09:05 two days later: FSRS counts one whole
-    24-hour period, the learner's calendar (days from 04:00) two, as for a
-    review at 09:30."""
+    """Reviewed at 09:30, then at 09:05 two days later: 24-hour periods count
+    one day, the learner's calendar (days from 04:00) two, as for a review at
+    09:30; the bench's quiz passes the day's start as a session does."""
     monday = dt.datetime(2024, 1, 1, 9, 30, tzinfo=dt.UTC)
-    plain, calendar, exact = (sim.Quiz(0.9, 0), sim.Quiz(0.9, 0, calendar=True),
+    plain, calendar, exact = (sim.Quiz(0.9, 0, calendar=False), sim.Quiz(0.9, 0),
                               sim.Quiz(0.9, 0))
     for q in (plain, calendar, exact):
         q.first(1, monday)
@@ -148,32 +148,34 @@ def test_calendar_days_count_the_learners_days_not_24_hour_periods(sim: Any) -> 
         2024, 1, 2, 4, tzinfo=dt.UTC)
 
 
-def test_kpr_uses_fsrs_updates_and_books_longer_for_a_dearer_review(sim: Any) -> None:
-    """The value table's stability updates are FSRS-6's own (checked against
-    the scheduler), and a higher price per review books later reviews."""
-    from quiz.study.scheduling import Phase, Rating, Scheduler, Settings, default_parameters
+def test_the_bench_schedules_with_quizs_own_scheduler(sim: Any) -> None:
+    """The simulation's quiz is quiz.study.scheduling as a session calls it:
+    the same states, due times included, as the scheduler gives directly."""
+    from quiz.study.scheduling import Rating, Scheduler, Settings
 
-    w = default_parameters()
-    scheduler = Scheduler(Settings(fuzz=False, relearning_steps=()))
     start = dt.datetime(2024, 1, 1, 9, tzinfo=dt.UTC)
-    state = scheduler.review(None, Rating.GOOD, start)
-    assert state.phase is Phase.REVIEW and state.stability and state.difficulty
-    later = start + dt.timedelta(days=5)
-    r = scheduler.retrievability(state, later)
-    for ok, rating in ((True, Rating.GOOD), (False, Rating.AGAIN)):
-        after = scheduler.review(state, rating, later)
-        s, d = sim.fsrs_next(w, state.stability, state.difficulty, r, ok, relearn=False)
-        assert (s, d) == (pytest.approx(after.stability), pytest.approx(after.difficulty))
-    cheap, dear = sim.ValueTable(w, 1.0, sweeps=15), sim.ValueTable(w, 30.0, sweeps=15)
-    assert 1 <= cheap.interval(10.0, 5.0) < dear.interval(10.0, 5.0)
-    assert dear.interval(10.0, 5.0) < dear.interval(100.0, 5.0)
+    day_start = start.replace(hour=4)
+    for policy in ("knowledge", "retention"):
+        bench = sim.Quiz(0.9, 0, policy=policy)
+        real = Scheduler(Settings(desired_retention=0.9, policy=policy))
+        random.seed(0)  # both fuzz with the global RNG: the same draws
+        due = bench.first(7, start)
+        random.seed(0)
+        state = real.review(None, Rating.GOOD, start, day_start)
+        for ok in (True, True, False, True):
+            random.seed(1)
+            due = bench.review(7, ok, due, None)
+            random.seed(1)
+            state = real.review(state, Rating.GOOD if ok else Rating.AGAIN, state.due,
+                                day_start)
+            assert bench.state[7] == state and due == state.due
 
 
 @pytest.mark.slow
 def test_simulation_runs_on_a_small_size() -> None:
     out = subprocess.run(
         [sys.executable, "bench/simulate.py", "--cards", "40", "--days", "40", "--learners", "1",
-         "--bisect", "1", "--schedulers", "quiz,kpr-default,oracle"],
+         "--bisect", "1", "--schedulers", "quiz,before,oracle"],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert out.returncode == 0, out.stderr
@@ -182,10 +184,11 @@ def test_simulation_runs_on_a_small_size() -> None:
                                "ACT-R")
     rows = [re.match(r"(\S.*?)\s{2,}([\d,]+)\s", line) for line in lines[2:]]
     reviews = {m[1].split(",")[0]: int(m[2].replace(",", "")) for m in rows if m}
-    assert list(reviews) == ["SM-2 (Anki)", "Leitner (7 boxes)", "quiz", "kpr", "oracle"]
+    assert list(reviews) == ["SM-2 (Anki)", "Leitner (7 boxes)", "quiz (knowledge per review",
+                             "quiz before (fixed retention", "oracle"]
     assert all(n >= 40 for n in reviews.values()), reviews
     achieved = [line for line in lines if line.startswith("  achieved retention")]
-    assert len(achieved) == 1
+    assert len(achieved) == 2
     matched = [line for line in lines if line.startswith("  vs ")]
     assert [line.split()[1] for line in matched] == ["SM-2"] * 3 + ["Leitner"] * 3
     assert all("fewer reviews" in line or "MORE reviews" in line for line in matched)

@@ -38,6 +38,7 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
                       limit=limit, self_grade=self_grade)
     out = prompts.console()
     patiently(out, store, "the session's start", session.start)
+    session.scheduler.plan()  # half a second, once: at the start, not after an answer
     _warn_of_a_clock_gone_back(out, store, now)
     drafts = session.drafts
     if drafts:
@@ -119,17 +120,60 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
 
 
 def _suggest_refit(out: Any, store: Any) -> None:
+    """When a refit is due (a month and 400 reviews of learned cards since
+    the last), fit the scheduler to the history, within REFIT_SECONDS; the
+    new parameters are kept only if they predict the newest reviews at
+    least as well as those in use. One line says what happened."""
+    import json
+    import threading
+    from functools import partial
 
-    from quiz.history.store import from_ts
-    from quiz.study.optimizer import refit_due
+    from quiz.history.store import from_ts, ts
+    from quiz.study.optimizer import MIN_ITEMS, refit, refit_due
+    from quiz.study.scheduling import parameters_from_json
 
     last = store.setting("optimized_at")
     since = from_ts(last) if last else None
     reviews = store.learned_reviews_since(since)
-    if refit_due(since, reviews, clock.now()):
-        what = "since the scheduler was last fitted to you" if since else "so far"
-        out.print(f"Tip: {reviews:,} reviews {what}; 'quiz optimize' fits the scheduler to "
-                  "your memory (once a month is plenty).")
+    if not refit_due(since, reviews, clock.now()):
+        return
+    current = parameters_from_json(store.setting("fsrs_parameters"))
+    rows = [((d, c), t, r) for d, c, t, r in store.reviews_for_optimizer()]
+    done: list[Any] = []
+
+    def work() -> None:
+        try:
+            done.append(refit(rows, current))
+        except Exception as e:  # any failure of the fit keeps the old parameters
+            done.append(e)
+
+    worker = threading.Thread(target=work, daemon=True)  # abandoned if it runs over
+    worker.start()
+    worker.join(REFIT_SECONDS)
+    patiently(out, store, "the time of the fit", partial(
+        store.set_setting, "optimized_at", ts(clock.now())))  # tried: not again for a month
+    if not done:
+        say = f"took over {REFIT_SECONDS:.0f} s; kept the current parameters ('quiz optimize' " \
+              "fits without a time limit)"
+    elif isinstance(done[0], Exception):
+        say = f"failed ({type(done[0]).__name__}); kept the current parameters"
+    else:
+        fitted, better = done[0]
+        if fitted is None:
+            say = (f"not enough history yet ({MIN_ITEMS} usable reviews needed); kept the "
+                   "current parameters")
+        elif not better:
+            say = (f"no better than the current parameters on your newest reviews (log loss "
+                   f"{fitted.log_loss_after:.4f} against {fitted.log_loss_before:.4f}); kept them")
+        else:
+            patiently(out, store, "the fitted parameters", partial(
+                store.set_setting, "fsrs_parameters", json.dumps(list(fitted.parameters))))
+            say = (f"fitted to your {fitted.reviews:,} reviews (log loss "
+                   f"{fitted.log_loss_before:.4f} -> {fitted.log_loss_after:.4f}); saved")
+    out.print(f"Scheduler refit: {say}.")
+
+
+REFIT_SECONDS = 10.0  # a million reviews fit in about 20 s: those wait for 'quiz optimize'
 
 
 def _warn_of_a_clock_gone_back(out: Any, store: Any, now: Any) -> None:

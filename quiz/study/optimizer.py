@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 MIN_ITEMS = 200  # below this the fit is noise
-# Suggest `quiz optimize` again after this long and this many reviews of
+# Fit again at a session's end after this long and this many reviews of
 # learned cards since the last fit (bench/simulate.py: refitting every 30
 # days cut the reviews needed for the same knowledge by 2-14%).
 REFIT_DAYS = 30
@@ -132,8 +132,10 @@ def auc(scores: Sequence[float], labels: Sequence[int]) -> float:
     return (rank_sum - pos * (pos + 1) / 2) / (pos * neg)
 
 
-def fit(reviews: Sequence[tuple[object, dt.datetime, int]], holdout: float = 0.2) -> Fit:
-    """Fit parameters on the older reviews; score before/after on the newest."""
+def fit(reviews: Sequence[tuple[object, dt.datetime, int]], holdout: float = 0.2,
+        current: Sequence[float] | None = None) -> Fit:
+    """Fit parameters on the older reviews; score before/after on the newest
+    ("before" is `current`, the parameters in use, or else the defaults)."""
     import fsrs_rs_python as fr
 
     histories = [days for _, days in day_histories(reviews)]
@@ -145,7 +147,8 @@ def fit(reviews: Sequence[tuple[object, dt.datetime, int]], holdout: float = 0.2
     default = tuple(float(p) for p in fr.DEFAULT_PARAMETERS)
     fitted = tuple(float(p) for p in fr.FSRS(list(default)).compute_parameters(train))
     scored = {}
-    for name, params in (("before", default), ("after", fitted)):
+    before = tuple(float(p) for p in current) if current is not None else default
+    for name, params in (("before", before), ("after", fitted)):
         scores, labels = predictions(params, test)
         rmse = fr.FSRS(list(params)).evaluate([fsrs_item(h) for h in test]).rmse_bins
         scored[name] = (log_loss(scores, labels), auc(scores, labels), float(rmse))
@@ -156,8 +159,21 @@ def fit(reviews: Sequence[tuple[object, dt.datetime, int]], holdout: float = 0.2
 
 
 def refit_due(last_fit: dt.datetime | None, reviews_since: int, now: dt.datetime) -> bool:
-    """Whether fitting the parameters again is worth suggesting: a month or
+    """Whether fitting the parameters again is worth it: a month or
     more since the last fit (or none yet), and enough new reviews to learn
     from (`reviews_since`: scheduled reviews of learned cards since then)."""
     recent = last_fit is not None and now - last_fit < dt.timedelta(days=REFIT_DAYS)
     return not recent and reviews_since >= REFIT_REVIEWS
+
+
+def refit(reviews: Sequence[tuple[object, dt.datetime, int]],
+          current: Sequence[float] | None) -> tuple[Fit | None, bool]:
+    """Fit again on the whole history, as a session's end does: (the fit,
+    whether to adopt it: only if it predicts the held-back newest reviews at
+    least as well as the `current` parameters, or the defaults when there
+    are none). (None, False) without enough history."""
+    try:
+        result = fit(reviews, current=current)
+    except NotEnoughHistory:
+        return None, False
+    return result, result.log_loss_after <= result.log_loss_before

@@ -2,16 +2,27 @@
 
 State in, rating and time in, state out: nothing here reads the clock or
 writes anything. A card's state is stored as the library's own JSON.
+
+FSRS's model (stability, difficulty, the forgetting curve) updates a card's
+memory; the interval to its next review is chosen for knowledge per review
+(`KnowledgePlan`): the one that maximises the recall it buys over the card's
+future for the reviews it costs, where FSRS alone would aim every card at
+the desired retention. Elapsed time counts the learner's calendar days
+(from 4 am), as FSRS's parameters are fitted and as Anki passes it.
 """
 
 from __future__ import annotations
 
+import bisect
+import copy
 import datetime as dt
+import functools
 import json
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any
+from typing import Any, Literal
 
 from quiz.models import Outcome
 
@@ -49,6 +60,10 @@ class Settings:
     relearning_steps: tuple[dt.timedelta, ...] = (dt.timedelta(minutes=10),)
     fuzz: bool = True
     parameters: tuple[float, ...] | None = None  # fitted by `quiz optimize`
+    # "knowledge": intervals chosen for knowledge per review, with the desired
+    # retention setting their price (see KnowledgePlan); "retention": FSRS's
+    # own, the interval at which recall falls to the desired retention
+    policy: Literal["knowledge", "retention"] = "knowledge"
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,17 +100,47 @@ class Scheduler:
         self._fsrs = fsrs
         self._scheduler = fsrs.Scheduler(**kwargs)
 
-    def review(self, state: CardState | None, rating: Rating, now: dt.datetime) -> CardState:
-        """The card's state after a review with `rating` at `now` (UTC-aware)."""
+    def review(self, state: CardState | None, rating: Rating, now: dt.datetime,
+               day_start: dt.datetime | None = None) -> CardState:
+        """The card's state after a review with `rating` at `now` (UTC-aware).
+
+        `day_start` is a moment a learner's day starts (any day's, say the
+        session's): given, the time since the last review counts the
+        learner's days, so a review at 9:05 two days after one at 9:30 is two
+        days on, and one on the same day (from 4 am to 4 am) is a same-day
+        review (FSRS-6's short-term stability). Without it, whole 24-hour
+        periods count, as the library does."""
         _require_utc(now)
         card = self._card(state, now)
+        if day_start is not None:
+            card = _on_calendar_days(card, now, day_start)
         new, _log = self._scheduler.review_card(card, self._fsrs.Rating(int(rating)), now)
+        if self.settings.policy == "knowledge" and new.state == self._fsrs.State.Review:
+            assert new.stability is not None and new.difficulty is not None
+            days = min(self.plan().interval(new.stability, new.difficulty),
+                       self.settings.maximum_interval)
+            interval = dt.timedelta(days=days)
+            if self.settings.fuzz:  # the library's own fuzz, as for its intervals
+                interval = self._scheduler._get_fuzzed_interval(interval=interval)
+            new.due = now + interval
         return _state_of(new)
 
-    def retrievability(self, state: CardState, now: dt.datetime) -> float:
-        """Predicted probability of recall at `now`."""
+    def plan(self) -> KnowledgePlan:
+        """The knowledge-per-review plan for these settings (built on first
+        use, a fraction of a second, and shared by schedulers alike)."""
+        s = self.settings
+        return knowledge_plan(s.parameters or tuple(default_parameters()),
+                              s.desired_retention, bool(s.relearning_steps))
+
+    def retrievability(self, state: CardState, now: dt.datetime,
+                       day_start: dt.datetime | None = None) -> float:
+        """Predicted probability of recall at `now` (with `day_start`, after
+        the learner's calendar days since the last review, as `review`)."""
         _require_utc(now)
-        return float(self._scheduler.get_card_retrievability(self._card(state, now), now))
+        card = self._card(state, now)
+        if day_start is not None:
+            card = _on_calendar_days(card, now, day_start)
+        return float(self._scheduler.get_card_retrievability(card, now))
 
     def _card(self, state: CardState | None, now: dt.datetime) -> Any:
         if state is None:
@@ -103,6 +148,35 @@ class Scheduler:
         if state.card is not None:
             return state.card
         return self._fsrs.Card.from_json(state.data)
+
+
+def calendar_days(last: dt.datetime, now: dt.datetime, day_start: dt.datetime) -> int:
+    """The learner's days from `last` to `now`: how many day starts (a day
+    starts at each `day_start` plus whole days) fall after `last`, up to
+    `now`. 0 on the same day. A summer-time change moves the local start by
+    an hour, so a review within an hour of 4 am that day may count a day
+    more or less."""
+    today = day_start + ((now - day_start) // DAY) * DAY  # today's start, at or before now
+    if last >= today:
+        return 0
+    return (today - last) // DAY + 1
+
+
+def _on_calendar_days(card: Any, now: dt.datetime, day_start: dt.datetime) -> Any:
+    """The card as the library should see it at `now`: its last review moved
+    to whole days before `now`, the learner's calendar days since the real
+    one, since the library counts whole 24-hour periods (`.days`). The
+    library sets the last review to `now` after the review, so the stored
+    state keeps real times."""
+    last = card.last_review
+    if last is None:
+        return card
+    days = calendar_days(last, now, day_start)
+    if days == (now - last).days or (days == 0 and now < last):
+        return card
+    moved = copy.copy(card)
+    moved.last_review = now - days * DAY
+    return moved
 
 
 def _require_utc(now: dt.datetime) -> None:
@@ -167,3 +241,223 @@ def recall_probability(stability: float, elapsed: dt.timedelta,
     stored stability alone (no card object): used to rank many cards at once.
     Counts whole days, as the library does."""
     return forgetting_curve(max(0, elapsed.days), stability, parameters or default_parameters())
+
+
+# -- knowledge per review ----------------------------------------------------------
+
+DAY = dt.timedelta(days=1)
+
+
+def fsrs_next(w: Sequence[float], s: float, d: float, r: float, ok: bool,
+              relearn: bool = True) -> tuple[float, float]:
+    """FSRS-6's stability and difficulty after a review at predicted recall
+    `r` on a later day: Good if `ok`, else Again followed (with `relearn`) by
+    a Good relearning step the same day (short-term stability), as a lapse
+    is scheduled."""
+    d0_easy = w[4] - math.exp(w[5] * 3) + 1
+
+    def clamp_d(x: float) -> float:
+        return min(max(x, 1.0), 10.0)
+
+    if ok:
+        s_ok = s * (1 + math.exp(w[8]) * (11 - d) * s ** -w[9]
+                    * (math.exp(w[10] * (1 - r)) - 1))
+        return max(s_ok, 0.001), clamp_d(w[7] * d0_easy + (1 - w[7]) * d)
+    s_fail = min(w[11] * d ** -w[12] * ((s + 1) ** w[13] - 1) * math.exp(w[14] * (1 - r)),
+                 s / math.exp(w[17] * w[18]))
+    s_fail = max(s_fail, 0.001)
+    d_fail = clamp_d(w[7] * d0_easy + (1 - w[7]) * (d + 2 * w[6] * (10 - d) / 9))
+    if not relearn:
+        return s_fail, d_fail
+    s_fail = max(s_fail * max(math.exp(w[17] * w[18]) * s_fail ** -w[19], 1.0), 0.001)
+    return s_fail, clamp_d(w[7] * d0_easy + (1 - w[7]) * d_fail)
+
+
+class KnowledgeModel:
+    """FSRS's model of one learner (parameters `w`) as a decision problem:
+    for a card of stability S and difficulty D (on a grid), each interval it
+    may be booked at, with the knowledge it buys (the integral of predicted
+    recall over the interval, discounted with a `horizon` of a year), the
+    reviews it costs (with a relearning step, a lapse costs that step too),
+    and where the card goes after a success and after a lapse (FSRS-6's
+    updates). The intervals are those of retentions 70-97%, where FSRS's
+    curve is fitted: reviews far past it would be extrapolation, and FSRS-6's
+    curve is so flat there that without the band the plan stops reviewing.
+
+    `plan(lam)` solves it for a price of `lam` days of recall per review."""
+
+    S_GRID = tuple(math.exp(math.log(0.05) + i * (math.log(36500 / 0.05)) / 44)
+                   for i in range(45))
+    D_GRID = (1.0, 3.25, 5.5, 7.75, 10.0)
+    RETENTIONS = tuple(0.70 + 0.01 * i for i in range(28))
+    SWEEPS = 40  # value iteration: each sweep looks one review further ahead
+
+    def __init__(self, w: Sequence[float], horizon: float = 365.0,
+                 relearn: bool = True) -> None:
+        self.w = w = tuple(float(x) for x in w)
+        self.relearn = relearn
+        decay = -w[20]
+        factor = 0.9 ** (1 / decay) - 1
+        self._log_s = [math.log(s) for s in self.S_GRID]
+        self.n_states = len(self.S_GRID) * len(self.D_GRID)
+        # per state, per interval: (interval, knowledge, reviews it costs,
+        # [(state index, probability x discount)] of the next states)
+        self.actions: list[list[tuple[int, float, float, list[tuple[int, float]]]]] = []
+        for s in self.S_GRID:
+            for d in self.D_GRID:
+                row = []
+                intervals = sorted({min(max(1, round(s / factor * (r ** (1 / decay) - 1))),
+                                        36500) for r in self.RETENTIONS})
+                for ivl in intervals:
+                    r = (1 + factor * ivl / s) ** decay
+                    n, h, acc = 16, ivl / 16, 0.0  # Simpson's rule, 16 panels
+                    for k in range(n + 1):
+                        t = k * h
+                        f = (1 + factor * t / s) ** decay * math.exp(-t / horizon)
+                        acc += f * (1 if k in (0, n) else 4 if k % 2 else 2)
+                    disc = math.exp(-ivl / horizon)
+                    nexts: dict[int, float] = {}
+                    for p, ok in ((r, True), (1 - r, False)):
+                        idx, wts = self.locate(*fsrs_next(w, s, d, r, ok, relearn))
+                        for i, wt in zip(idx, wts, strict=True):
+                            nexts[i] = nexts.get(i, 0.0) + p * disc * wt
+                    row.append((ivl, acc * h / 3, 1 + (1 - r) * relearn, list(nexts.items())))
+                self.actions.append(row)
+
+    def locate(self, s: float, d: float) -> tuple[tuple[int, ...], tuple[float, ...]]:
+        """The four grid states around (s, d) and their bilinear weights
+        (in log stability), clamped to the grid."""
+        log_s = self._log_s
+        ls = min(max(math.log(max(s, 1e-3)), log_s[0]), log_s[-1])
+        i = min(bisect.bisect_right(log_s, ls) - 1, len(log_s) - 2)
+        fs = (ls - log_s[i]) / (log_s[i + 1] - log_s[i])
+        dg = self.D_GRID
+        d = min(max(d, dg[0]), dg[-1])
+        j = min(bisect.bisect_right(dg, d) - 1, len(dg) - 2)
+        fd = (d - dg[j]) / (dg[j + 1] - dg[j])
+        nd = len(dg)
+        return ((i * nd + j, i * nd + j + 1, (i + 1) * nd + j, (i + 1) * nd + j + 1),
+                ((1 - fs) * (1 - fd), (1 - fs) * fd, fs * (1 - fd), fs * fd))
+
+    def plan(self, lam: float, sweeps: int | None = None,
+             start: KnowledgePlan | None = None) -> KnowledgePlan:
+        """The best interval for each grid state at a price of `lam` days of
+        recall per review, by value iteration: SWEEPS sweeps from nothing,
+        or `sweeps` from the knowledge and reviews of `start`'s choices (a
+        quick approximation, for the price search)."""
+        n = self.n_states
+        know = list(start.knowledge) if start else [0.0] * n
+        cost = list(start.reviews) if start else [0.0] * n
+        best = [1] * n
+        for _ in range(self.SWEEPS if sweeps is None else sweeps):
+            value = [k - lam * c for k, c in zip(know, cost, strict=True)]
+            new_know, new_cost = [0.0] * n, [0.0] * n
+            for n_state, row in enumerate(self.actions):
+                top, chosen = -math.inf, row[0]
+                for action in row:
+                    q = action[1] - lam * action[2]
+                    for i, wt in action[3]:
+                        q += value[i] * wt
+                    if q > top:
+                        top, chosen = q, action
+                ivl, k, c, nexts = chosen
+                for i, wt in nexts:
+                    k += know[i] * wt
+                    c += cost[i] * wt
+                new_know[n_state], new_cost[n_state], best[n_state] = k, c, ivl
+            know, cost = new_know, new_cost
+        return KnowledgePlan(self, lam, tuple(best), tuple(know), tuple(cost))
+
+
+@dataclass(frozen=True)
+class KnowledgePlan:
+    """The interval to book for each (stability, difficulty) on the model's
+    grid, at a price of `lam` days of recall per review."""
+
+    model: KnowledgeModel = field(repr=False)
+    lam: float
+    best: tuple[int, ...] = field(repr=False)
+    # from each state on: the discounted knowledge and reviews of the choices
+    knowledge: tuple[float, ...] = field(repr=False)
+    reviews: tuple[float, ...] = field(repr=False)
+
+    def raw_interval(self, stability: float, difficulty: float) -> float:
+        """The grid's choices around the card, interpolated in log interval."""
+        idx, wts = self.model.locate(stability, difficulty)
+        return math.exp(sum(math.log(self.best[i]) * w for i, w in zip(idx, wts, strict=True)))
+
+    def interval(self, stability: float, difficulty: float) -> int:
+        """Whole days to the card's next review."""
+        return max(1, round(self.raw_interval(stability, difficulty)))
+
+
+@functools.lru_cache(maxsize=8)
+def knowledge_model(w: tuple[float, ...], relearn: bool) -> KnowledgeModel:
+    return KnowledgeModel(w, relearn=relearn)
+
+
+def fsrs_first_interval(w: Sequence[float], desired: float) -> float:
+    """FSRS's interval (unrounded days) at retention `desired` for the
+    card of `first_state`."""
+    decay = -w[20]
+    factor = 0.9 ** (1 / decay) - 1
+    return float(first_state(w)[0] / factor * (desired ** (1 / decay) - 1))
+
+
+def first_state(w: Sequence[float]) -> tuple[float, float]:
+    """A new card's stability and difficulty after its first Good, the
+    stability at least REFERENCE_STABILITY days: fitted parameters may start
+    a card at hours, where every retention's interval is one day and could
+    not set a price."""
+    return max(w[2], REFERENCE_STABILITY), min(max(w[4] - math.exp(w[5] * 2) + 1, 1.0), 10.0)
+
+
+REFERENCE_STABILITY = 2.0
+
+
+@functools.lru_cache(maxsize=8)
+def knowledge_plan(w: tuple[float, ...], desired: float, relearn: bool) -> KnowledgePlan:
+    """The plan whose price per review makes a new card's first interval
+    (interpolated between the grid's choices) the one FSRS gives at
+    retention `desired`, so the desired retention still sets how often
+    cards come back: a price of 0.01 to 300 days of recall a review, found
+    by false position in log price and log interval (near a straight line
+    there), a few plans of about 0.1 s each."""
+    model = knowledge_model(w, relearn)
+    target = math.log(max(1.0, fsrs_first_interval(w, desired)))
+    s0, d0 = first_state(w)
+    plans: dict[float, KnowledgePlan] = {}
+
+    def gap(x: float) -> float:
+        plans[x] = model.plan(math.exp(x))
+        return math.log(plans[x].raw_interval(s0, d0)) - target
+
+    lo, hi = math.log(1.0), math.log(30.0)
+    f_lo, f_hi = gap(lo), gap(hi)
+    if f_lo >= 0:  # already as soon as FSRS's: cheaper still
+        lo = math.log(0.01)
+        if (f_lo := gap(lo)) >= 0:
+            return plans[lo]
+    if f_hi < 0:
+        hi = math.log(300.0)
+        if (f_hi := gap(hi)) < 0:
+            return plans[hi]
+    side = 0
+    for _ in range(PRICE_SEARCH_STEPS):
+        if f_hi - f_lo < 1e-9:
+            break
+        x = hi - f_hi * (hi - lo) / (f_hi - f_lo)
+        x = min(max(x, lo + 0.02 * (hi - lo)), hi - 0.02 * (hi - lo))
+        fx = gap(x)
+        if fx < 0:
+            lo, f_lo = x, fx
+            f_hi, side = (f_hi / 2 if side == -1 else f_hi), -1
+        else:
+            hi, f_hi = x, fx
+            f_lo, side = (f_lo / 2 if side == 1 else f_lo), 1
+        if abs(fx) < 0.02:  # within 2% of FSRS's first interval
+            return plans[x]
+    return plans[hi]
+
+
+PRICE_SEARCH_STEPS = 4

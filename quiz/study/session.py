@@ -411,7 +411,7 @@ class Session:
             after: CardState | None = None
             update: StateUpdate | None = None
             if self.mode is Mode.REVIEW:
-                after = self.scheduler.review(before, rating, now)
+                after = self.scheduler.review(before, rating, now, self.day_start)
                 lapsed = (before is not None and before.phase is Phase.REVIEW
                           and rating is Rating.AGAIN)
                 update = StateUpdate(q.deck.id, q.card.id, int(after.phase), after.due,
@@ -465,7 +465,7 @@ class Session:
         after: CardState | None = None
         update: StateUpdate | None = None
         if self.mode is Mode.REVIEW:
-            after = self.scheduler.review(before, rating, review.reviewed_at)
+            after = self.scheduler.review(before, rating, review.reviewed_at, self.day_start)
             update = StateUpdate(q.deck.id, q.card.id, int(after.phase), after.due, after.data,
                                  False, after.stability, after.difficulty,
                                  based_on=review.state_after, checked=True)
