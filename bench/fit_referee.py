@@ -27,7 +27,6 @@ is committed: the simulation needs neither the log nor this script.
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import importlib.util
 import json
@@ -37,6 +36,8 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
+
+from revlog_eval import Review, read_reviews  # this folder: the one reader of a log
 
 from quiz.study.optimizer import auc, day_histories, fsrs_item, log_loss, predictions
 
@@ -62,29 +63,13 @@ def load_actr() -> ModuleType:
     return module
 
 
-Row = tuple[str, dt.datetime, int, float | None]  # card, time, rating, seconds
+Row = Review  # card, time, rating, seconds
 
 
 def read_log(path: Path, prefix: str) -> list[Row]:
-    out: list[Row] = []
-    with path.open(newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        missing = {"card_id", "review_rating", "review_time"} - set(reader.fieldnames or ())
-        if missing:
-            sys.exit(f"{path}: missing column(s) {', '.join(sorted(missing))}")
-        for n, row in enumerate(reader, start=2):
-            try:
-                when = dt.datetime.fromisoformat(row["review_time"].replace("Z", "+00:00"))
-                rating = int(row["review_rating"])
-                ms = row.get("review_duration") or ""
-                seconds = int(ms) / 1000 if ms.strip() else None
-            except ValueError as e:
-                sys.exit(f"{path}:{n}: {e}")
-            if when.tzinfo is None:
-                when = when.replace(tzinfo=dt.UTC)
-            if 1 <= rating <= 4:
-                out.append((prefix + row["card_id"], when.astimezone(dt.UTC), rating, seconds))
-    return out
+    """The log's reviews, each card id prefixed (one prefix per log file)."""
+    return [(prefix + card, when, rating, seconds)
+            for card, when, rating, seconds in read_reviews(path)]
 
 
 class Card:

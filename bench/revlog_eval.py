@@ -31,9 +31,14 @@ from pathlib import Path
 
 from quiz.study.optimizer import auc, day_histories, fsrs_item, log_loss, predictions
 
+Review = tuple[str, dt.datetime, int, float | None]  # card, time, rating, seconds
 
-def read_log(path: Path) -> list[tuple[object, dt.datetime, int]]:
-    out: list[tuple[object, dt.datetime, int]] = []
+
+def read_reviews(path: Path) -> list[Review]:
+    """The log's reviews (ratings 1-4), in file order, with the response
+    time in seconds where the log has a `review_duration` (milliseconds);
+    a bad row ends the script with FILE:LINE and the reason."""
+    out: list[Review] = []
     with path.open(newline="", encoding="utf-8") as f:
         reader = csv.DictReader(f)
         missing = {"card_id", "review_rating", "review_time"} - set(reader.fieldnames or ())
@@ -43,14 +48,21 @@ def read_log(path: Path) -> list[tuple[object, dt.datetime, int]]:
             try:
                 when = dt.datetime.fromisoformat(row["review_time"].replace("Z", "+00:00"))
                 rating = int(row["review_rating"])
+                ms = row.get("review_duration") or ""
+                seconds = int(ms) / 1000 if ms.strip() else None
             except ValueError as e:
                 sys.exit(f"{path}:{n}: {e}")
             if when.tzinfo is None:
                 when = when.replace(tzinfo=dt.UTC)
             if 1 <= rating <= 4:
-                out.append((row["card_id"], when.astimezone(dt.UTC), rating))
-    out.sort(key=lambda r: r[1])
+                out.append((row["card_id"], when.astimezone(dt.UTC), rating, seconds))
     return out
+
+
+def read_log(path: Path) -> list[tuple[object, dt.datetime, int]]:
+    """The reviews as the optimizer takes them, oldest first."""
+    return sorted(((card, when, rating) for card, when, rating, _ in read_reviews(path)),
+                  key=lambda r: r[1])
 
 
 def main() -> None:

@@ -18,8 +18,7 @@ from quiz.authoring.generate import draft, read_meta
 from quiz.cli import app
 from quiz.deck.loader import load_deck
 
-from .conftest import ARTICLES, ROOT
-from .test_quality import _bench
+from .conftest import ARTICLES, ROOT, load_bench
 
 KEY = ROOT / "tests" / "fixtures" / "generate" / "answer_key.yaml"
 
@@ -49,10 +48,10 @@ def by_kind(text: str, date: dt.date | None = None) -> dict[str, list[dict[str, 
 @pytest.mark.skipif(not ARTICLES.is_dir(), reason="the shared articles are not beside the "
                     "project (they are in CI)")
 def test_drafts_of_the_five_articles_meet_the_precision_and_recall_targets() -> None:
-    ev = _bench("generate_eval")
-    results = ev.evaluate(ARTICLES, KEY)  # type: ignore[attr-defined]
+    ev = load_bench("generate_eval")
+    results = ev.evaluate(ARTICLES, KEY)
     assert len(results) == 5
-    for kind, (precision, recall) in ev.totals(results).items():  # type: ignore[attr-defined]
+    for kind, (precision, recall) in ev.totals(results).items():
         assert precision >= 0.8 and recall >= 0.8, (kind, precision, recall)
 
 

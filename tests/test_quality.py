@@ -92,17 +92,6 @@ def test_startup_benchmark_runs_on_a_small_size() -> None:
         "first question, 200 cards (0 MB) and 2,000 reviews"]
 
 
-def _bench(name: str) -> object:
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_auc_of_known_rankings() -> None:
     from quiz.study.optimizer import auc
 

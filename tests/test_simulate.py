@@ -4,7 +4,6 @@ a run at a tiny size (the figures themselves are in bench/RESULTS.md)."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import random
 import re
 import subprocess
@@ -15,23 +14,15 @@ from typing import Any
 
 import pytest
 
-from .conftest import ROOT
+from .conftest import ROOT, load_bench
 
 MEMORY = ROOT / "bench" / "memory"
 
 
-def _bench(name: str) -> Any:
-    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
 
 @pytest.fixture(scope="module")
 def sim() -> Any:
-    return _bench("simulate")
+    return load_bench("simulate")
 
 
 def _model(sim: Any, name: str) -> ModuleType:
