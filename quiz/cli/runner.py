@@ -7,10 +7,17 @@ its end saved and its summary shown (where there is a terminal).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from quiz.history.store import Store
+    from quiz.models import Deck, Mode
 
 from quiz.cli import clock
 from quiz.cli.app import T, deck_ref
@@ -19,7 +26,7 @@ from quiz.cli.signals import Ending
 from quiz.textsafe import one_line
 
 
-def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: int | None,
+def _run_session(store: Store, decks: list[Deck], mode: Mode, tags: list[str], new: int | None,
                  limit: int | None, self_grade: bool = False) -> None:
     import random
     import time
@@ -119,7 +126,7 @@ def _run_session(store: Any, decks: list[Any], mode: Any, tags: list[str], new: 
         raise typer.Exit(ending.exit_code)
 
 
-def _suggest_refit(out: Any, store: Any) -> None:
+def _suggest_refit(out: Console, store: Store) -> None:
     """When a refit is due (a month and 400 reviews of learned cards since
     the last), fit the scheduler to the history, within REFIT_SECONDS; the
     new parameters are kept only if they predict the newest reviews at
@@ -176,7 +183,7 @@ def _suggest_refit(out: Any, store: Any) -> None:
 REFIT_SECONDS = 10.0  # a million reviews fit in about 20 s: those wait for 'quiz optimize'
 
 
-def _warn_of_a_clock_gone_back(out: Any, store: Any, now: Any) -> None:
+def _warn_of_a_clock_gone_back(out: Console, store: Store, now: dt.datetime) -> None:
     """An answer in the history dated after now: the clock was set back (or
     is wrong). Said once, at the start, as Anki does; intervals still count
     from the clock's time, and a card last seen 'later' counts as seen now."""
@@ -189,7 +196,7 @@ def _warn_of_a_clock_gone_back(out: Any, store: Any, now: Any) -> None:
                   "wrong? Answers are saved as usual, timed by the clock.")
 
 
-def patiently(out: Any, store: Any, what: str, write: Callable[[], T]) -> T:
+def patiently(out: Console, store: Store, what: str, write: Callable[[], T]) -> T:
     """Run a write to the history. While another program holds its write
     lock, say so at once (after a short first wait, long enough for another
     quiz's answer) and keep trying: the learner's answer is kept, not
