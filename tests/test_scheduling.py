@@ -17,8 +17,9 @@ from quiz.study.scheduling import (
     calendar_days,
     default_parameters,
     first_state,
-    fsrs_first_interval,
+    fixed_retention_value,
     fsrs_next,
+    knowledge_model,
     knowledge_plan,
 )
 
@@ -45,9 +46,10 @@ def test_calendar_days_count_the_learners_days_from_4_am() -> None:
 
 def test_golden_intervals_knowledge_per_review_and_fsrs_own() -> None:
     """A card's first year at fixed UTC times, fuzz off, default parameters
-    and desired retention 90%: the same memory updates, different intervals
-    once a card is stable (the first interval is FSRS's by construction)."""
+    and desired retention 90%: FSRS's memory updates under both, with the
+    intervals each policy books (so the stabilities part after the first)."""
     dues = {}
+    stabilities = {}
     policies: tuple[Literal["knowledge", "retention"], ...] = ("knowledge", "retention")
     for policy in policies:
         s = Scheduler(Settings(fuzz=False, policy=policy))
@@ -59,16 +61,19 @@ def test_golden_intervals_knowledge_per_review_and_fsrs_own() -> None:
         assert (first.phase, lapse.phase, relearned.phase) == (
             Phase.REVIEW, Phase.RELEARNING, Phase.REVIEW)
         assert first.stability == pytest.approx(2.3065)
-        assert second.stability == pytest.approx(10.9643, abs=1e-4)
-        assert third.stability == pytest.approx(46.2802, abs=1e-4)
+        stabilities[policy] = [second.stability, third.stability]
         dues[policy] = [first.due, second.due, third.due, lapse.due, relearned.due]
         assert third.data != second.data and f'"due": "{third.due.isoformat()}"' in third.data
 
     def at(m: int, d: int, h: int = 9, mi: int = 30) -> dt.datetime:
         return dt.datetime(2024, m, d, h, mi, tzinfo=U)
 
-    assert dues["knowledge"] == [at(1, 3), at(1, 14), at(2, 20), at(2, 20, 9, 40),
-                                 at(2, 25, 9, 40)]
+    assert dues["knowledge"] == [at(1, 4), at(1, 22), at(3, 30), at(3, 30, 9, 40),
+                                 at(4, 8, 9, 40)]
+    assert stabilities["knowledge"] == [pytest.approx(13.8269, abs=1e-4),
+                                        pytest.approx(65.1430, abs=1e-4)]
+    assert stabilities["retention"] == [pytest.approx(10.9643, abs=1e-4),
+                                        pytest.approx(46.2802, abs=1e-4)]
     assert dues["retention"] == [at(1, 3), at(1, 14), at(2, 29), at(2, 29, 9, 40),
                                  at(3, 3, 9, 40)]
 
@@ -95,9 +100,16 @@ def test_a_higher_desired_retention_books_reviews_sooner() -> None:
     for stability in (5.0, 20.0, 100.0):
         ivls = [p.interval(stability, 5.0) for p in plans]
         assert ivls[0] > ivls[1] > ivls[2], (stability, ivls)
-    # the price makes the first interval FSRS's at that retention (within a day)
+    # each keeps what FSRS's own policy at that retention would (the model's
+    # discounted days of recall for a new card), for fewer reviews
+    model = knowledge_model(w, True)
+    idx, wts = model.locate(s0, d0)
     for r, plan in zip((0.85, 0.90, 0.95), plans, strict=True):
-        assert abs(plan.interval(s0, d0) - max(1, round(fsrs_first_interval(w, r)))) <= 1
+        know, reviews = fixed_retention_value(model, r, (s0, d0))
+        kept = sum(plan.knowledge[i] * x for i, x in zip(idx, wts, strict=True))
+        spent = sum(plan.reviews[i] * x for i, x in zip(idx, wts, strict=True))
+        assert kept == pytest.approx(know, rel=0.01)
+        assert spent < 0.9 * reviews, (r, spent, reviews)
 
 
 def test_the_plans_updates_are_fsrs_6s() -> None:

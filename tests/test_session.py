@@ -164,10 +164,10 @@ def test_due_reviews_come_before_new_lowest_recall_first(store: Store, deck: Dec
     run(make(store, deck, DAY0, new_limit=3), DAY0)  # c0..c2 learned on day 0
     day1 = DAY0 + dt.timedelta(days=1)
     run(make(store, deck, day1, new_limit=1), day1)  # c3 learned on day 1
-    # Day 3: c0-c2 (due day 2) and c3 (due day 3) are due; c0-c2 have lower recall.
-    day3 = DAY0 + dt.timedelta(days=3)
-    s = make(store, deck, day3, new_limit=2)
-    order = [c for c, _ in run(s, day3)]
+    # Day 4: c0-c2 (due day 3) and c3 (due day 4) are due; c0-c2 have lower recall.
+    day4 = DAY0 + dt.timedelta(days=4)
+    s = make(store, deck, day4, new_limit=2)
+    order = [c for c, _ in run(s, day4)]
     assert order[:3] == ["c0", "c1", "c2"] and order[3] == "c3"
     assert order[4:] == ["c4", "c5"]
 
@@ -247,7 +247,7 @@ def test_a_self_grade_given_after_the_answer_was_saved_replaces_good(
     q = s.next(DAY0)
     assert q is not None
     good = s.answer(q, str(q.card.answer), DAY0)
-    assert good.rating is Rating.GOOD and good.next_due == DAY0 + dt.timedelta(days=2)
+    assert good.rating is Rating.GOOD and good.next_due == DAY0 + dt.timedelta(days=3)
     hard = s.rerate(good, Rating.HARD)
     assert (hard.rating, hard.review.id) == (Rating.HARD, good.review.id)
     stored = store.state("facts", q.card.id)

@@ -7,7 +7,9 @@ FSRS's model (stability, difficulty, the forgetting curve) updates a card's
 memory; the interval to its next review is chosen for knowledge per review
 (`KnowledgePlan`): the one that maximises the recall it buys over the card's
 future for the reviews it costs, where FSRS alone would aim every card at
-the desired retention. Elapsed time counts the learner's calendar days
+the desired retention. The desired retention still says how much is to be
+known: the plan keeps what aiming at it would keep (in FSRS's model), for
+fewer reviews (`knowledge_plan`). Elapsed time counts the learner's calendar days
 (from 4 am), as FSRS's parameters are fitted and as Anki passes it.
 """
 
@@ -60,8 +62,8 @@ class Settings:
     relearning_steps: tuple[dt.timedelta, ...] = (dt.timedelta(minutes=10),)
     fuzz: bool = True
     parameters: tuple[float, ...] | None = None  # fitted by `quiz optimize`
-    # "knowledge": intervals chosen for knowledge per review, with the desired
-    # retention setting their price (see KnowledgePlan); "retention": FSRS's
+    # "knowledge": intervals chosen for knowledge per review, keeping what the
+    # desired retention would (see knowledge_plan); "retention": FSRS's
     # own, the interval at which recall falls to the desired retention
     policy: Literal["knowledge", "retention"] = "knowledge"
 
@@ -396,45 +398,63 @@ def knowledge_model(w: tuple[float, ...], relearn: bool) -> KnowledgeModel:
     return KnowledgeModel(w, relearn=relearn)
 
 
-def fsrs_first_interval(w: Sequence[float], desired: float) -> float:
-    """FSRS's interval (unrounded days) at retention `desired` for the
-    card of `first_state`."""
-    decay = -w[20]
-    factor = 0.9 ** (1 / decay) - 1
-    return float(first_state(w)[0] / factor * (desired ** (1 / decay) - 1))
-
-
 def first_state(w: Sequence[float]) -> tuple[float, float]:
     """A new card's stability and difficulty after its first Good, the
     stability at least REFERENCE_STABILITY days: fitted parameters may start
-    a card at hours, where every retention's interval is one day and could
-    not set a price."""
+    a card at hours, where every retention's interval is one day."""
     return max(w[2], REFERENCE_STABILITY), min(max(w[4] - math.exp(w[5] * 2) + 1, 1.0), 10.0)
 
 
 REFERENCE_STABILITY = 2.0
+FIXED_SWEEPS = 300
+
+
+def fixed_retention_value(model: KnowledgeModel, desired: float,
+                          state: tuple[float, float]) -> tuple[float, float]:
+    """The discounted knowledge (days of recall over the horizon) and reviews
+    of FSRS's own policy, every review at retention `desired`, for a card in
+    `state`, under the model: the knowledge is what `knowledge_plan` keeps."""
+    r = min(max(desired, model.RETENTIONS[0]), model.RETENTIONS[-1])
+    decay = -model.w[20]
+    factor = 0.9 ** (1 / decay) - 1
+    chosen = []
+    for n_state, row in enumerate(model.actions):
+        s = model.S_GRID[n_state // len(model.D_GRID)]
+        want = min(max(1, round(s / factor * (r ** (1 / decay) - 1))), 36500)
+        chosen.append(min(row, key=lambda a: abs(a[0] - want)))
+    know, cost = [0.0] * model.n_states, [0.0] * model.n_states
+    for _ in range(FIXED_SWEEPS):  # short intervals: many reviews to cover the horizon
+        know = [k + sum(know[i] * wt for i, wt in nexts) for _ivl, k, _c, nexts in chosen]
+        cost = [c + sum(cost[i] * wt for i, wt in nexts) for _ivl, _k, c, nexts in chosen]
+    idx, wts = model.locate(*state)
+    return (sum(know[i] * w for i, w in zip(idx, wts, strict=True)),
+            sum(cost[i] * w for i, w in zip(idx, wts, strict=True)))
 
 
 @functools.lru_cache(maxsize=8)
 def knowledge_plan(w: tuple[float, ...], desired: float, relearn: bool) -> KnowledgePlan:
-    """The plan whose price per review makes a new card's first interval
-    (interpolated between the grid's choices) the one FSRS gives at
-    retention `desired`, so the desired retention still sets how often
-    cards come back: a price of 0.01 to 300 days of recall a review, found
-    by false position in log price and log interval (near a straight line
-    there), a few plans of about 0.1 s each."""
+    """The cheapest plan that keeps what FSRS's own policy would at retention
+    `desired`: the price per review at which a new card's discounted
+    knowledge over the horizon (FSRS's model) equals what booking every
+    review at `desired` buys it. So the desired retention still sets how
+    much is known (higher: more reviews, more recall), and the plan spends
+    the reviews where they buy the most. The price, 0.01 to 300 days of
+    recall a review, is found by false position in log price (a few plans
+    of about 0.1 s each)."""
     model = knowledge_model(w, relearn)
-    target = math.log(max(1.0, fsrs_first_interval(w, desired)))
     s0, d0 = first_state(w)
+    target, _reviews = fixed_retention_value(model, desired, (s0, d0))
+    idx, wts = model.locate(s0, d0)
     plans: dict[float, KnowledgePlan] = {}
 
-    def gap(x: float) -> float:
-        plans[x] = model.plan(math.exp(x))
-        return math.log(plans[x].raw_interval(s0, d0)) - target
+    def gap(x: float) -> float:  # rises with the price (less is kept)
+        plans[x] = plan = model.plan(math.exp(x))
+        got = sum(plan.knowledge[i] * wt for i, wt in zip(idx, wts, strict=True))
+        return target - got
 
-    lo, hi = math.log(1.0), math.log(30.0)
+    lo, hi = math.log(0.3), math.log(30.0)
     f_lo, f_hi = gap(lo), gap(hi)
-    if f_lo >= 0:  # already as soon as FSRS's: cheaper still
+    if f_lo >= 0:  # even a cheap review does not keep as much: cheaper still
         lo = math.log(0.01)
         if (f_lo := gap(lo)) >= 0:
             return plans[lo]
@@ -455,9 +475,9 @@ def knowledge_plan(w: tuple[float, ...], desired: float, relearn: bool) -> Knowl
         else:
             hi, f_hi = x, fx
             f_lo, side = (f_lo / 2 if side == 1 else f_lo), 1
-        if abs(fx) < 0.02:  # within 2% of FSRS's first interval
+        if abs(fx) < 0.002 * target:  # within 0.2% of the knowledge aimed at
             return plans[x]
-    return plans[hi]
+    return plans[lo]
 
 
 PRICE_SEARCH_STEPS = 4
