@@ -298,7 +298,7 @@ def test_the_clock_is_read_in_one_place_so_output_is_exact(
         s.start()
         q = s.next(answered)
         assert q is not None
-        s.answer(q, "x", answered)  # right the first time: due in two days
+        s.answer(q, "x", answered)  # right the first time: due in three days
         s.finish(answered)
     monkeypatch.setattr(clock, "now", lambda: answered + dt.timedelta(minutes=1))
     monkeypatch.setenv("TZ", "UTC")
@@ -310,6 +310,6 @@ def test_the_clock_is_read_in_one_place_so_output_is_exact(
         time.tzset()
     assert result.exit_code == 0, result.output
     assert result.stdout == (
-        "Nothing to study now: the next card is due on Thu 03 Mar.\n"
+        "Nothing to study now: the next card is due on Fri 04 Mar.\n"
         "To practise anyway without touching the schedule:\n"
         f"  quiz start {shlex.quote(str(deck))} --mode cram\n")

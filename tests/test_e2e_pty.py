@@ -53,6 +53,9 @@ def session(env: dict[str, str], db: Path) -> str:
     child.send("1 Jan\r")  # the deck's year fills in 2022: wrong by five days
     expect(r"Wrong\.")
     expect(r"The answer: 6 January 2022")
+    expect(r"u: undo")  # after a miss: Enter goes on
+    time.sleep(0.3)  # past the keys dropped right after an answer
+    child.send("\r")
     expect(r"Card 3 of 6")
     expect(r"\?")
     child.send("not a date\r")  # re-asked inline, not graded
@@ -114,7 +117,10 @@ def test_an_enter_too_many_does_not_answer_the_next_question(env: dict[str, str]
     child.expect(r"Card 1 of 3")
     child.expect(r"Use arrow keys")  # a choice: Enter takes the highlighted one
     child.send("\r\r")  # the answer and an Enter too many, in one burst
-    child.expect(r"Right\.|Wrong\.")
+    if child.expect([r"Right\.", r"Wrong\."]) == 1:
+        child.expect(r"u: undo")  # a miss: Enter goes on
+        time.sleep(0.3)
+        child.send("\r")
     child.expect(r"Card 2 of \d")  # of 4 when the first was missed: it comes back
     child.expect(r"lack of reliable information")  # a typed answer
     assert not answered_on_its_own()
@@ -251,7 +257,10 @@ def test_ctrl_z_suspends_to_the_shell_and_fg_brings_the_question_back(
     suspend_and_resume()
     time.sleep(0.3)
     shell.send("\r")
-    shell.expect(r"Right\.|Wrong\.")
+    if shell.expect([r"Right\.", r"Wrong\."]) == 1:
+        shell.expect(r"u: undo")  # a miss: Enter goes on
+        time.sleep(0.3)
+        shell.send("\r")
     shell.expect(r"Card 2 of \d")
     shell.expect(r"lack of reliable information")  # a typed answer
     suspend_and_resume()
@@ -381,3 +390,39 @@ def test_ctrl_c_while_waiting_for_a_busy_history_stops_at_once(
         holder.wait()
         assert holder.stdout is not None
         holder.stdout.close()
+
+
+def test_undo_and_i_was_right_in_a_terminal(env: dict[str, str], tmp_path: Path) -> None:
+    """After a miss, `u` takes the answer back and the card is asked again;
+    after the next miss, `r` counts it as right."""
+    db = tmp_path / "h.sqlite3"
+    child = pexpect.spawn(str(QUIZ), ["start", "csto-dates", "--db", str(db), "--new", "2"],
+                          env={**env, "NO_COLOR": "1"}, dimensions=(24, 80),
+                          encoding="utf-8", timeout=20)
+    child.expect(r"Card 1 of 2")
+    child.expect(r"protests break out")
+    child.send("3 March 2021\r")
+    child.expect(r"Wrong\.")
+    child.expect(r"u: undo")
+    time.sleep(0.3)
+    child.send("u")
+    child.expect(r"Undone: the card is asked again\.")
+    child.expect(r"Card 1 of 2")
+    child.expect(r"protests break out")
+    child.send("2 January 2022\r")
+    child.expect(r"Right\.")
+    child.expect(r"Card 2 of 2")
+    child.expect(r"score 1/1")
+    child.send("1 Jan\r")  # wrong by five days; say it was right
+    child.expect(r"u: undo")
+    time.sleep(0.3)
+    child.send("r")
+    child.expect(r"Counted as right")
+    child.expect(r"2 asked: 2 right, 0 partly, 0 wrong; score 100%")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT card_id, answer, outcome FROM reviews ORDER BY reviewed_at"
+                           ).fetchall() == [("protests-began", "2 January 2022", "right"),
+                                            ("council-decision", "1 Jan", "right")]

@@ -106,11 +106,20 @@ def test_a_missed_card_waits_for_a_learning_card_due_a_little_later(store: Store
     assert third is not None and (third.card.id, third.again) == ("a", True)
 
 
+def test_limit_is_the_most_questions_asked_missed_cards_included(store: Store,
+                                                                 deck: Deck) -> None:
+    for mode in (Mode.REVIEW, Mode.CRAM):
+        s = make(store, deck, DAY0, mode, limit=3)
+        asked = run(s, DAY0, wrong={c.id for c in deck.cards}, step=dt.timedelta(minutes=15))
+        assert len(asked) == 3 and s.remaining == 0, (mode, asked)
+
+
 def test_a_card_always_missed_stops_coming_back_after_max_tries(store: Store,
                                                                 deck: Deck) -> None:
     stuck = {}
+    three = read_deck("\n".join(DECK_TEXT.splitlines()[:6]) + "\n", "facts.yaml")
     for mode in (Mode.REVIEW, Mode.CRAM):
-        s = make(store, deck, DAY0, mode, new_limit=3, limit=3)
+        s = make(store, three, DAY0, mode)
         now, order = DAY0, list[str]()
         while (q := s.next(now)) is not None and len(order) < 50:
             order.append(q.card.id)
@@ -719,3 +728,98 @@ def test_a_clock_set_back_keeps_todays_new_cards_and_schedules_from_the_clock(
         assert after.due > DAY0 and after.last_review == DAY0
         assert after.stability is not None and after.stability > 0
     assert scheduler.retrievability(state, DAY0) == 1.0
+
+
+# -- taking an answer back: undo and "I was right" ---------------------------------
+
+def _history(store: Store) -> tuple[Any, ...]:
+    """Everything an answer writes: reviews, counters, card states."""
+    db = store.db
+    return (db.execute("SELECT id, outcome, rating FROM reviews ORDER BY 1").fetchall(),
+            db.execute("SELECT asked, correct, partly FROM sessions").fetchall(),
+            db.execute("SELECT * FROM card_stats ORDER BY 1, 2").fetchall(),
+            db.execute("SELECT * FROM retention_daily ORDER BY 1, 2").fetchall(),
+            db.execute("SELECT * FROM card_state ORDER BY 1, 2").fetchall())
+
+
+def test_undo_takes_a_new_cards_answer_back_and_asks_it_again(store: Store,
+                                                              deck: Deck) -> None:
+    s = make(store, deck, DAY0, new_limit=3)
+    q = s.next(DAY0)
+    assert q is not None and not s.can_undo
+    s.answer(q, str(q.card.answer), DAY0)
+    clean = _history(store)
+    q2 = s.next(DAY0)
+    assert q2 is not None
+    s.answer(q2, "nope", DAY0 + dt.timedelta(minutes=1))  # a slip
+    assert s.points == "1" and s.remaining == 2  # c1 waits to come back
+    again = s.undo()
+    assert again is not None and again.card.id == q2.card.id and again.number == 2
+    assert _history(store) == clean  # as if it was never given
+    assert s.points == "1" and s.asked == 1 and s.remaining == 2 and not s.can_undo
+    assert s.undo() is None  # once: the answer before it stays
+    assert s.next(DAY0) == again  # asked again at once, the same options
+    a = s.answer(again, str(again.card.answer), DAY0 + dt.timedelta(minutes=2))
+    assert a.verdict.outcome is Outcome.RIGHT
+    assert [c for c, _ in run(s, DAY0 + dt.timedelta(minutes=3))] == ["c2"]  # no c1 again
+    summary = s.finish(DAY0 + dt.timedelta(minutes=4))
+    assert (summary.asked, summary.right, summary.wrong) == (3, 3, 0)
+
+
+def test_undo_of_a_review_restores_the_cards_state_and_lapse(store: Store,
+                                                            deck: Deck) -> None:
+    run(make(store, deck, DAY0, new_limit=1), DAY0)
+    day5 = DAY0 + dt.timedelta(days=5)
+    s = make(store, deck, day5, new_limit=0)
+    q = s.next(day5)
+    assert q is not None
+    before = _history(store)
+    stored = store.state("facts", "c0")
+    a = s.answer(q, "nope", day5)  # a lapse, counted in retention
+    assert store.state("facts", "c0") != stored and a.rating is Rating.AGAIN
+    s.undo()
+    assert _history(store) == before
+    assert store.state("facts", "c0") == stored
+
+
+def test_i_was_right_makes_a_wrong_answer_right_in_one_write(store: Store,
+                                                            deck: Deck) -> None:
+    run(make(store, deck, DAY0, new_limit=1), DAY0)
+    day5 = DAY0 + dt.timedelta(days=5)
+    twin = make(store, deck, day5, new_limit=0)  # the same day, answered right
+    tq = twin.next(day5)
+    assert tq is not None
+    right = twin.answer(tq, str(tq.card.answer), day5)
+    expected = _history(store)
+    twin.undo()
+    s = make(store, deck, day5, new_limit=0)
+    q = s.next(day5)
+    assert q is not None
+    wrong = s.answer(q, "Tokaev", day5)
+    assert wrong.verdict.outcome is Outcome.WRONG and s.remaining == 1  # back in 10 min
+    fixed = s.override(wrong)
+    assert (fixed.verdict.outcome, fixed.rating) == (Outcome.RIGHT, Rating.GOOD)
+    assert fixed.review.id == wrong.review.id and fixed.review.answer == "Tokaev"
+    assert fixed.next_due == right.next_due  # scheduled as a right answer then
+    got = _history(store)
+    assert got[2:] == expected[2:]  # counters and state as for a right answer
+    assert got[1][-1] == expected[1][-1]  # this session's counts as the twin's were
+    assert [(o, r) for _, o, r in got[0]] == [(o, r) for _, o, r in expected[0]]
+    assert s.points == "1" and s.remaining == 0  # it does not come back
+    assert s.override(fixed) is fixed  # a right answer stays as it is
+    assert s.undo() is not None and _history(store)[0] == expected[0][:1]  # then undone
+
+
+def test_undo_refuses_when_another_session_answered_the_card_since(store: Store,
+                                                                  deck: Deck) -> None:
+    run(make(store, deck, DAY0, new_limit=1), DAY0)
+    day5 = DAY0 + dt.timedelta(days=5)
+    s, other = make(store, deck, day5, new_limit=0), make(store, deck, day5, new_limit=0)
+    q, oq = s.next(day5), other.next(day5)
+    assert q is not None and oq is not None
+    s.answer(q, "nope", day5)
+    other.answer(oq, str(oq.card.answer), day5 + dt.timedelta(minutes=1))
+    kept = _history(store)
+    with pytest.raises(StateChanged):
+        s.undo()
+    assert _history(store) == kept and s.can_undo  # nothing written, nothing forgotten

@@ -168,7 +168,7 @@ def test_start_answers_then_ctrl_c_keeps_answers(keys: Keys, tmp_path: Path) -> 
                     "  - {id: b, question: 'Two plus two?', answer: 4}\n"
                     "  - {id: c, question: 'Sky?', answer: blue}\n")
     db = tmp_path / "h.sqlite3"
-    keys("Astana", ENTER, "5", ENTER, CTRL_C)
+    keys("Astana", ENTER, "5", ENTER, ENTER, CTRL_C)  # Enter: on, past the miss
     result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db)])
     assert result.exit_code == 130
     out = result.stdout
@@ -307,8 +307,9 @@ def test_self_grade_after_a_right_answer_sets_the_rating(keys: Keys, tmp_path: P
                     "  - {id: b, question: 'Sky?', answer: blue}\n")
     db = tmp_path / "h.sqlite3"
     # a: right, then "Easy" (the cursor starts on Good, between Hard and Easy);
-    # b: wrong, so no self-grade question; b again: right, Enter keeps Good
-    keys("Astana", ENTER, DOWN, ENTER, "red", ENTER, "blue", ENTER, ENTER)
+    # b: wrong, so no self-grade question (Enter goes on); b again: right,
+    # Enter keeps Good
+    keys("Astana", ENTER, DOWN, ENTER, "red", ENTER, ENTER, "blue", ENTER, ENTER)
     result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db), "--self-grade"])
     assert result.exit_code == 0, result.output
     rows = sqlite3.connect(db).execute(
@@ -362,7 +363,7 @@ def test_self_grade_says_right_before_asking_how_it_felt(tmp_path: Path,
     out = subprocess.run([str(quiz), "start", str(deck), "--db", str(tmp_path / "h.sqlite3"),
                           "--self-grade"], input="Astana\n3\nred\n", capture_output=True,
                          text=True, timeout=60, env={**os.environ, "QUIZ_HOME": str(quiz_home)})
-    assert out.returncode == 130, out.stderr
+    assert out.returncode == 0, out.stderr  # the answers piped in ran out: a normal end
     text = out.stdout
     asked = text.index("? ✓ Right. How was it to recall?")
     assert text.index("? Capital?") < asked < text.index("Since 2019.") < text.index("? Sky?")
@@ -652,7 +653,7 @@ def test_a_partly_right_answer_scores_half_everywhere(keys: Keys, tmp_path: Path
     deck.write_text("id: mini\ntitle: Mini\ncards:\n" + "".join(
         f"  - {{id: {c}, question: 'Where?', answer: Kazakhstan, tags: [geo]}}\n"
         for c in "abc"))
-    keys("Kazakstan", ENTER, "Kazakhstan", ENTER, "Belarus", ENTER)  # a typo: partly
+    keys("Kazakstan", ENTER, ENTER, "Kazakhstan", ENTER, "Belarus", ENTER, ENTER)  # a typo: partly
     r = CliRunner().invoke(app, ["start", str(deck), "--mode", "exam", "--db",
                                  str(tmp_path / "h.db")])
     out = r.stdout
@@ -676,7 +677,7 @@ def test_enter_alone_is_i_dont_know_at_a_number_or_a_date_too(
                     "  - {id: c, question: 'When?', answer: 2022-01-07}\n")
     db = tmp_path / "h.sqlite3"
     result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db)],
-                                input="lots\n\n\n")
+                                input="lots\n\n\n\n\n")  # each miss: Enter goes on
     out = result.stdout
     assert "Type a number, like 4,500 or 4.5k (or Enter alone if you don't know)" in out
     assert "✗ Wrong. The answer: 4,500\n" in out and "not a number" not in out
@@ -691,7 +692,8 @@ def test_dumb_terminal_session_has_no_escape_sequences(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """TERM=dumb (an editor's shell buffer): numbered lists and plain lines, no
     cursor movement and no escape sequences at all; unparseable entries are
-    asked again; the end of input stops the session with its summary."""
+    asked again; the end of input ends the session with its summary (exit 0:
+    answers piped in that run out are a normal end, not a Ctrl-C)."""
     monkeypatch.setenv("TERM", "dumb")
     monkeypatch.delenv("NO_COLOR")
     deck = tmp_path / "deck.yaml"
@@ -712,7 +714,8 @@ def test_dumb_terminal_session_has_no_escape_sequences(
     assert "? Is it true?\n  1. True\n  2. False\n" in out
     assert "Type one number from 1 to 2." in out
     assert "Type a number, like 4,500 or 4.5k" in out and "Type a date, like" in out
-    assert result.exit_code == 130 and "Stopped. Every answer so far is saved." in out
+    assert result.exit_code == 0 and "Stopped." not in out, out
+    assert "4 asked: 3 right, 0 partly, 1 wrong" in out
     rows = sqlite3.connect(db).execute(
         "SELECT card_id, answer, outcome FROM reviews ORDER BY reviewed_at").fetchall()
     assert rows == [("a", "True", "right"), ("b", "4,500", "right"),
@@ -813,7 +816,8 @@ def test_plain_self_grade_and_deck_picker(monkeypatch: pytest.MonkeyPatch) -> No
 
 def test_answers_from_a_file_on_stdin(tmp_path: Path, quiz_home: Path) -> None:
     """`quiz start deck < answers.txt`: plain prompts read the lines, with no
-    'Input is not a terminal' warning; the end of the file stops the session."""
+    'Input is not a terminal' warning; the end of the file ends the session,
+    a normal end (exit 0, with its summary)."""
     import os
     import subprocess
     import sys
@@ -831,9 +835,9 @@ def test_answers_from_a_file_on_stdin(tmp_path: Path, quiz_home: Path) -> None:
                              capture_output=True, text=True, timeout=60,
                              env={**os.environ, "QUIZ_HOME": str(quiz_home),
                                   "TERM": "xterm-256color"})
-    assert out.returncode == 130, out.stderr
+    assert out.returncode == 0, out.stderr
     assert "not a terminal" not in out.stderr and "Traceback" not in out.stderr
-    assert "Stopped. Every answer so far is saved." in out.stdout
+    assert "Stopped." not in out.stdout and "2 asked: 1 right" in out.stdout
     # each answer read is shown after its prompt, as a terminal would have echoed it
     assert "? Capital?\n> Astana\n✓ Right." in out.stdout, out.stdout
     assert "? Sky?\n> red\n✗ Wrong." in out.stdout, out.stdout
@@ -987,6 +991,7 @@ def test_a_long_question_breaks_between_words(
 def test_feedback_lines_are_indented_and_broken_between_words() -> None:
     from rich.console import Console
 
+    from quiz.study.giveaways import feedback
     from quiz.study.grading import grade
     from quiz.study.scheduling import Rating
     from quiz.study.session import Answered
@@ -1010,7 +1015,10 @@ cards:
     card = deck.cards[0]
     question = Question(deck, card, (), 1, False)
     out = Console(file=io.StringIO(), width=40, no_color=True, highlight=False)
-    screens.feedback(out, Answered(question, grade(card, "200"), Rating.AGAIN, None, None))  # type: ignore[arg-type]
+    shown = feedback(card.explain.strip() if card.explain else None,
+                     deck.sources["s"].cite(), ())
+    screens.feedback(out, Answered(question, grade(card, "200"), Rating.AGAIN,
+                                   None, None), shown)  # type: ignore[arg-type]
     rows = out.file.getvalue().splitlines()  # type: ignore[attr-defined]
     assert rows[0] == "✗ Wrong. The answer: 225"
     assert all(row.startswith("  ") and len(row) <= 40 and row == row.rstrip()
@@ -1182,3 +1190,57 @@ def test_a_long_choice_is_shown_whole_on_a_narrow_terminal(
                                                  "   ○ The contingent will stay in the",
                                                  "     country for another six months"], shown
     assert picked[-1] == [0, 1]
+
+
+def _mini(tmp_path: Path) -> tuple[Path, Path]:
+    deck = tmp_path / "deck.yaml"
+    deck.write_text("id: mini\ntitle: Mini\ncards:\n"
+                    "  - {id: a, question: 'Capital?', answer: Astana}\n"
+                    "  - {id: b, question: 'Sky?', answer: blue}\n")
+    return deck, tmp_path / "h.sqlite3"
+
+
+def _reviews(db: Path) -> list[tuple[str, str, str, int]]:
+    return sqlite3.connect(db).execute(
+        "SELECT card_id, answer, outcome, rating FROM reviews ORDER BY reviewed_at").fetchall()
+
+
+def test_i_was_right_after_a_miss_counts_the_answer_right(keys: Keys, tmp_path: Path) -> None:
+    """Grading is never perfect: after a wrong verdict, `r` makes the stored
+    answer a right one (rated Good), scheduled as such, and the card does not
+    come back in the session."""
+    deck, db = _mini(tmp_path)
+    keys("Nur-Sultan", ENTER, "r", "blue", ENTER)
+    result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db)])
+    out = result.stdout
+    assert result.exit_code == 0, out
+    assert "✗ Wrong. The answer: Astana" in out
+    assert re.search(r"✓ Counted as right; next due on \w+ \d+ \w+\.\n", out), out
+    assert "2 asked: 2 right, 0 partly, 0 wrong; score 100%" in out
+    assert "Card 3 of" not in out  # the card the learner was right about did not come back
+    assert _reviews(db) == [("a", "Nur-Sultan", "right", 3), ("b", "blue", "right", 3)]
+
+
+def test_undo_after_a_miss_takes_it_back_and_asks_the_card_again(keys: Keys,
+                                                                 tmp_path: Path) -> None:
+    deck, db = _mini(tmp_path)
+    keys("Astna", "x", ENTER, "u", "Astana", ENTER, "red", ENTER, ENTER)
+    result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db)])
+    out = result.stdout
+    assert result.exit_code == 0, out
+    assert "↶ Undone: the card is asked again." in out
+    assert out.count("Card 1 of 2 · Mini\n") == 2, out  # the same card, asked again
+    assert "Card 2 of 2 · Mini · score 1/1\n" in out  # the undone answer left no trace
+    assert _reviews(db)[:2] == [("a", "Astana", "right", 3), ("b", "red", "wrong", 1)]
+
+
+def test_after_a_miss_on_a_plain_terminal_the_letter_is_typed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TERM", "dumb")
+    deck, db = _mini(tmp_path)
+    result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db)],
+                                input="red\nx\nr\nblue\n")
+    out = result.stdout
+    assert result.exit_code == 0, out
+    assert "Type r, u, or Enter alone to go on." in out and "✓ Counted as right" in out
+    assert [r[2] for r in _reviews(db)] == ["right", "right"]

@@ -244,6 +244,37 @@ def choose_many(message: str, labels: Sequence[str], at_least: int = 0) -> list[
             return sorted(picked)
 
 
+def one_key(message: str, keys: Sequence[str]) -> str:
+    """One key among `keys` (single letters), or Enter (or space) to go on,
+    which gives "". Any other key does nothing. On a plain terminal the
+    learner types the letter and Enter, or Enter alone."""
+    if plain_prompts():
+        while True:
+            text = _line(f"{inert(message)} ").casefold()
+            if not text:
+                return ""
+            if text in keys:
+                return text
+            print(f"  Type {', '.join(keys)}, or Enter alone to go on.")
+    from prompt_toolkit.application import Application
+    from prompt_toolkit.key_binding import KeyBindings
+    from prompt_toolkit.layout import Layout
+    from prompt_toolkit.layout.containers import Window
+    from prompt_toolkit.layout.controls import FormattedTextControl
+
+    bindings = KeyBindings()
+    for key in keys:
+        bindings.add(key)(lambda event, key=key: event.app.exit(result=key))
+    for go_on in ("enter", " "):
+        bindings.add(go_on)(lambda event: event.app.exit(result=""))
+    bindings.add("<any>")(_nothing)
+    app: Application[str] = Application(
+        layout=Layout(Window(FormattedTextControl([("class:instruction", inert(message))]),
+                             height=1, dont_extend_height=True)),
+        key_bindings=bindings, erase_when_done=True)
+    return str(_asked(questionary.Question(app), listing=True))
+
+
 def ask_line(message: str, check: Check | None = None, default: str = "") -> str:
     """A line typed by the learner, asked again until `check` accepts it."""
     if plain_prompts():

@@ -8,6 +8,7 @@ its end saved and its summary shown (where there is a terminal).
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 
     from quiz.history.store import Store
     from quiz.models import Deck, Mode
+    from quiz.study.session import Answered, Session
 
 from quiz.cli import clock
 from quiz.cli.app import T, deck_ref
@@ -100,9 +102,15 @@ def _run_session(store: Store, decks: list[Deck], mode: Mode, tags: list[str], n
                     told = True
                     answered = patiently(out, store, "your rating",
                                          partial(session.rerate, answered, felt))
-                screens.feedback(out, answered, told=told)
+                screens.feedback(out, answered, session.feedback(q), told=told)
+                if answered.verdict.outcome is not Outcome.RIGHT:
+                    prompts.settle()
+                    ending.check()
+                    _take_back(out, store, session, answered)
             ending.check()
-        except (KeyboardInterrupt, EOFError):  # Ctrl-C, Ctrl-D, or a signal's Ended
+        except EOFError:  # Ctrl-D, or the end of answers piped in
+            interrupted = sys.stdin is None or sys.stdin.isatty()
+        except KeyboardInterrupt:  # Ctrl-C, or a signal's Ended
             interrupted = True
         except OSError:
             if ending.signum is None:
@@ -124,6 +132,36 @@ def _run_session(store: Store, decks: list[Deck], mode: Mode, tags: list[str], n
                   f"({summary.score:.0f}%{half})")
     if interrupted:
         raise typer.Exit(ending.exit_code)
+
+
+AFTER_A_MISS = "Enter: next · r: I was right · u: undo"
+
+
+def _take_back(out: Console, store: Store, session: Session, answered: Answered) -> None:
+    """After a wrong or partly right answer: Enter goes on; `r` counts it as
+    right (the learner's override: grading is never perfect), `u` takes it
+    back and asks the card again. Each is one write; if another session
+    answered the card meanwhile, the answer stands and one line says so."""
+    from functools import partial
+
+    from quiz.cli import prompts
+    from quiz.cli.render import due_when
+    from quiz.study.records import StateChanged
+
+    key = prompts.one_key(AFTER_A_MISS, ("r", "u"))
+    if not key:
+        return
+    try:
+        if key == "u":
+            patiently(out, store, "the undo", session.undo)
+            out.print("[dim]↶ Undone: the card is asked again.[/dim]")
+            return
+        right = patiently(out, store, "the override", partial(session.override, answered))
+    except StateChanged:
+        out.print("Another session answered this card since: the answer stands.")
+        return
+    when = f"; next due {due_when(right.next_due, clock.now())}" if right.next_due else ""
+    out.print(f"[green]✓ Counted as right[/green]{when}.")
 
 
 def _suggest_refit(out: Console, store: Store) -> None:

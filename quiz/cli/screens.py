@@ -8,6 +8,7 @@ from rich.console import Console
 
 from quiz.cli.prompts import safe
 from quiz.models import UNTAGGED, Outcome
+from quiz.study.giveaways import MASK, Feedback
 from quiz.study.session import Answered, Question, Summary
 
 
@@ -23,11 +24,11 @@ def header(out: Console, q: Question, total: int, asked: int, points: str,
               f"{score}")
 
 
-def feedback(out: Console, a: Answered, told: bool = False) -> None:
+def feedback(out: Console, a: Answered, shown: Feedback, told: bool = False) -> None:
     """The verdict (unless `told`: the self-grade question said it), the hint,
-    the explanation and the source."""
+    the explanation and the source, as `shown` (Session.feedback: with the
+    answers of cards still to come masked)."""
     v = a.verdict
-    card = a.question.card
     if v.outcome is Outcome.RIGHT:
         if not told:
             out.print("[green]✓ Right.[/green]")
@@ -37,11 +38,12 @@ def feedback(out: Console, a: Answered, told: bool = False) -> None:
         out.print(f"[red]✗ Wrong.[/red] The answer: {safe(v.expected)}")
     if v.hint:
         _indented(out, safe(v.hint))
-    if card.explain:
-        _indented(out, safe(card.explain.strip()))
-    source = a.question.deck.sources.get(card.source or "")
-    if source is not None:
-        _indented(out, f"[dim]Source: {safe(source.cite())}[/dim]")
+    if shown.explain:
+        _indented(out, safe(shown.explain))
+    if shown.source is not None:
+        _indented(out, f"[dim]Source: {safe(shown.source)}[/dim]")
+    if shown.masked:
+        _indented(out, f"[dim]({MASK}: the answer to a card still to come)[/dim]")
 
 
 def _indented(out: Console, markup: str, indent: int = 2) -> None:

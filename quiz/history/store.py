@@ -32,7 +32,7 @@ from quiz.errors import StoreBusy, StoreError
 from quiz.history import migrations
 from quiz.history.migrations import CARD_STATS_BACKFILL, RETENTION_BACKFILL
 from quiz.models import Mode, Outcome, Review
-from quiz.study.records import StateChanged, StateUpdate, StoredState
+from quiz.study.records import StateChanged, StateRestore, StateUpdate, StoredState
 
 R = TypeVar("R")
 # every table of the current schema: a file without one of them is damaged
@@ -302,43 +302,109 @@ class Store:
         Returns False when a review with this id was already stored (a retry).
         Raises StateChanged, having written nothing, when a checked state
         update finds another session's state stored since."""
-        correct = review.outcome is not Outcome.WRONG
-        when = ts(review.reviewed_at)
         with self.write() as db:
-            cur = db.execute(
-                "INSERT OR IGNORE INTO reviews (id, session_id, deck_id, card_id, "
-                "reviewed_at, answer, outcome, correct, rating, response_ms, mode, "
-                "state_before, state_after, phase_before) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (review.id, review.session_id, review.deck_id, review.card_id,
-                 when, review.answer, review.outcome.value, int(correct),
-                 review.rating, review.response_ms, review.mode.value,
-                 review.state_before, review.state_after, review.phase_before),
-            )
+            return self._insert(db, review, state, studied)
+
+    def undo(self, review: Review, restore: StateRestore | None) -> None:
+        """Take a stored answer back, at once: the review leaves the history,
+        the counters it added are taken off, and the card's state is the one
+        before it (`restore`; with `restore.data` None the card had none, and
+        its state goes). Raises StateChanged, having written nothing, when the
+        card's stored state is no longer the one this answer left (another
+        session answered it since)."""
+        with self.write() as db:
+            self._remove(db, review, restore)
+
+    def amend(self, review: Review, restore: StateRestore | None, new: Review,
+              state: StateUpdate | None) -> None:
+        """Replace a stored answer by `new` (the learner's "I was right"), at
+        once: `undo` then `record`, in one transaction."""
+        with self.write() as db:
+            self._remove(db, review, restore)
+            self._insert(db, new, state, 0.0)
+
+    @staticmethod
+    def _counts(review: Review) -> tuple[int, int]:
+        return int(review.outcome is not Outcome.WRONG), int(review.outcome is Outcome.PARTLY)
+
+    def _insert(self, db: sqlite3.Connection, review: Review, state: StateUpdate | None,
+                studied: float) -> bool:
+        correct, partly = self._counts(review)
+        when = ts(review.reviewed_at)
+        cur = db.execute(
+            "INSERT OR IGNORE INTO reviews (id, session_id, deck_id, card_id, "
+            "reviewed_at, answer, outcome, correct, rating, response_ms, mode, "
+            "state_before, state_after, phase_before) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (review.id, review.session_id, review.deck_id, review.card_id,
+             when, review.answer, review.outcome.value, correct,
+             review.rating, review.response_ms, review.mode.value,
+             review.state_before, review.state_after, review.phase_before),
+        )
+        if cur.rowcount == 0:
+            return False
+        db.execute(
+            "UPDATE sessions SET asked = asked + 1, correct = correct + ?, "
+            "partly = partly + ?, seconds = seconds + ? WHERE id = ?",
+            (correct, partly, max(0.0, studied), review.session_id),
+        )
+        db.execute(
+            "INSERT INTO card_stats (deck_id, card_id, asked, correct, partly) "
+            "VALUES (?, ?, 1, ?, ?) ON CONFLICT (deck_id, card_id) DO UPDATE SET "
+            "asked = asked + 1, correct = correct + excluded.correct, "
+            "partly = partly + excluded.partly",
+            (review.deck_id, review.card_id, correct, partly),
+        )
+        if review.mode is Mode.REVIEW and review.phase_before == 2:
+            db.execute(
+                "INSERT INTO retention_daily (deck_id, day, reviews, recalled) "
+                "VALUES (?, ?, 1, ?) ON CONFLICT (deck_id, day) DO UPDATE SET "
+                "reviews = reviews + 1, recalled = recalled + excluded.recalled",
+                (review.deck_id, when[:10], correct))
+        if state is not None:
+            self._write_state(db, state, when)
+        return True
+
+    def _remove(self, db: sqlite3.Connection, review: Review,
+                restore: StateRestore | None) -> None:
+        correct, partly = self._counts(review)
+        when = ts(review.reviewed_at)
+        if restore is not None:
+            if restore.data is None:
+                cur = db.execute("DELETE FROM card_state WHERE deck_id = ? AND card_id = ? "
+                                 "AND data = ?", (review.deck_id, review.card_id,
+                                                  review.state_after))
+            else:
+                assert restore.due is not None
+                cur = db.execute(
+                    "UPDATE card_state SET phase = ?, due = ?, data = ?, stability = ?, "
+                    "difficulty = ?, last_review = ?, reps = max(reps - 1, 0), "
+                    "lapses = max(lapses - ?, 0) WHERE deck_id = ? AND card_id = ? AND data = ?",
+                    (restore.phase, ts(restore.due), restore.data, restore.stability,
+                     restore.difficulty,
+                     ts(restore.last_review) if restore.last_review else None,
+                     int(restore.lapsed), review.deck_id, review.card_id, review.state_after))
             if cur.rowcount == 0:
-                return False
-            partly = int(review.outcome is Outcome.PARTLY)
-            db.execute(
-                "UPDATE sessions SET asked = asked + 1, correct = correct + ?, "
-                "partly = partly + ?, seconds = seconds + ? WHERE id = ?",
-                (int(correct), partly, max(0.0, studied), review.session_id),
-            )
-            db.execute(
-                "INSERT INTO card_stats (deck_id, card_id, asked, correct, partly) "
-                "VALUES (?, ?, 1, ?, ?) ON CONFLICT (deck_id, card_id) DO UPDATE SET "
-                "asked = asked + 1, correct = correct + excluded.correct, "
-                "partly = partly + excluded.partly",
-                (review.deck_id, review.card_id, int(correct), partly),
-            )
-            if review.mode is Mode.REVIEW and review.phase_before == 2:
-                db.execute(
-                    "INSERT INTO retention_daily (deck_id, day, reviews, recalled) "
-                    "VALUES (?, ?, 1, ?) ON CONFLICT (deck_id, day) DO UPDATE SET "
-                    "reviews = reviews + 1, recalled = recalled + excluded.recalled",
-                    (review.deck_id, when[:10], int(correct)))
-            if state is not None:
-                self._write_state(db, state, when)
-            return True
+                raise StateChanged(f"{review.deck_id}/{review.card_id}")
+        cur = db.execute("DELETE FROM reviews WHERE reviewed_at = ? AND id = ?",
+                         (when, review.id))
+        if cur.rowcount == 0:
+            raise StateChanged(f"{review.deck_id}/{review.card_id}: the answer is not stored")
+        db.execute("UPDATE sessions SET asked = max(asked - 1, 0), correct = max(correct - ?, 0), "
+                   "partly = max(partly - ?, 0) WHERE id = ?",
+                   (correct, partly, review.session_id))
+        db.execute("UPDATE card_stats SET asked = max(asked - 1, 0), "
+                   "correct = max(correct - ?, 0), partly = max(partly - ?, 0) "
+                   "WHERE deck_id = ? AND card_id = ?",
+                   (correct, partly, review.deck_id, review.card_id))
+        db.execute("DELETE FROM card_stats WHERE deck_id = ? AND card_id = ? AND asked = 0",
+                   (review.deck_id, review.card_id))
+        if review.mode is Mode.REVIEW and review.phase_before == 2:
+            db.execute("UPDATE retention_daily SET reviews = max(reviews - 1, 0), "
+                       "recalled = max(recalled - ?, 0) WHERE deck_id = ? AND day = ?",
+                       (correct, review.deck_id, when[:10]))
+            db.execute("DELETE FROM retention_daily WHERE deck_id = ? AND day = ? AND "
+                       "reviews = 0", (review.deck_id, when[:10]))
 
     def rerate(self, review: Review, rating: int, state: StateUpdate | None) -> None:
         """Replace a stored answer's rating (a learner's self-grade, given after

@@ -50,6 +50,21 @@ class StateUpdate:
     checked: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class StateRestore:
+    """A card's state as it was before an answer that is taken back (undo,
+    "I was right"); `data` None: the card had no state before it. `lapsed`:
+    the answer taken back counted a lapse."""
+
+    data: str | None
+    phase: int = 0
+    due: dt.datetime | None = None
+    stability: float | None = None
+    difficulty: float | None = None
+    last_review: dt.datetime | None = None
+    lapsed: bool = False
+
+
 class StateChanged(Exception):
     """Another session stored a new state for the card after this one read
     it (two sessions on one deck): read it again and schedule from it."""
@@ -73,6 +88,11 @@ class History(Protocol):
                studied: float = 0.0) -> bool: ...
 
     def rerate(self, review: Review, rating: int, state: StateUpdate | None) -> None: ...
+
+    def undo(self, review: Review, restore: StateRestore | None) -> None: ...
+
+    def amend(self, review: Review, restore: StateRestore | None, new: Review,
+              state: StateUpdate | None) -> None: ...
 
     def state(self, deck_id: str, card_id: str) -> StoredState | None: ...
 

@@ -40,8 +40,9 @@ from quiz.models import (
     implied_year,
 )
 from quiz.study.choices import draw_distractors
+from quiz.study.giveaways import Feedback, feedback
 from quiz.study.grading import grade
-from quiz.study.records import History, StateChanged, StateUpdate, StoredState
+from quiz.study.records import History, StateChanged, StateRestore, StateUpdate, StoredState
 from quiz.study.scheduling import (
     CardState,
     Phase,
@@ -113,6 +114,17 @@ class Summary:
         return score(self.asked, self.right, self.partly)
 
 
+@dataclass(frozen=True)
+class _Taken:
+    """What the last answer changed, to take it back (undo, "I was right")."""
+
+    answered: Answered
+    before: CardState | None  # the card's state it was scheduled from
+    pending: tuple[_Pending, ...]  # the cards waiting to come back, before it
+    last: tuple[str, str] | None
+    tries: int
+
+
 @dataclass
 class _Pending:
     deck: Deck
@@ -154,6 +166,8 @@ class Session:
         self._last: tuple[str, str] | None = None
         # the last answer's review id and the state it was scheduled from (rerate)
         self._rerate_from: tuple[str, CardState | None] | None = None
+        self._taken: _Taken | None = None  # the last answer, until undone or overridden
+        self._again: Question | None = None  # the next question, after an undo
         with paused():  # tens of thousands of short-lived objects, no cycles
             self._queue = self._build_queue()
         self._planned = len(self._queue)
@@ -288,7 +302,10 @@ class Session:
     @property
     def remaining(self) -> int:
         """Questions still planned (missed cards coming back included)."""
-        return len(self._queue) + len(self._pending)
+        left = len(self._queue) + len(self._pending) + (self._again is not None)
+        if self.limit and self.mode is not Mode.EXAM:
+            left = min(left, max(0, self.limit - self._asked))
+        return left
 
     @property
     def due_left(self) -> int:
@@ -309,6 +326,11 @@ class Session:
     def next(self, now: dt.datetime) -> Question | None:
         """The next question, or None when the session is done."""
         self._require_started()
+        if self.limit and self._asked >= self.limit and self.mode is not Mode.EXAM:
+            return None  # at most `limit` questions, missed cards coming back included
+        if self._again is not None:  # the card of an answer taken back
+            q, self._again = self._again, None
+            return q
         ready = [p for p in self._pending if p.due <= now and p.after <= self._asked
                  and (p.deck.id, p.card.id) != self._last]
         if ready:
@@ -436,6 +458,7 @@ class Session:
             raise StoreError(f"{self.store.path}: the card {q.card.id!r} kept being answered "
                              "in another session; this answer was not saved")
         # Only once it is saved does the session move on.
+        taken = (tuple(self._pending), self._last, self._tries.get(key, 0))
         if after is not None:
             self._states[key] = after
         self._rerate_from = (review_id, before)
@@ -446,7 +469,9 @@ class Session:
         self._tries[key] = self._tries.get(key, 0) + 1
         if self._tries[key] < MAX_TRIES:
             self._requeue(q, after, now, verdict)
-        return Answered(q, verdict, rating, review, after.due if after else None)
+        answered = Answered(q, verdict, rating, review, after.due if after else None)
+        self._taken = _Taken(answered, before, *taken)
+        return answered
 
     def rerate(self, a: Answered, rating: Rating) -> Answered:
         """With self_grade: the learner's own rating of a right answer (Hard,
@@ -482,7 +507,127 @@ class Session:
                 self._requeue(q, after, review.reviewed_at, a.verdict)
         review = replace(review, rating=int(rating),
                          state_after=after.data if after else None)
-        return Answered(q, a.verdict, rating, review, after.due if after else None)
+        rated = Answered(q, a.verdict, rating, review, after.due if after else None)
+        if self._taken is not None and self._taken.answered.review.id == review.id:
+            self._taken = replace(self._taken, answered=rated)
+        return rated
+
+    def feedback(self, q: Question) -> Feedback:
+        """What to show after answering `q`: the card's explanation and its
+        source line, with the answers of the cards still to come in this
+        session masked, so that neither answers one of them."""
+        card = q.card
+        key = (q.deck.id, card.id)
+        upcoming = [(d.id, c) for d, c in self._queue]
+        upcoming += [(p.deck.id, p.card) for p in self._pending]
+        if self._again is not None:
+            upcoming.append((self._again.deck.id, self._again.card))
+        source = q.deck.sources.get(card.source or "")
+        return feedback(card.explain.strip() if card.explain else None,
+                        source.cite() if source else None,
+                        (c for deck_id, c in upcoming if (deck_id, c.id) != key))
+
+    # -- taking an answer back ----------------------------------------------
+
+    @property
+    def can_undo(self) -> bool:
+        """Whether there is an answer to take back: the last one, once."""
+        return self._taken is not None
+
+    def undo(self) -> Question | None:
+        """Take the last answer back: its review leaves the history and the
+        card's state is the one before it, in one transaction; the score and
+        the cards waiting to come back are as they were, and the card is the
+        next question, asked as it was. Returns it, or None when there is
+        nothing to undo. If another session answered the card since, nothing
+        changes and StateChanged is raised."""
+        taken = self._taken
+        if taken is None:
+            return None
+        a = taken.answered
+        key = (a.question.deck.id, a.question.card.id)
+        self.store.undo(a.review, self._restore(taken))
+        self._forget(taken)
+        if taken.before is not None:
+            self._states[key] = taken.before
+        else:
+            self._states.pop(key, None)
+        self._again = replace(a.question, number=self._asked + 1)
+        return self._again
+
+    def override(self, a: Answered, rating: Rating = Rating.GOOD) -> Answered:
+        """The learner's "I was right" after a wrong or partly right verdict
+        on the last answer: the stored answer becomes a right one with
+        `rating`, and the card is scheduled from it as of the answer's time,
+        in one transaction. Any other answer is returned as it is. If
+        another session answered the card since, nothing changes and
+        StateChanged is raised."""
+        taken = self._taken
+        if (taken is None or taken.answered.review.id != a.review.id
+                or a.verdict.outcome is Outcome.RIGHT):
+            return a
+        q, review = a.question, a.review
+        key = (q.deck.id, q.card.id)
+        before = taken.before
+        after: CardState | None = None
+        update: StateUpdate | None = None
+        if self.mode is Mode.REVIEW:
+            after = self.scheduler.review(before, rating, review.reviewed_at, self.day_start)
+            update = StateUpdate(q.deck.id, q.card.id, int(after.phase), after.due, after.data,
+                                 False, after.stability, after.difficulty,
+                                 based_on=before.data if before else None, checked=True)
+        verdict = Verdict(Outcome.RIGHT, a.verdict.expected)
+        new = replace(review, outcome=Outcome.RIGHT, rating=int(rating),
+                      state_after=after.data if after else None)
+        self.store.amend(review, self._restore(taken), new, update)
+        self._forget(taken)
+        if after is not None:
+            self._states[key] = after
+        self._rerate_from = (review.id, before)
+        self._count(q.card, verdict)
+        self._last = key
+        self._tries[key] = taken.tries + 1
+        if self._tries[key] < MAX_TRIES:
+            self._requeue(q, after, review.reviewed_at, verdict)
+        right = Answered(q, verdict, rating, new, after.due if after else None)
+        self._taken = _Taken(right, before, taken.pending, taken.last, taken.tries)
+        return right
+
+    def _restore(self, taken: _Taken) -> StateRestore | None:
+        a, before = taken.answered, taken.before
+        if a.review.state_after is None:
+            return None  # cram and exam: the schedule was not touched
+        if before is None:
+            return StateRestore(None)
+        lapsed = before.phase is Phase.REVIEW and a.rating is Rating.AGAIN
+        return StateRestore(before.data, int(before.phase), before.due, before.stability,
+                            before.difficulty, before.last_review, lapsed)
+
+    def _forget(self, taken: _Taken) -> None:
+        """The session's own record of the last answer taken back."""
+        a = taken.answered
+        self._uncount(a.question.card, a.verdict)
+        self._pending = list(taken.pending)
+        self._last = taken.last
+        self._tries[(a.question.deck.id, a.question.card.id)] = taken.tries
+        self._taken = None
+        self._rerate_from = None
+
+    def _uncount(self, card: Card, verdict: Verdict) -> None:
+        self._asked -= 1
+        if verdict.outcome is Outcome.RIGHT:
+            self._right -= 1
+        elif verdict.outcome is Outcome.PARTLY:
+            self._partly -= 1
+        else:
+            self._wrong -= 1
+        for tag in card.tags or (UNTAGGED,):
+            tally = self._by_tag[tag]
+            tally.asked -= 1
+            tally.right -= verdict.outcome is Outcome.RIGHT
+            tally.partly -= verdict.outcome is Outcome.PARTLY
+            if not tally.asked:
+                del self._by_tag[tag]
 
     def _count(self, card: Card, verdict: Verdict) -> None:
         self._asked += 1
