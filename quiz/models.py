@@ -18,10 +18,11 @@ class CardType(StrEnum):
     TRUEFALSE = "truefalse"
     ORDER = "order"
     CLOZE = "cloze"
+    BASIC = "basic"  # a flip card: the front, then the back, rated by the learner
 
 
 #: What a card's `answer` holds, by card type:
-#: text/choice/cloze -> str, multi/order -> tuple[str, ...], number -> int | float,
+#: text/choice/cloze/basic -> str, multi/order -> tuple[str, ...], number -> int | float,
 #: date -> datetime.date, truefalse -> bool.
 Answer = str | int | float | bool | dt.date | tuple[str, ...]
 
@@ -103,6 +104,17 @@ class Card:
     context: str | None = None
     draft: bool = False
     line: int = 0
+    reverse: bool = False  # a basic or text card that is also asked the other way round
+    # A card made from another one, which is its note: the other way round
+    # (id "NOTE:reverse") or one blank of a cloze with numbered blanks
+    # ("NOTE:c2"). Cards of one note are siblings (one is asked in a session).
+    note: str | None = None
+    template: str | None = None  # that cloze as written, its blanks marked {{c1::...}}
+
+    @property
+    def note_id(self) -> str:
+        """The id of the note the card belongs to: its own, or its note's."""
+        return self.note or self.id
 
 
 @dataclass(frozen=True, slots=True)

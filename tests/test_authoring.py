@@ -124,10 +124,11 @@ def deck_copy(tmp_path: Path) -> Path:
 
 def test_add_appends_a_card_and_keeps_the_file_as_it_was(keys: Keys, deck_copy: Path) -> None:
     before = deck_copy.read_text()
-    # type: text (first); question; answer; accept; tags; source: three up from the
+    # type: text (first); question; answer; not reversed; accept; tags; source: three up from the
     # last card's (the one offered first), the second key; explanation; id: the suggested one
-    keys(ENTER, "Who chaired the meeting?", ENTER, "Tokayev", ENTER, "Kassym-Jomart Tokayev", ENTER,
-         "quotes, people", ENTER, UP, UP, UP, ENTER, "He chaired it.", ENTER, ENTER)
+    keys(ENTER, "Who chaired the meeting?", ENTER, "Tokayev", ENTER, ENTER,  # not reversed
+         "Kassym-Jomart Tokayev", ENTER, "quotes, people", ENTER, UP, UP, UP, ENTER,
+         "He chaired it.", ENTER, ENTER)
     r = CliRunner().invoke(app, ["add", str(deck_copy)])
     assert r.exit_code == 0, r.output
     after = deck_copy.read_text()
@@ -151,7 +152,7 @@ def test_add_appends_a_card_and_keeps_the_file_as_it_was(keys: Keys, deck_copy: 
 def test_stopping_add_halfway_says_nothing_was_added(
         keys: Keys, deck_copy: Path, stop: str) -> None:
     before = deck_copy.read_text()
-    keys(ENTER, "Who chaired the meeting?", ENTER, "Tokayev", ENTER, stop)
+    keys(ENTER, "Who chaired the meeting?", ENTER, "Tokayev", ENTER, ENTER, stop)
     r = CliRunner().invoke(app, ["add", str(deck_copy)])
     assert r.exit_code == 130, r.output
     assert f"Stopped: no card was added; {deck_copy} is as it was." in r.stderr
@@ -260,7 +261,7 @@ def test_a_card_that_would_break_the_deck_is_not_added(
     monkeypatch.setattr(quiz.authoring.edit, "card_map",
                         lambda fields: {**real(fields), "type": "number"})  # a wrong type
     before = deck_copy.read_text()
-    keys(ENTER, "Q?", ENTER, "not a number", ENTER, ENTER, ENTER, ENTER, ENTER, ENTER)
+    keys(ENTER, "Q?", ENTER, "not a number", ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER)
     r = CliRunner().invoke(app, ["add", str(deck_copy)])
     assert r.exit_code == 1
     assert "The card was not added: it would break the deck" in r.stderr
@@ -270,7 +271,7 @@ def test_a_card_that_would_break_the_deck_is_not_added(
 
 
 TYPED = (ENTER, "Who chaired the meeting?", ENTER, "Tokayev", ENTER, ENTER, ENTER, ENTER, ENTER,
-         ENTER)
+         ENTER, ENTER)
 
 
 def pasted(stdout: str) -> dict[str, Any]:
@@ -741,7 +742,7 @@ def test_add_by_deck_id_to_a_deck_made_with_new(keys: Keys, quiz_home: Path) -> 
     deck = load_deck(quiz_home / "decks" / "my-facts.yaml", cache=False)
     card = deck.card("astana-is-the-capital")
     assert card is not None and card.type is CardType.TRUEFALSE and card.answer is True
-    assert len(deck.cards) == 9
+    assert len(deck.cards) == 13  # the scaffold's 12 (2 blanks, 2 ways round) and this one
 
 
 def test_add_on_a_dumb_terminal_uses_numbered_lists(deck_copy: Path,
@@ -911,3 +912,34 @@ def test_import_tells_a_source_problem_at_the_row_that_gave_it(tmp_path: Path) -
         "unknown)",
         f"{table}:4: contains the control character U+001B ESCAPE; terminal control codes "
         "are not allowed in deck text"]
+
+
+def test_add_writes_a_flip_card_asked_both_ways(
+        keys: Keys, quiz_home: Path) -> None:
+    assert run("new", "my-facts").exit_code == 0  # type: ignore[attr-defined]
+    # basic is the ninth type; front; back; both ways: Yes; no tags; the source offered;
+    # no explanation; the id offered
+    keys(DOWN * 8, ENTER, "What is a steppe?", ENTER, "A plain of grass.", ENTER, DOWN, ENTER,
+         ENTER, ENTER, ENTER, ENTER)
+    r = CliRunner().invoke(app, ["add", "my-facts"])
+    assert r.exit_code == 0, r.output
+    path = quiz_home / "decks" / "my-facts.yaml"
+    assert "  - id: what-is-a-steppe\n    question: What is a steppe?\n    type: basic\n" \
+           "    answer: A plain of grass.\n    reverse: true\n" in path.read_text()
+    deck = load_deck(path, cache=False)
+    back = deck.card("what-is-a-steppe:reverse")
+    assert back is not None and back.question == "A plain of grass."
+
+
+def test_add_asks_a_cloze_of_numbered_blanks_for_no_answer(keys: Keys, quiz_home: Path) -> None:
+    assert run("new", "my-facts").exit_code == 0  # type: ignore[attr-defined]
+    path = quiz_home / "decks" / "my-facts.yaml"
+    # the blanks hold the answers: no answer, nor other answers, is asked
+    keys(DOWN * 7, ENTER, "{{c1::Astana}} is the capital of {{c2::Kazakhstan}}.", ENTER,
+         ENTER, ENTER, ENTER, ENTER)
+    r = CliRunner().invoke(app, ["add", "my-facts"])
+    assert r.exit_code == 0, r.output
+    deck = load_deck(path, cache=False)
+    made = [c for c in deck.cards if c.template and "Astana" in c.template]
+    assert [(c.id.rsplit(":", 1)[1], c.answer) for c in made] == [
+        ("c1", "Astana"), ("c2", "Kazakhstan")]

@@ -21,6 +21,9 @@ pytestmark = pytest.mark.slow  # each spawns the installed quiz in a pseudo-term
 QUIZ = Path(sys.executable).parent / "quiz"
 COLOR = re.compile(r"\x1b\[[0-9;]*(3[0-9]|4[0-9]|9[0-7])[0-9;]*m")  # any colour SGR
 
+# New cards in the deck's order: the tests name the cards they expect.
+START = ["start", "--in-order"]
+
 
 @pytest.fixture
 def env(quiz_home: Path) -> dict[str, str]:
@@ -33,7 +36,7 @@ def env(quiz_home: Path) -> dict[str, str]:
 
 
 def session(env: dict[str, str], db: Path) -> str:
-    child = pexpect.spawn(str(QUIZ), ["start", "csto-dates", "--db", str(db), "--new", "5"],
+    child = pexpect.spawn(str(QUIZ), [*START, "csto-dates", "--db", str(db), "--new", "5"],
                           env=env, dimensions=(24, 80), encoding="utf-8", timeout=20)
     seen: list[str] = []
 
@@ -107,7 +110,7 @@ def test_an_enter_too_many_does_not_answer_the_next_question(env: dict[str, str]
     """A second Enter after an answer, in the same burst or a moment later,
     is dropped: the next question waits for its own answer."""
     db = tmp_path / "h.sqlite3"
-    child = pexpect.spawn(str(QUIZ), ["start", "csto-quotes", "--db", str(db), "--new", "3"],
+    child = pexpect.spawn(str(QUIZ), [*START, "csto-quotes", "--db", str(db), "--new", "3"],
                           env={**env, "NO_COLOR": "1"}, dimensions=(30, 120),
                           encoding="utf-8", timeout=20)
 
@@ -138,7 +141,7 @@ def test_an_enter_too_many_does_not_answer_the_next_question(env: dict[str, str]
         answers = [a for (a,) in con.execute("SELECT answer FROM reviews ORDER BY reviewed_at")]
     assert len(answers) == 2 and answers[1] == "Kosherbayev"
     # the same after the deck picker: its Enter, doubled, reaches no question
-    child = pexpect.spawn(str(QUIZ), ["start", "--db", str(db)], env={**env, "NO_COLOR": "1"},
+    child = pexpect.spawn(str(QUIZ), [*START, "--db", str(db)], env={**env, "NO_COLOR": "1"},
                           dimensions=(30, 120), encoding="utf-8", timeout=20)
     child.expect(r"Which deck\?")
     child.expect(r"Use arrow keys")
@@ -158,7 +161,7 @@ def test_ctrl_c_is_never_dropped_at_a_list_question(env: dict[str, str], tmp_pat
     arrives while a list question is shown, which prompt_toolkit turns into
     a key that questionary's lists ignored."""
     db = tmp_path / "h.sqlite3"
-    child = pexpect.spawn(str(QUIZ), ["start", "csto-quotes", "--db", str(db), "--new", "3"],
+    child = pexpect.spawn(str(QUIZ), [*START, "csto-quotes", "--db", str(db), "--new", "3"],
                           env={**env, "NO_COLOR": "1"}, dimensions=(30, 120),
                           encoding="utf-8", timeout=20)
     child.expect(r"Card 1 of 3")
@@ -184,7 +187,7 @@ def test_an_enter_too_many_does_not_pick_the_next_item_of_an_order(
     deck = tmp_path / "order.yaml"
     deck.write_text("id: order\ntitle: Order\ncards:\n"
                     "  - {id: o, question: In order?, answer: [one, two, three]}\n")
-    child = pexpect.spawn(str(QUIZ), ["start", str(deck), "--db", str(tmp_path / "h.sqlite3")],
+    child = pexpect.spawn(str(QUIZ), [*START, str(deck), "--db", str(tmp_path / "h.sqlite3")],
                           env={**env, "NO_COLOR": "1"}, dimensions=(30, 120),
                           encoding="utf-8", timeout=20)
     child.expect(r"Which comes first\?")
@@ -208,7 +211,7 @@ def test_killed_at_the_self_grade_question_keeps_the_answer(
     deck.write_text("id: mini\ntitle: Mini\ncards:\n"
                     "  - {id: a, question: 'Capital?', answer: Astana}\n")
     db = tmp_path / "h.sqlite3"
-    child = pexpect.spawn(str(QUIZ), ["start", str(deck), "--db", str(db), "--self-grade"],
+    child = pexpect.spawn(str(QUIZ), [*START, str(deck), "--db", str(db), "--self-grade"],
                           env={**env, "NO_COLOR": "1"}, dimensions=(30, 100),
                           encoding="utf-8", timeout=20)
     child.expect(r"Capital\?")
@@ -243,7 +246,7 @@ def test_ctrl_z_suspends_to_the_shell_and_fg_brings_the_question_back(
                           env={**env, "NO_COLOR": "1", "PS1": "$ "}, dimensions=(30, 120),
                           encoding="utf-8", timeout=20)
     shell.expect_exact("$ ")
-    shell.send(f"{QUIZ} start csto-quotes --db {db} --new 3\r")
+    shell.send(f"{QUIZ} start --in-order csto-quotes --db {db} --new 3\r")
 
     def suspend_and_resume() -> None:
         shell.send("\x1a")
@@ -288,7 +291,7 @@ def test_a_session_ended_by_a_signal_is_closed_like_one_stopped_with_ctrl_c(
     stats` called it stopped early. Now it is closed as after Ctrl-C: the
     summary when there is a terminal to show it, exit 128 + the signal."""
     db = tmp_path / "h.sqlite3"
-    child = pexpect.spawn(str(QUIZ), ["start", "csto-dates", "--db", str(db), "--new", "3"],
+    child = pexpect.spawn(str(QUIZ), [*START, "csto-dates", "--db", str(db), "--new", "3"],
                           env={**env, "NO_COLOR": "1"}, dimensions=(24, 80),
                           encoding="utf-8", timeout=20)
     child.expect(r"protests break out")
@@ -349,7 +352,7 @@ def test_data_shown_on_a_terminal_is_inert(env: dict[str, str], tmp_path: Path) 
         assert child.exitstatus == 0, (args, shown)
         assert "\x1b]" not in shown and "\x9b" not in shown and "\u202e" not in shown, args
         assert args[0] != "history" or "PWNED" in shown
-    piped = subprocess.run([str(QUIZ), "start", "csto-dates", "--mode", "cram", "-n", "1",
+    piped = subprocess.run([str(QUIZ), *START, "csto-dates", "--mode", "cram", "-n", "1",
                             "--db", str(tmp_path / "p.sqlite3")], input=HOSTILE + "\n",
                            capture_output=True, text=True, env=env, timeout=60)
     assert "PWNED" in piped.stdout and "\x1b]" not in piped.stdout, piped.stdout
@@ -376,7 +379,7 @@ def test_ctrl_c_while_waiting_for_a_busy_history_stops_at_once(
                               stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "LOCKED"
-        child = pexpect.spawn(str(QUIZ), ["start", "csto-dates", "--db", str(db)], env=env,
+        child = pexpect.spawn(str(QUIZ), [*START, "csto-dates", "--db", str(db)], env=env,
                               encoding="utf-8", timeout=30)
         child.expect(r"Waiting to save the\s+session's start")
         pressed = time.monotonic()
@@ -396,7 +399,7 @@ def test_undo_and_i_was_right_in_a_terminal(env: dict[str, str], tmp_path: Path)
     """After a miss, `u` takes the answer back and the card is asked again;
     after the next miss, `r` counts it as right."""
     db = tmp_path / "h.sqlite3"
-    child = pexpect.spawn(str(QUIZ), ["start", "csto-dates", "--db", str(db), "--new", "2"],
+    child = pexpect.spawn(str(QUIZ), [*START, "csto-dates", "--db", str(db), "--new", "2"],
                           env={**env, "NO_COLOR": "1"}, dimensions=(24, 80),
                           encoding="utf-8", timeout=20)
     child.expect(r"Card 1 of 2")
@@ -426,3 +429,51 @@ def test_undo_and_i_was_right_in_a_terminal(env: dict[str, str], tmp_path: Path)
         assert con.execute("SELECT card_id, answer, outcome FROM reviews ORDER BY reviewed_at"
                            ).fetchall() == [("protests-began", "2 January 2022", "right"),
                                             ("council-decision", "1 Jan", "right")]
+
+
+def test_a_flip_card_in_a_terminal(env: dict[str, str], tmp_path: Path) -> None:
+    """Any key shows the back; the ratings list when each would bring the
+    card back; Enter takes Good; Again then `u` undoes it."""
+    deck = tmp_path / "flip.yaml"
+    deck.write_text("id: flip\ntitle: Flip\ncards:\n"
+                    "  - {id: steppe, type: basic, question: 'What is a steppe?', "
+                    "answer: 'A wide plain of grass.'}\n"
+                    "  - {id: sky, type: basic, question: 'Colour of the sky?', answer: blue}\n")
+    db = tmp_path / "h.sqlite3"
+    child = pexpect.spawn(str(QUIZ), [*START, str(deck), "--db", str(db)],
+                          env={**env, "NO_COLOR": "1"}, dimensions=(24, 80),
+                          encoding="utf-8", timeout=20)
+    child.expect(r"What is a steppe\?")
+    child.expect(r"Any key: show the answer")
+    time.sleep(0.3)
+    child.send("x")
+    child.expect(r"A wide plain of grass\.")
+    child.expect(r"How well did you recall it\?")
+    child.expect(r"Again +\d+ min")
+    child.expect(r"Easy +\d+ days?")
+    time.sleep(0.3)
+    child.send("\r")  # Good
+    child.expect(r"Colour of the sky\?")
+    time.sleep(0.3)
+    child.send(" ")
+    child.expect(r"blue")
+    child.expect(r"How well did you recall it\?")
+    time.sleep(0.3)
+    child.send("\x1b[A\x1b[A\r")  # up twice: Again
+    child.expect(r"u: undo")
+    time.sleep(0.3)
+    child.send("u")
+    child.expect(r"Undone: the card is asked again\.")
+    child.expect(r"Colour of the sky\?")
+    time.sleep(0.3)
+    child.send("x")
+    child.expect(r"How well did you recall it\?")
+    time.sleep(0.3)
+    child.send("\r")
+    child.expect(r"2 asked: 2 right, 0 partly, 0 wrong; score 100%")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT card_id, answer FROM reviews ORDER BY reviewed_at"
+                           ).fetchall() == [("steppe", "Good"), ("sky", "Good")]

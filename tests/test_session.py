@@ -39,6 +39,7 @@ def store(tmp_path: Path) -> Store:
 def make(store: Store, deck: Deck, now: dt.datetime, mode: Mode = Mode.REVIEW,
          **kw: object) -> Session:
     ids = (f"r{i}" for i in itertools.count())
+    kw.setdefault("in_order", True)  # the tests name cards by their place in the deck
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     s = Session(store, Scheduler(Settings(fuzz=False)), [deck], mode, now,
                 random.Random(7), day_start=midnight, new_id=lambda: next(ids)
@@ -695,7 +696,7 @@ def test_a_session_after_midnight_belongs_to_the_evening_before(store: Store,
     def session_at(now: dt.datetime) -> list[str]:
         s = Session(store, Scheduler(Settings(fuzz=False)), [deck], Mode.REVIEW, now,
                     random.Random(1), day_start=day_start(learner_day(now, dt.UTC), dt.UTC),
-                    new_limit=2)
+                    new_limit=2, in_order=True)
         s.start()
         return [c for c, _ in run(s, now)]
 

@@ -33,6 +33,9 @@ cards:
   - {id: txt, question: "Who?", answer: Tokayev}
 """, "d.yaml")
 
+# New cards in the deck's order: the tests name the cards they expect.
+START = ["start", "--in-order"]
+
 
 def q(card_id: str, options: tuple[str, ...] = ()) -> Question:
     card = DECK.card(card_id)
@@ -169,7 +172,7 @@ def test_start_answers_then_ctrl_c_keeps_answers(keys: Keys, tmp_path: Path) -> 
                     "  - {id: c, question: 'Sky?', answer: blue}\n")
     db = tmp_path / "h.sqlite3"
     keys("Astana", ENTER, "5", ENTER, ENTER, CTRL_C)  # Enter: on, past the miss
-    result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db)])
+    result = CliRunner().invoke(app, [*START, str(deck), "--db", str(db)])
     assert result.exit_code == 130
     out = result.stdout
     assert "Card 1 of 3 · Mini\n" in out and "✓ Right." in out
@@ -220,7 +223,7 @@ def test_another_program_holding_the_write_lock_delays_the_answer_not_loses_it(
 
     monkeypatch.setattr(Session, "answer", answer)
     keys("Astana", ENTER, CTRL_C)
-    result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db)])
+    result = CliRunner().invoke(app, [*START, str(deck), "--db", str(db)])
     assert holders[0].wait(timeout=10) == 0
     assert holders[0].stdout is not None
     holders[0].stdout.close()
@@ -253,7 +256,7 @@ def test_a_write_lock_held_as_the_session_starts_is_said_and_waited_for(
                               stdout=subprocess.PIPE, text=True)
     assert holder.stdout is not None and holder.stdout.readline().strip() == "LOCKED"
     keys("Astana", ENTER)
-    result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db)])
+    result = CliRunner().invoke(app, [*START, str(deck), "--db", str(db)])
     assert holder.wait(timeout=10) == 0
     holder.stdout.close()
     assert result.exit_code == 0, result.output
@@ -291,7 +294,7 @@ def test_an_answer_dated_after_now_warns_of_the_clock_once(keys: Keys, tmp_path:
         s.answer(q, "wrong", ahead)
         s.finish(ahead)
     keys("Astana", ENTER)
-    result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db), "--mode", "cram"])
+    result = CliRunner().invoke(app, [*START, str(deck), "--db", str(db), "--mode", "cram"])
     assert result.exit_code == 0, result.output
     text = " ".join(result.stdout.split())
     local = ahead.astimezone()
@@ -310,7 +313,7 @@ def test_self_grade_after_a_right_answer_sets_the_rating(keys: Keys, tmp_path: P
     # b: wrong, so no self-grade question (Enter goes on); b again: right,
     # Enter keeps Good
     keys("Astana", ENTER, DOWN, ENTER, "red", ENTER, ENTER, "blue", ENTER, ENTER)
-    result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db), "--self-grade"])
+    result = CliRunner().invoke(app, [*START, str(deck), "--db", str(db), "--self-grade"])
     assert result.exit_code == 0, result.output
     rows = sqlite3.connect(db).execute(
         "SELECT card_id, outcome, rating FROM reviews ORDER BY reviewed_at").fetchall()
@@ -334,7 +337,7 @@ def test_the_learners_desired_retention_sets_the_interval(
         if desired:
             store.set_setting("desired_retention", desired)
     keys("Astana", ENTER, DOWN, ENTER)  # right, then Easy
-    result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db), "--self-grade"])
+    result = CliRunner().invoke(app, [*START, str(deck), "--db", str(db), "--self-grade"])
     assert result.exit_code == 0, result.output
     with open_store(db) as store:
         [(answered, due)] = store.db.execute(
@@ -360,7 +363,7 @@ def test_self_grade_says_right_before_asking_how_it_felt(tmp_path: Path,
                     "  - {id: a, question: 'Capital?', answer: Astana, explain: Since 2019.}\n"
                     "  - {id: b, question: 'Sky?', answer: blue}\n")
     quiz = Path(sys.executable).parent / "quiz"
-    out = subprocess.run([str(quiz), "start", str(deck), "--db", str(tmp_path / "h.sqlite3"),
+    out = subprocess.run([str(quiz), *START, str(deck), "--db", str(tmp_path / "h.sqlite3"),
                           "--self-grade"], input="Astana\n3\nred\n", capture_output=True,
                          text=True, timeout=60, env={**os.environ, "QUIZ_HOME": str(quiz_home)})
     assert out.returncode == 0, out.stderr  # the answers piped in ran out: a normal end
@@ -410,7 +413,7 @@ def test_card_count_shrinks_when_another_session_answers_a_queued_card(
 
     monkeypatch.setattr(screens, "header", spy)
     keys("Astana", ENTER, "Caspian", ENTER, "Ural", ENTER)
-    result = CliRunner().invoke(app, ["start", str(deck_file), "--db", str(db)])
+    result = CliRunner().invoke(app, [*START, str(deck_file), "--db", str(db)])
     assert result.exit_code == 0, result.output
     assert shown == [("a", 4), ("c", 3), ("d", 3)]
 
@@ -423,7 +426,7 @@ def test_ctrl_c_at_the_self_grade_question_keeps_the_answer(keys: Keys, tmp_path
                     "  - {id: a, question: 'Capital?', answer: Astana}\n")
     db = tmp_path / "h.sqlite3"
     keys("Astana", ENTER, CTRL_C)
-    result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db), "--self-grade"])
+    result = CliRunner().invoke(app, [*START, str(deck), "--db", str(db), "--self-grade"])
     assert result.exit_code == 130, result.output
     assert "Stopped. Every answer so far is saved." in result.stdout
     con = sqlite3.connect(db)
@@ -480,7 +483,7 @@ def test_a_signal_landing_in_the_prompts_event_loop_ends_the_session(
         watchdog = threading.Timer(10, unstick)
         watchdog.start()
         try:
-            result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db)])
+            result = CliRunner().invoke(app, [*START, str(deck), "--db", str(db)])
         finally:
             watchdog.cancel()
     assert result.exit_code == 128 + signal.SIGTERM, result.output
@@ -504,7 +507,7 @@ def test_a_second_ctrl_c_during_the_summary_exits_at_once(
                     "  - {id: b, question: Q2?, answer: y}\n")
     db = tmp_path / "h.sqlite3"
     keys("x", ENTER, CTRL_C)
-    result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db)])
+    result = CliRunner().invoke(app, [*START, str(deck), "--db", str(db)])
     assert result.exit_code == 130
     assert "Traceback" not in result.output and "internal error" not in result.stderr
     assert sqlite3.connect(db).execute("SELECT card_id FROM reviews").fetchall() == [("a",)]
@@ -549,7 +552,7 @@ def test_a_tag_no_card_has_is_a_one_line_error(tmp_path: Path) -> None:
                     "  - {id: b, question: R?, answer: y, tags: [dates]}\n")
     db = tmp_path / "h.sqlite3"
     for mode in ("review", "cram"):
-        result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db), "--tag", "quote",
+        result = CliRunner().invoke(app, [*START, str(deck), "--db", str(db), "--tag", "quote",
                                           "--mode", mode])
         assert (result.exit_code, result.stderr) == (
             1, "quiz: no card in mini has the tag 'quote' (did you mean 'quotes'?); its tags: "
@@ -562,8 +565,8 @@ def test_nothing_due_with_a_tag_offers_cram_with_the_tag(keys: Keys, tmp_path: P
                     "  - {id: a, question: Q?, answer: x, tags: [quotes]}\n")
     db = tmp_path / "h.sqlite3"
     keys("x", ENTER)
-    assert CliRunner().invoke(app, ["start", str(deck), "--db", str(db)]).exit_code == 0
-    result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db), "--tag", "quotes"])
+    assert CliRunner().invoke(app, [*START, str(deck), "--db", str(db)]).exit_code == 0
+    result = CliRunner().invoke(app, [*START, str(deck), "--db", str(db), "--tag", "quotes"])
     assert result.exit_code == 0
     assert f"\n  quiz start {deck} --tag quotes --mode cram\n" in result.stdout
 
@@ -572,7 +575,7 @@ def test_a_deck_of_drafts_says_why_nothing_is_asked(tmp_path: Path) -> None:
     deck = tmp_path / "gen.yaml"
     deck.write_text("id: gen\ntitle: Gen\ncards:\n"
                     "  - {id: d1, question: 'Draft?', answer: x, draft: true}\n")
-    result = CliRunner().invoke(app, ["start", str(deck), "--db", str(tmp_path / "h.db")])
+    result = CliRunner().invoke(app, [*START, str(deck), "--db", str(tmp_path / "h.db")])
     assert result.exit_code == 0
     text = " ".join(result.stdout.split())
     assert text == ("Left out: 1 draft card (check each, then remove its 'draft: true' line "
@@ -584,8 +587,8 @@ def test_nothing_due_offers_cram(keys: Keys, tmp_path: Path) -> None:
     deck.write_text("id: mini\ntitle: Mini\ncards:\n  - {id: a, question: Q?, answer: x}\n")
     db = tmp_path / "h.sqlite3"
     keys("x", ENTER)
-    assert CliRunner().invoke(app, ["start", str(deck), "--db", str(db)]).exit_code == 0
-    result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db)])
+    assert CliRunner().invoke(app, [*START, str(deck), "--db", str(db)]).exit_code == 0
+    result = CliRunner().invoke(app, [*START, str(deck), "--db", str(db)])
     assert result.exit_code == 0
     assert "Nothing to study now: the next card is due" in result.stdout
     # the deck was named by its path, so the command names it so, quoted for
@@ -593,32 +596,32 @@ def test_nothing_due_offers_cram(keys: Keys, tmp_path: Path) -> None:
     assert f"\n  quiz start {deck} --mode cram\n" in result.stdout
     spaced = tmp_path / "my deck [1].yaml"
     deck.rename(spaced)
-    result = CliRunner().invoke(app, ["start", str(spaced), "--db", str(db)],
+    result = CliRunner().invoke(app, [*START, str(spaced), "--db", str(db)],
                                 env={"COLUMNS": "30"})
     assert f"\n  quiz start '{spaced}' --mode cram\n" in result.stdout, result.stdout
     # a deck in the deck folder is named by its id
     home = tmp_path / "home"
     (home / "decks").mkdir(parents=True)
     spaced.rename(home / "decks" / "mini.yaml")
-    result = CliRunner().invoke(app, ["start", "mini", "--db", str(db)],
+    result = CliRunner().invoke(app, [*START, "mini", "--db", str(db)],
                                 env={"QUIZ_HOME": str(home)})
     assert "\n  quiz start mini --mode cram\n" in result.stdout, result.stdout
 
 
 def test_unknown_deck_and_mode_are_one_line(tmp_path: Path) -> None:
-    r = CliRunner().invoke(app, ["start", "csto-datez", "--db", str(tmp_path / "h.db")])
+    r = CliRunner().invoke(app, [*START, "csto-datez", "--db", str(tmp_path / "h.db")])
     assert (r.exit_code, r.stderr) == (
         1, "quiz: no deck with id 'csto-datez' (did you mean 'csto-dates'?); "
            "'quiz decks' lists them\n")
-    r = CliRunner().invoke(app, ["start", "csto-dates", "--mode", "quick"])
+    r = CliRunner().invoke(app, [*START, "csto-dates", "--mode", "quick"])
     assert r.exit_code == 2 and r.stderr.endswith(  # a usage error, as Typer's choices give
         "Error: Invalid value for '--mode' / '-m': 'quick' is not one of 'review', 'cram', "
         "'exam'.\n"), r.stderr
     # options that only review mode uses are not silently ignored
-    r = CliRunner().invoke(app, ["start", "csto-dates", "-m", "exam", "--self-grade"])
+    r = CliRunner().invoke(app, [*START, "csto-dates", "-m", "exam", "--self-grade"])
     assert (r.exit_code, r.stderr) == (
         1, "quiz: --self-grade is for review mode; exam does not touch the schedule\n")
-    r = CliRunner().invoke(app, ["start", "csto-dates", "-m", "cram", "--new", "5"])
+    r = CliRunner().invoke(app, [*START, "csto-dates", "-m", "cram", "--new", "5"])
     assert (r.exit_code, r.stderr) == (
         1, "quiz: --new is for review mode; cram does not touch the schedule\n")
 
@@ -629,7 +632,7 @@ def test_exam_mode_scores(keys: Keys, tmp_path: Path) -> None:
                     "  - {id: a, question: 'Q?', answer: x}\n"
                     "  - {id: b, question: 'Q?', answer: x}\n")
     keys("x", ENTER, "y", ENTER)
-    r = CliRunner().invoke(app, ["start", str(deck), "--mode", "exam", "--db",
+    r = CliRunner().invoke(app, [*START, str(deck), "--mode", "exam", "--db",
                                  str(tmp_path / "h.db")])
     assert r.exit_code == 0 and "Exam: 1 of 2 points (50%)\n" in r.stdout
 
@@ -639,7 +642,7 @@ def test_an_exam_stopped_early_says_so(keys: Keys, tmp_path: Path) -> None:
     deck.write_text("id: mini\ntitle: Mini\ncards:\n" + "".join(
         f"  - {{id: {c}, question: 'Q?', answer: x}}\n" for c in "abc"))
     keys("x", ENTER, CTRL_C)
-    r = CliRunner().invoke(app, ["start", str(deck), "--mode", "exam", "--db",
+    r = CliRunner().invoke(app, [*START, str(deck), "--mode", "exam", "--db",
                                  str(tmp_path / "h.db")])
     assert r.exit_code == 130
     assert "Exam (stopped after 1 of 3 questions): 1 of 1 points (100%)\n" in r.stdout
@@ -654,7 +657,7 @@ def test_a_partly_right_answer_scores_half_everywhere(keys: Keys, tmp_path: Path
         f"  - {{id: {c}, question: 'Where?', answer: Kazakhstan, tags: [geo]}}\n"
         for c in "abc"))
     keys("Kazakstan", ENTER, ENTER, "Kazakhstan", ENTER, "Belarus", ENTER, ENTER)  # a typo: partly
-    r = CliRunner().invoke(app, ["start", str(deck), "--mode", "exam", "--db",
+    r = CliRunner().invoke(app, [*START, str(deck), "--mode", "exam", "--db",
                                  str(tmp_path / "h.db")])
     out = r.stdout
     assert r.exit_code == 0, out
@@ -676,7 +679,7 @@ def test_enter_alone_is_i_dont_know_at_a_number_or_a_date_too(
                     "  - {id: b, question: 'How many?', answer: 4500}\n"
                     "  - {id: c, question: 'When?', answer: 2022-01-07}\n")
     db = tmp_path / "h.sqlite3"
-    result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db)],
+    result = CliRunner().invoke(app, [*START, str(deck), "--db", str(db)],
                                 input="lots\n\n\n\n\n")  # each miss: Enter goes on
     out = result.stdout
     assert "Type a number, like 4,500 or 4.5k (or Enter alone if you don't know)" in out
@@ -707,7 +710,7 @@ def test_dumb_terminal_session_has_no_escape_sequences(
              "lots", "4,500",  # not a number, then a number
              "someday", "7 Jan 2022",  # not a date, then a date
              "Nazarbayev"]  # wrong: it comes back, and then the input ends
-    result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db)],
+    result = CliRunner().invoke(app, [*START, str(deck), "--db", str(db)],
                                 input="\n".join(lines) + "\n")
     out = result.stdout
     assert "\x1b" not in out
@@ -831,7 +834,7 @@ def test_answers_from_a_file_on_stdin(tmp_path: Path, quiz_home: Path) -> None:
     db = tmp_path / "h.sqlite3"
     quiz = Path(sys.executable).parent / "quiz"
     with answers.open() as stdin:
-        out = subprocess.run([str(quiz), "start", str(deck), "--db", str(db)], stdin=stdin,
+        out = subprocess.run([str(quiz), *START, str(deck), "--db", str(db)], stdin=stdin,
                              capture_output=True, text=True, timeout=60,
                              env={**os.environ, "QUIZ_HOME": str(quiz_home),
                                   "TERM": "xterm-256color"})
@@ -860,7 +863,7 @@ def test_a_terminal_that_cannot_show_a_character_gets_a_question_mark(
                     "answer: Astana}\n")
     db = tmp_path / "h.sqlite3"
     quiz = Path(sys.executable).parent / "quiz"
-    out = subprocess.run([str(quiz), "start", str(deck), "--db", str(db)], input=b"Astana\n",
+    out = subprocess.run([str(quiz), *START, str(deck), "--db", str(db)], input=b"Astana\n",
                          capture_output=True, timeout=60,
                          env={**os.environ, "QUIZ_HOME": str(quiz_home), "LC_ALL": "C",
                               "PYTHONIOENCODING": "ascii", "NO_COLOR": "1"})
@@ -1152,13 +1155,13 @@ def test_the_deck_list_counts_the_new_cards_today_lets_in(
         "id: mini\ntitle: Mini\ncards:\n" + "".join(
             f"  - {{id: {c}, question: 'Q{c}?', answer: x{c}}}\n" for c in "abc"))
     runner = CliRunner()
-    before = runner.invoke(app, ["start", "--new", "2"], input="")
+    before = runner.invoke(app, [*START, "--new", "2"], input="")
     assert "Mini  (0 due, 2 new today, 3 total)" in before.stdout, before.stdout
-    assert runner.invoke(app, ["start", "mini", "--new", "2"], input="xa\nxb\n").exit_code == 0
-    after = runner.invoke(app, ["start", "--new", "2"], input="")
+    assert runner.invoke(app, [*START, "mini", "--new", "2"], input="xa\nxb\n").exit_code == 0
+    after = runner.invoke(app, [*START, "--new", "2"], input="")
     assert "Mini  (0 due, 0 new today, 3 total)" in after.stdout, after.stdout
     assert "Mini  (0 due, 1 new today, 3 total)" in runner.invoke(
-        app, ["start", "--new", "3"], input="").stdout
+        app, [*START, "--new", "3"], input="").stdout
 
 
 LONG_CHOICES = ["The contingent completed its mission and will return home within ten days",
@@ -1211,7 +1214,7 @@ def test_i_was_right_after_a_miss_counts_the_answer_right(keys: Keys, tmp_path: 
     come back in the session."""
     deck, db = _mini(tmp_path)
     keys("Nur-Sultan", ENTER, "r", "blue", ENTER)
-    result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db)])
+    result = CliRunner().invoke(app, [*START, str(deck), "--db", str(db)])
     out = result.stdout
     assert result.exit_code == 0, out
     assert "✗ Wrong. The answer: Astana" in out
@@ -1225,7 +1228,7 @@ def test_undo_after_a_miss_takes_it_back_and_asks_the_card_again(keys: Keys,
                                                                  tmp_path: Path) -> None:
     deck, db = _mini(tmp_path)
     keys("Astna", "x", ENTER, "u", "Astana", ENTER, "red", ENTER, ENTER)
-    result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db)])
+    result = CliRunner().invoke(app, [*START, str(deck), "--db", str(db)])
     out = result.stdout
     assert result.exit_code == 0, out
     assert "↶ Undone: the card is asked again." in out
@@ -1238,9 +1241,56 @@ def test_after_a_miss_on_a_plain_terminal_the_letter_is_typed(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TERM", "dumb")
     deck, db = _mini(tmp_path)
-    result = CliRunner().invoke(app, ["start", str(deck), "--db", str(db)],
+    result = CliRunner().invoke(app, [*START, str(deck), "--db", str(db)],
                                 input="red\nx\nr\nblue\n")
     out = result.stdout
     assert result.exit_code == 0, out
     assert "Type r, u, or Enter alone to go on." in out and "✓ Counted as right" in out
     assert [r[2] for r in _reviews(db)] == ["right", "right"]
+
+
+def _flips(tmp_path: Path) -> tuple[Path, Path]:
+    deck = tmp_path / "flip.yaml"
+    deck.write_text("id: flip\ntitle: Flip\ncards:\n"
+                    "  - {id: steppe, type: basic, question: 'What is a steppe?', "
+                    "answer: 'A wide plain of grass without trees.', "
+                    "explain: 'As in Kazakhstan.'}\n"
+                    "  - {id: sky, type: basic, question: 'Colour of the sky?', answer: blue}\n")
+    return deck, tmp_path / "h.sqlite3"
+
+
+def test_a_flip_card_shows_its_back_on_any_key_then_takes_a_rating(
+        keys: Keys, tmp_path: Path) -> None:
+    """Any key shows the back (with its explanation); the learner rates it,
+    Good by default: Easy is one down. Again is a miss, which `u` takes back;
+    the card is asked again."""
+    deck, db = _flips(tmp_path)
+    keys("x", DOWN, ENTER,  # the steppe: shown, then Easy
+         "k", "\x1b[A", "\x1b[A", ENTER, "u",  # the sky: Again, undone
+         " ", ENTER)  # the sky again: Good
+    result = CliRunner().invoke(app, [*START, str(deck), "--db", str(db)])
+    out = result.stdout
+    assert result.exit_code == 0, out
+    assert "? What is a steppe?\n  A wide plain of grass without trees.\n  As in Kazakhstan.\n" \
+        in out, out
+    assert "↶ Undone: the card is asked again." in out
+    assert out.count("? Colour of the sky?") == 2
+    assert "2 asked: 2 right, 0 partly, 0 wrong; score 100%" in out
+    assert _reviews(db) == [("steppe", "Easy", "right", 4), ("sky", "Good", "right", 3)]
+
+
+def test_a_flip_card_on_a_plain_terminal_lists_each_rating_with_its_interval(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TERM", "dumb")
+    deck, db = _flips(tmp_path)
+    result = CliRunner().invoke(app, [*START, str(deck), "--db", str(db)],
+                                input="\nhard\n\n1\n\n")
+    out = result.stdout
+    assert result.exit_code == 0, out
+    assert "Any key: show the answer" in out
+    ratings = re.findall(r"^  (\d)\. (Again|Hard|Good|Easy) +(\d+ (?:min|h|days?))$", out, re.M)
+    assert [r[1] for r in ratings[:4]] == ["Again", "Hard", "Good", "Easy"], out
+    assert ratings[0][2].endswith("min") and ratings[3][2].endswith(("day", "days"))
+    # the sky, rated Again (typed 1), then Enter: next; it comes back later
+    assert "Enter: next · u: undo" in out
+    assert [r[1:] for r in _reviews(db)] == [("Hard", "right", 2), ("Again", "wrong", 1)]

@@ -9,7 +9,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from quiz.authoring.deckfile import SEPARATOR_NAMES, Table, deck_rows, slug
+from quiz.authoring.deckfile import SEPARATOR_NAMES, Table, deck_rows, notes, slug
+from quiz.cloze import MAX_NUMBERS, blanked, deletions
 from quiz.errors import UsageError
 from quiz.fileio import replace_file
 from quiz.models import BLANK, CardType, Deck
@@ -51,7 +52,7 @@ def _anki_rows(path: Path, rows: Sequence[tuple[int, list[str]]],
             tags = content[2].split()
         else:  # Anki's '#' lines name a tags column when there is one; a third
             tags = []  # field of a note type (Extra, Source) is not tags
-        if content and _deletions(content[0]):
+        if content and deletions(content[0]):
             extra = content[1] if len(content) > 1 else ""
             for cloze in _cloze_cards(path, n, content[0], extra, taken):
                 taken.add(cloze["id"])
@@ -72,53 +73,22 @@ def _anki_rows(path: Path, rows: Sequence[tuple[int, list[str]]],
 
 
 # Anki's cloze deletions: {{c1::answer}}, or {{c1::answer::hint}}.
-_CLOZE_START = re.compile(r"\{\{c(\d{1,4})::")
-
-
-MAX_CLOZE_NUMBERS = 100  # cards from one note; Anki's own notes rarely pass 20
-
-
-def _deletions(text: str) -> list[tuple[int, int, int, str, str]]:
-    """Anki's cloze deletions in `text`, {{c1::answer}} or {{c1::answer::hint}}:
-    (start, end, number, answer, hint) each. Read in one pass (a pattern with
-    two lazy groups takes quadratic time on a long field that never closes)."""
-    found = []
-    pos = 0
-    while (m := _CLOZE_START.search(text, pos)) is not None:
-        close = text.find("}}", m.end())
-        if close < 0:
-            break  # nothing closes after this, so nothing after it does either
-        answer, _, hint = text[m.end():close].partition("::")
-        found.append((m.start(), close + 2, int(m.group(1)), answer, hint))
-        pos = close + 2
-    return found
-
-
 def _cloze_cards(path: Path, line: int, text: str, extra: str,
                  taken: set[str]) -> list[dict[str, Any]]:
     """The cards of one Anki cloze note, as Anki makes them: one per deletion
     number, with that deletion blanked (its hint kept) and the others shown.
     A number used twice blanks two places, which a cloze card cannot hold:
     that card is a text card whose answer lists both."""
-    found = _deletions(text)
-    numbers = sorted({d[2] for d in found if d[3].strip()})  # {{c1::}} hides nothing
+    found = deletions(text)
+    numbers = sorted({d.number for d in found if d.answer.strip()})  # {{c1::}} hides nothing
     if not numbers:
         raise UsageError(f"{path}:{line}: a cloze note with nothing to fill in")
-    if len(numbers) > MAX_CLOZE_NUMBERS:
+    if len(numbers) > MAX_NUMBERS:
         raise UsageError(f"{path}:{line}: a cloze note with {len(numbers):,} deletions; "
-                         f"at most {MAX_CLOZE_NUMBERS} are read")
+                         f"at most {MAX_NUMBERS} are read")
     cards: list[dict[str, Any]] = []
     for number in numbers:
-        parts, hidden, pos = [], [], 0
-        for start, end, n, answer, hint in found:
-            parts.append(text[pos:start])
-            if n == number and answer.strip():
-                hidden.append(answer.strip())
-                parts.append(BLANK + (f" ({hint.strip()})" if hint.strip() else ""))
-            else:
-                parts.append(answer)
-            pos = end
-        question = "".join([*parts, text[pos:]]).strip()
+        question, hidden = blanked(text, found, number)
         card: dict[str, Any] = {"id": slug(question, [*taken, *(c["id"] for c in cards)]),
                                 "question": question}
         if len(hidden) == 1:
@@ -183,17 +153,31 @@ def write_apkg(deck: Deck, path: Path) -> None:
         templates=[{"name": "Cloze", "qfmt": "{{cloze:Text}}",
                     "afmt": "{{cloze:Text}}<br>{{Back Extra}}<br><small>{{Source}}</small>"}],
         model_type=genanki.Model.CLOZE, sort_field_index=0)
+    # a card asked both ways: Anki's "Basic (and reversed card)" layout, two
+    # templates on one note, so each direction keeps its own history there too
+    reversed_model = genanki.Model(
+        1607392320, "quiz card (and reversed card)",
+        fields=[{"name": "Front"}, {"name": "Back"}, {"name": "Source"}, {"name": "QuizId"}],
+        templates=[{"name": "Card 1", "qfmt": "{{Front}}",
+                    "afmt": "{{FrontSide}}<hr id=answer>{{Back}}<br><small>{{Source}}</small>"},
+                   {"name": "Card 2", "qfmt": "{{Back}}",
+                    "afmt": "{{FrontSide}}<hr id=answer>{{Front}}<br><small>{{Source}}</small>"}],
+        sort_field_index=0)
     anki_deck = genanki.Deck(zlib.crc32(deck.id.encode()) & 0x7FFFFFFF or 1, deck.title)
-    for row, card in zip(deck_rows(deck), deck.cards, strict=True):
+    for row, card in zip(deck_rows(deck), notes(deck), strict=True):
         source = deck.sources.get(card.source or "")
-        if card.type is CardType.CLOZE:
+        if card.template is not None:  # numbered blanks: Anki's own {{cN::...}}
+            kind = cloze_model
+            front = html.escape(card.template, quote=False)
+            back = html.escape(row["explain"] or "")
+        elif card.type is CardType.CLOZE:
             text, answer = (_cloze_inert(html.escape(t)) for t in (card.question,
                                                                     answer_text(card)))
             kind = cloze_model
             front = text.replace(BLANK, "{{c1::" + answer.replace(":", "&#58;") + "}}", 1)
             back = html.escape(row["explain"] or "")
         else:
-            kind = model
+            kind = reversed_model if card.reverse else model
             front = html.escape(card.question)
             if card.type in (CardType.CHOICE, CardType.MULTI) and card.choices:
                 front += "<br>" + " · ".join(html.escape(c) for c in card.choices)
@@ -202,8 +186,8 @@ def write_apkg(deck: Deck, path: Path) -> None:
                 back += f"<br>{html.escape(row['explain'])}"
         anki_deck.add_note(genanki.Note(
             model=kind, fields=[front, back, html.escape(source.cite()) if source else "",
-                                f"{deck.id}/{card.id}"],
-            guid=genanki.guid_for(deck.id, card.id),
+                                f"{deck.id}/{card.note_id}"],
+            guid=genanki.guid_for(deck.id, card.note_id),
             tags=[t.replace(" ", "_") for t in card.tags]))
     buffer = io.BytesIO()
     _write_package(genanki.Package(anki_deck), buffer)

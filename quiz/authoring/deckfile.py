@@ -11,11 +11,11 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from quiz.models import CardType, Deck
+from quiz.models import Card, CardType, Deck
 
 # Field order in written cards, as in the bundled decks and the format doc.
-CARD_ORDER = ("id", "question", "type", "answer", "accept", "choices", "tolerance", "qualifier",
-              "unit", "source", "tags", "kind", "explain", "context", "draft")
+CARD_ORDER = ("id", "question", "type", "answer", "accept", "reverse", "choices", "tolerance",
+              "qualifier", "unit", "source", "tags", "kind", "explain", "context", "draft")
 
 
 def schema_line() -> str:
@@ -88,19 +88,40 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def deck_rows(deck: Deck) -> list[dict[str, str]]:
-    rows = []
+def notes(deck: Deck) -> list[Card]:
+    """The deck's cards as written: one per note. A card made from another
+    (the other way round) is left out, its note says `reverse`; of a cloze
+    with numbered blanks, the first blank's card stands for the note (its
+    `template` is the question as written)."""
+    seen: set[str] = set()
+    out = []
     for c in deck.cards:
+        if c.note is None:
+            out.append(c)
+        elif c.template is not None and c.note not in seen:
+            seen.add(c.note)
+            out.append(c)
+    return out
+
+
+def deck_rows(deck: Deck) -> list[dict[str, str]]:
+    """A row of fields per note (`notes`), as `quiz export` writes them."""
+    rows = []
+    for c in notes(deck):
         src = deck.sources.get(c.source or "")
+        numbered = c.template is not None
         row = {
-            "id": c.id, "type": c.type.value, "question": c.question,
-            "answer": _cell(c.answer), "accept": _cell(c.accept), "choices": _cell(c.choices),
+            "id": c.note_id, "type": c.type.value,
+            "question": c.template if c.template is not None else c.question,
+            "answer": "" if numbered else _cell(c.answer), "accept": _cell(c.accept),
+            "choices": _cell(c.choices),
             "tags": _cell(c.tags), "source": c.source or "",
             "source_outlet": src.outlet if src else "", "source_date": src.date if src else "",
             "source_title": src.title if src else "", "explain": (c.explain or "").strip(),
             "kind": c.kind or "",
             "tolerance": _cell(c.tolerance) if c.type is CardType.NUMBER else "",
             "qualifier": c.qualifier or "", "unit": c.unit or "",
+            "reverse": "true" if c.reverse else "",
         }
         rows.append(row)
     return rows

@@ -79,6 +79,18 @@ cards:
   - id: currency
     question: The currency of Kazakhstan is the ___.
     answer: tenge
+
+  # cloze with numbered blanks and no answer: a card for each blank
+  - id: founding
+    question: Kazakhstan declared independence on {{{{c1::16 December}}}} {{{{c2::1991}}}}.
+
+  # basic: a flip card; you see the back and say how well you recalled it.
+  # reverse: true asks it the other way round too (also on text cards)
+  - id: steppe
+    type: basic
+    question: What is a steppe?
+    answer: A wide plain of grass without trees.
+    reverse: true
 """
 
 

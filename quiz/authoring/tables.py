@@ -16,6 +16,7 @@ from typing import Any
 
 from quiz.authoring.anki import _anki_rows
 from quiz.authoring.deckfile import Table, deck_rows, slug
+from quiz.cloze import has_deletions
 from quiz.errors import Problem, UsageError
 from quiz.models import Deck
 
@@ -23,7 +24,7 @@ from quiz.models import Deck
 # alone can rebuild the deck.
 CSV_COLUMNS = ("id", "type", "question", "answer", "accept", "choices", "tags", "source",
                "source_outlet", "source_date", "source_title", "explain", "kind", "tolerance",
-               "qualifier", "unit")
+               "qualifier", "unit", "reverse")
 
 
 LIST_FIELDS = ("accept", "choices", "tags")
@@ -224,14 +225,18 @@ def _quiz_rows(path: Path, header: list[str], rows: Sequence[tuple[int, list[str
         # quiz export's formula escape undone ('=x -> =x) before the cell is trimmed
         row = {h: (unquote_cell(raw[i]).strip() if i < len(raw) else "")
                for i, h in enumerate(header)}
-        if not row.get("question") or not row.get("answer"):
+        numbered = not row.get("answer") and has_deletions(row.get("question", ""))
+        if not row.get("question") or not (row.get("answer") or numbered):
             raise UsageError(f"{path}:{n}: a card needs a question and an answer")
         card: dict[str, Any] = {"id": row.get("id") or slug(row["question"], taken)}
         taken.add(card["id"])
         for key in ("question", "type", "explain", "kind", "qualifier", "unit", "source"):
             if row.get(key):
                 card[key] = row[key]
-        card["answer"] = _typed_answer(row["answer"], row.get("type", ""))
+        if not numbered:  # a cloze with numbered blanks: the blanks hold the answers
+            card["answer"] = _typed_answer(row["answer"], row.get("type", ""))
+        if row.get("reverse", "").lower() in ("true", "yes", "1"):
+            card["reverse"] = True
         for key in LIST_FIELDS:
             if row.get(key):
                 card[key] = _split_list(row[key])

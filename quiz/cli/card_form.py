@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from quiz.cli.prompts import ask_line, choose, choose_many
 from quiz.cli.questions import figure_ok
+from quiz.cloze import has_deletions
 from quiz.figures import parse_number
 from quiz.models import BLANK, Deck
 
@@ -16,7 +17,8 @@ TYPE_HELP = {
     "date": "date: a day",
     "truefalse": "truefalse: true or false",
     "order": "order: put items in order",
-    "cloze": "cloze: fill in the ___ blank",
+    "cloze": "cloze: fill in the ___ blank (or numbered blanks {{c1::...}})",
+    "basic": "basic: a flip card (front, back; the learner rates their recall)",
 }
 
 
@@ -41,8 +43,8 @@ def ask_card(deck: Deck, this_year: int) -> dict[str, object]:
     def question_ok(typed: str) -> bool | str:
         if not typed.strip():
             return "Type the question"
-        if ctype == "cloze" and BLANK not in typed:
-            return f"Mark the blank with {BLANK}"
+        if ctype == "cloze" and BLANK not in typed and not has_deletions(typed):
+            return f"Mark the blank with {BLANK}, or number the blanks: {{{{c1::answer}}}}"
         return True
 
     question = ask_line("Question:", question_ok).strip()
@@ -81,10 +83,16 @@ def ask_card(deck: Deck, this_year: int) -> dict[str, object]:
                 f"Type a date that exists, like 7 January {year} or Jan 7"
 
         fields["answer"] = day_in_year(ask_line("The answer:", day_ok), year)
+    elif ctype == "cloze" and has_deletions(question):
+        pass  # the numbered blanks hold the answers
     else:
         fields["answer"] = ask_line(
-            "The answer:", lambda typed: bool(typed.strip()) or "Type the answer").strip()
-    if ctype in ("text", "choice", "cloze"):
+            "The back:" if ctype == "basic" else "The answer:",
+            lambda typed: bool(typed.strip()) or "Type the answer").strip()
+    if ctype in ("text", "basic"):
+        if choose("Also ask it the other way round (the answer shown)?", ["No", "Yes"]):
+            fields["reverse"] = True
+    if ctype in ("text", "choice") or (ctype == "cloze" and "answer" in fields):
         fields["accept"] = _items(ask_line(
             "Other answers that count as right (commas; Enter for none):"))
     fields["tags"] = _items(ask_line("Tags (commas; Enter for none):"))

@@ -244,17 +244,18 @@ def choose_many(message: str, labels: Sequence[str], at_least: int = 0) -> list[
             return sorted(picked)
 
 
-def one_key(message: str, keys: Sequence[str]) -> str:
+def one_key(message: str, keys: Sequence[str], any_key: bool = False) -> str:
     """One key among `keys` (single letters), or Enter (or space) to go on,
-    which gives "". Any other key does nothing. On a plain terminal the
-    learner types the letter and Enter, or Enter alone."""
+    which gives "". Any other key does nothing, or goes on too with
+    `any_key`. On a plain terminal the learner types the letter and Enter,
+    or Enter alone (any line, with `any_key`)."""
     if plain_prompts():
         while True:
             text = _line(f"{inert(message)} ").casefold()
-            if not text:
-                return ""
             if text in keys:
                 return text
+            if not text or any_key:
+                return ""
             print(f"  Type {', '.join(keys)}, or Enter alone to go on.")
     from prompt_toolkit.application import Application
     from prompt_toolkit.key_binding import KeyBindings
@@ -267,7 +268,7 @@ def one_key(message: str, keys: Sequence[str]) -> str:
         bindings.add(key)(lambda event, key=key: event.app.exit(result=key))
     for go_on in ("enter", " "):
         bindings.add(go_on)(lambda event: event.app.exit(result=""))
-    bindings.add("<any>")(_nothing)
+    bindings.add("<any>")((lambda event: event.app.exit(result="")) if any_key else _nothing)
     app: Application[str] = Application(
         layout=Layout(Window(FormattedTextControl([("class:instruction", inert(message))]),
                              height=1, dont_extend_height=True)),

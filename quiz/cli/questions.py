@@ -89,3 +89,40 @@ def ask_self_grade() -> str:
     grade = SELF_GRADES[choose("✓ Right. How was it to recall?", SELF_GRADES, default=1)]
     mark_answered()
     return grade
+
+
+SHOW_BACK = "Any key: show the answer"
+RATINGS = ("Again", "Hard", "Good", "Easy")
+
+
+def ask_flip(q: Question) -> None:
+    """A flip card's front, until the learner asks for the back (any key;
+    Enter on a plain terminal)."""
+    from rich.markup import escape
+
+    from quiz.cli.prompts import console, one_key
+
+    console().print(f"[bold]?[/bold] {escape(_message(q))}", highlight=False)
+    one_key(SHOW_BACK, (), any_key=True)
+    mark_answered()
+
+
+def ask_rating(due: Sequence[str] | None) -> str:
+    """How the learner recalled a flip card: Again, Hard, Good or Easy
+    (Good is the default), each with when the card would come back (`due`,
+    in the order of RATINGS) where the schedule is kept."""
+    labels = [f"{name:<6} {when}" for name, when in zip(RATINGS, due, strict=True)] if due \
+        else list(RATINGS)
+    picked = choose("How well did you recall it?", labels, default=2,
+                    typed=lambda text: _rating_word(text))
+    mark_answered()
+    return RATINGS[picked]
+
+
+def _rating_word(text: str) -> int | None:
+    """'again', 'g', 'easy' ... typed for a rating; 'a', 'h', 'g', 'e' too."""
+    word = text.strip().casefold()
+    for i, name in enumerate(RATINGS):
+        if word and name.casefold().startswith(word):
+            return i
+    return None

@@ -82,6 +82,27 @@ def due_when(due: dt.datetime, now: dt.datetime | None, tz: dt.tzinfo | None = N
     return f"on {day:%a %d %b}"
 
 
+def interval(due: dt.datetime, now: dt.datetime, tz: dt.tzinfo | None = None) -> str:
+    """How long until `due`, short, as beside a flip card's ratings: '10 min',
+    '5 h', then in the learner's days (a review is due for the whole day):
+    '1 day', '12 days', '2.3 months', '1.4 years'."""
+    from quiz.days import learner_day
+
+    minutes = (due - now).total_seconds() / 60
+    if minutes < 60:
+        return f"{max(1, round(minutes))} min"
+    zone = tz or due.astimezone().tzinfo
+    assert zone is not None
+    days = (learner_day(due, zone) - learner_day(now, zone)).days
+    if days < 1:
+        return f"{round(minutes / 60)} h"
+    if days < 31:
+        return f"{days} day{'s' if days > 1 else ''}"
+    if days < 365:
+        return f"{days / 30.44:.1f} months"
+    return f"{days / 365.25:.1f} years"
+
+
 def percent(value: float | None) -> str:
     return "–" if value is None else f"{100 * value:.0f}%"
 

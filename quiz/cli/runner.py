@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from quiz.history.store import Store
     from quiz.models import Deck, Mode
-    from quiz.study.session import Answered, Session
+    from quiz.study.session import Answered, Question, Session
 
 from quiz.cli import clock
 from quiz.cli.app import T, deck_ref
@@ -29,13 +29,13 @@ from quiz.textsafe import one_line
 
 
 def _run_session(store: Store, decks: list[Deck], mode: Mode, tags: list[str], new: int | None,
-                 limit: int | None, self_grade: bool = False) -> None:
+                 limit: int | None, self_grade: bool = False, in_order: bool = False) -> None:
     import random
     import time
     from functools import partial
 
     from quiz.cli import prompts, questions, screens
-    from quiz.models import Mode, Outcome
+    from quiz.models import CardType, Mode, Outcome
     from quiz.study.scheduling import Rating, Scheduler, learner_settings
     from quiz.study.session import Session
     from quiz.wording import count
@@ -44,7 +44,7 @@ def _run_session(store: Store, decks: list[Deck], mode: Mode, tags: list[str], n
     now, day_began = now_and_day_start()
     session = Session(store, Scheduler(settings), decks, mode, now, random.Random(),
                       day_start=day_began, tags=tags, new_limit=new,
-                      limit=limit, self_grade=self_grade)
+                      limit=limit, self_grade=self_grade, in_order=in_order)
     out = prompts.console()
     patiently(out, store, "the session's start", session.start)
     session.scheduler.plan()  # half a second, once: at the start, not after an answer
@@ -88,6 +88,12 @@ def _run_session(store: Store, decks: list[Deck], mode: Mode, tags: list[str], n
                           session.due_left + (not q.new) if mode is Mode.REVIEW else None)
                 started = time.monotonic()
                 ending.check()  # before each prompt: one that nothing stops would wait
+                if q.card.type is CardType.BASIC:
+                    if _flip(out, store, session, q, ending, started).rating is Rating.AGAIN:
+                        prompts.settle()
+                        ending.check()
+                        _take_back(out, store, session, None)
+                    continue
                 given = questions.ask(q)
                 elapsed = int((time.monotonic() - started) * 1000)
                 # the answer keeps the time it was given, however long saving takes
@@ -134,21 +140,50 @@ def _run_session(store: Store, decks: list[Deck], mode: Mode, tags: list[str], n
         raise typer.Exit(ending.exit_code)
 
 
+def _flip(out: Console, store: Store, session: Session, q: Question, ending: Ending,
+          started: float) -> Answered:
+    """A flip card: the front until a key, the back (with its explanation
+    and source), then the learner's rating, each shown with when the card
+    would come back. The time to recall is the time to the key."""
+    import time
+    from functools import partial
+
+    from quiz.cli import prompts, questions, screens
+    from quiz.cli.render import interval
+    from quiz.study.scheduling import Rating
+
+    questions.ask_flip(q)
+    elapsed = int((time.monotonic() - started) * 1000)
+    screens.back(out, q, session.feedback(q))
+    prompts.settle()
+    ending.check()
+    now = clock.now()
+    due = session.intervals(q, now)
+    rated = Rating[questions.ask_rating(
+        [interval(due[r], now) for r in Rating] if due else None).upper()]
+    return patiently(out, store, "this answer",
+                     partial(session.rate, q, rated, clock.now(), elapsed))
+
+
 AFTER_A_MISS = "Enter: next · r: I was right · u: undo"
+AFTER_AGAIN = "Enter: next · u: undo"
 
 
-def _take_back(out: Console, store: Store, session: Session, answered: Answered) -> None:
+def _take_back(out: Console, store: Store, session: Session, answered: Answered | None) -> None:
     """After a wrong or partly right answer: Enter goes on; `r` counts it as
     right (the learner's override: grading is never perfect), `u` takes it
-    back and asks the card again. Each is one write; if another session
-    answered the card meanwhile, the answer stands and one line says so."""
+    back and asks the card again. After a flip card rated Again (`answered`
+    None: the learner rated it), only `u`. Each is one write; if another
+    session answered the card meanwhile, the answer stands and one line
+    says so."""
     from functools import partial
 
     from quiz.cli import prompts
     from quiz.cli.render import due_when
     from quiz.study.records import StateChanged
 
-    key = prompts.one_key(AFTER_A_MISS, ("r", "u"))
+    key = prompts.one_key(AFTER_A_MISS, ("r", "u")) if answered else \
+        prompts.one_key(AFTER_AGAIN, ("u",))
     if not key:
         return
     try:
@@ -156,6 +191,7 @@ def _take_back(out: Console, store: Store, session: Session, answered: Answered)
             patiently(out, store, "the undo", session.undo)
             out.print("[dim]↶ Undone: the card is asked again.[/dim]")
             return
+        assert answered is not None
         right = patiently(out, store, "the override", partial(session.override, answered))
     except StateChanged:
         out.print("Another session answered this card since: the answer stands.")

@@ -38,6 +38,19 @@ def feedback(out: Console, a: Answered, shown: Feedback, told: bool = False) -> 
         out.print(f"[red]✗ Wrong.[/red] The answer: {safe(v.expected)}")
     if v.hint:
         _indented(out, safe(v.hint))
+    _notes(out, shown)
+
+
+def back(out: Console, q: Question, shown: Feedback) -> None:
+    """A flip card's back, with its explanation and source (as `shown`:
+    Session.feedback), before the learner rates it."""
+    from quiz.wording import answer_text
+
+    _indented(out, f"[bold]{safe(answer_text(q.card))}[/bold]")
+    _notes(out, shown)
+
+
+def _notes(out: Console, shown: Feedback) -> None:
     if shown.explain:
         _indented(out, safe(shown.explain))
     if shown.source is not None:

@@ -38,6 +38,8 @@ def start_command(
     self_grade: Annotated[bool, typer.Option("--self-grade", help="After a right answer, "
                           "say how hard it was to recall (Hard, Good or Easy); the schedule "
                           "follows (review mode).")] = False,
+    in_order: Annotated[bool, typer.Option("--in-order", help="New cards in the deck's "
+                        "order (a deck written as a course), not shuffled.")] = False,
     db: DbOption = None,
 ) -> None:
     """Start a study session.
@@ -58,7 +60,7 @@ def start_command(
         if not chosen:
             return
         _check_tags(tag or [], chosen)
-        _run_session(store, chosen, chosen_mode, tag or [], new, limit, self_grade)
+        _run_session(store, chosen, chosen_mode, tag or [], new, limit, self_grade, in_order)
 
 
 def _check_tags(tags: list[str], decks: list[Deck]) -> None:

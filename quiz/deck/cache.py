@@ -56,12 +56,12 @@ from quiz.models import Answer, Card, CardType, Deck, Source
 
 MIN_BYTES = 64 * 1024  # checked first: small decks never import json
 MAX_ENTRIES = 32
-FORMAT = 3
+FORMAT = 4
 SUFFIX = ".json"
 _OLD_SUFFIXES = (".pickle",)  # written by older versions: never read, trimmed
 _CARD_FIELDS = tuple(f.name for f in dataclasses.fields(Card))
-_CODE = ("models.py", "figures.py", "deck/loader.py", "deck/yamltree.py", "deck/pools.py",
-         "deck/cache.py")
+_CODE = ("models.py", "figures.py", "cloze.py", "deck/loader.py", "deck/yamltree.py",
+         "deck/pools.py", "deck/cache.py")
 
 
 def _code_stamp() -> bytes:
@@ -292,12 +292,15 @@ _COLUMNS: dict[str, Callable[[Any], list[Any]]] = {
     "context": _as_is(_OPT_STR),
     "draft": _as_is(frozenset({bool})),
     "line": _as_is(frozenset({int})),
+    "reverse": _as_is(frozenset({bool})),
+    "note": _as_is(_OPT_STR),
+    "template": _as_is(_OPT_STR),
 }
 
 # What a card's answer is in JSON, by card type (models.Answer): a date is
 # ISO text, a list of strings becomes a tuple.
 _ANSWER_KINDS = frozenset({
-    (CardType.TEXT, str), (CardType.CHOICE, str), (CardType.CLOZE, str),
+    (CardType.TEXT, str), (CardType.CHOICE, str), (CardType.CLOZE, str), (CardType.BASIC, str),
     (CardType.MULTI, list), (CardType.ORDER, list), (CardType.NUMBER, int),
     (CardType.NUMBER, float), (CardType.DATE, str), (CardType.TRUEFALSE, bool),
 })

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from quiz.cloze import MAX_NUMBERS, blanked, deletions
 from quiz.deck import yamltree
 from quiz.deck.pools import AnswerPools
 from quiz.deck.yamltree import Map, Node, Scalar, ScalarTypeError, Seq, decode, parse, plain_value
@@ -32,7 +33,7 @@ COMMON_CARD_FIELDS = (
     "id", "type", "question", "answer", "tags", "source", "explain", "kind", "context", "draft",
 )
 TYPE_FIELDS: dict[CardType, tuple[str, ...]] = {
-    CardType.TEXT: ("accept",),
+    CardType.TEXT: ("accept", "reverse"),
     CardType.CHOICE: ("choices", "accept"),
     CardType.MULTI: ("choices",),
     CardType.NUMBER: ("tolerance", "qualifier", "unit"),
@@ -40,6 +41,7 @@ TYPE_FIELDS: dict[CardType, tuple[str, ...]] = {
     CardType.TRUEFALSE: (),
     CardType.ORDER: (),
     CardType.CLOZE: ("accept",),
+    CardType.BASIC: ("reverse",),
 }
 ALL_CARD_FIELDS = COMMON_CARD_FIELDS + tuple(
     dict.fromkeys(f for fields in TYPE_FIELDS.values() for f in fields)
@@ -350,6 +352,7 @@ class _Reader:
             self.err(node, "the deck has no cards")
         cards: list[Card] = []
         first_line: dict[str, int] = {}
+        made_by: dict[str, str] = {}  # ids of cards made from another: its id
         for item in node.items:
             if not isinstance(item, Map):
                 self.err(item, f"a card is a mapping with id, question and answer, "
@@ -358,19 +361,35 @@ class _Reader:
             id_node = item.pairs.get("id", (None, None))[1]
             card_id = id_node.text.strip() if isinstance(id_node, Scalar) else ""
             duplicate = card_id in first_line
-            if duplicate:
+            if duplicate and card_id in made_by:
+                self.err(item.pairs["id"][1], f"card id '{card_id}' is taken: the card "
+                         f"'{made_by[card_id]}' at line {first_line[card_id]} makes it; "
+                         "rename this one")
+            elif duplicate:
                 self.err(item.pairs["id"][1], f"duplicate card id '{card_id}' (first used at "
                          f"line {first_line[card_id]}); ids must be unique in a deck")
             elif card_id:
                 first_line[card_id] = item.line + 1
-            card = self.card(item)  # its own mistakes are worth saying too
-            if card is not None and not duplicate:
-                cards.append(card)
+            made = self.card(item)  # its own mistakes are worth saying too
+            if duplicate:
+                continue
+            for card in made[1:]:  # the other way round, or a blank of several
+                if card.id in first_line:
+                    self.err(item.pairs["id"][1], f"card '{card_id}' makes a card '{card.id}', "
+                             f"but that id is taken (line {first_line[card.id]}); rename one")
+                    break
+                first_line[card.id] = item.line + 1
+                made_by[card.id] = card_id
+            else:
+                cards.extend(made)
         return cards
 
     # -- one card ----------------------------------------------------------
 
-    def card(self, m: Map) -> Card | None:
+    def card(self, m: Map) -> list[Card]:
+        """The card of this mapping, and the cards made from it: the other way
+        round (`reverse: true`), or one per numbered blank of a cloze. None
+        when it has a mistake (said in `problems`)."""
         before = len(self.problems)
         card_id = self.ident(m, "this card")
         what = f"card '{card_id}'" if card_id else "this card"
@@ -402,17 +421,70 @@ class _Reader:
         kind = self.text(m, "kind", what)
         context = self.text(m, "context", what)
         draft = self.flag(m, "draft")
+        reverse = self.flag(m, "reverse")
         if ctype is None:
-            return None
+            return []
+        # numbered blanks hold the answers: a cloze with an `answer` has one ___
+        # (and braces in it are its own text)
+        numbered = (ctype is CardType.CLOZE and question is not None
+                    and "answer" not in m.pairs and bool(deletions(question)))
+        if numbered:
+            assert question is not None
+            made = self.numbered_cloze(m, question, what)
+            if card_id is None or len(self.problems) > before:
+                return []
+            return [Card(f"{card_id}:c{n}", ctype, q, a, tags=tags, source=source,
+                         explain=explain, kind=kind, context=context, draft=draft,
+                         line=m.line + 1, note=card_id, template=question)
+                    for n, q, a in made]
         # the answer is checked even when the id or the question is wrong:
         # validate says every mistake at once
         answer = self.answer(m, ctype, what)
         extra = self.type_fields(m, ctype, answer, question, what)
         if card_id is None or question is None or answer is None or len(self.problems) > before:
-            return None
+            return []
         self.card_cols[card_id] = m.col + 1
-        return Card(card_id, ctype, question, answer, tags=tags, source=source, explain=explain,
-                    kind=kind, context=context, draft=draft, line=m.line + 1, **extra)
+        card = Card(card_id, ctype, question, answer, tags=tags, source=source, explain=explain,
+                    kind=kind, context=context, draft=draft, line=m.line + 1, reverse=reverse,
+                    **extra)
+        if not reverse:
+            return [card]
+        assert isinstance(answer, str)
+        # the other way round: the answer asked, the question to recall; what
+        # the card accepts as its answer is no question of the other one
+        back = Card(f"{card_id}:reverse", ctype, answer, question, tags=tags, source=source,
+                    explain=explain, kind=None, context=context, draft=draft,
+                    line=m.line + 1, note=card_id)
+        return [card, back]
+
+    def numbered_cloze(self, m: Map, text: str, what: str) -> list[tuple[int, str, str]]:
+        """A cloze written with numbered blanks, {{c1::answer}} or
+        {{c1::answer::hint}}: (number, question, answer) for each number,
+        that blank shown as ___ and the others filled in."""
+        node = m.pairs["question"][1]
+        if "accept" in m.pairs:
+            self.err(m.pairs["accept"][0], "'accept' does not apply to a cloze with numbered "
+                     "blanks: each blank holds its answer ({{c1::answer}})")
+        if BLANK in text:
+            self.err(node, f"a cloze has either one blank written {BLANK} or numbered blanks "
+                     "({{c1::...}}), not both")
+        found = deletions(text)
+        numbers = sorted({d.number for d in found})
+        if len(numbers) > MAX_NUMBERS:
+            self.err(node, f"a cloze with {len(numbers):,} numbered blanks; at most "
+                     f"{MAX_NUMBERS}")
+            return []
+        made = []
+        for n in numbers:
+            question, hidden = blanked(text, found, n)
+            if not hidden:
+                self.err(node, f"the blank c{n} is empty: write {{{{c{n}::the answer}}}}")
+            elif len(hidden) > 1:
+                self.err(node, f"c{n} is used {len(hidden)} times; a card has one blank: "
+                         "number them c1, c2, ...")
+            else:
+                made.append((n, question, hidden[0]))
+        return made
 
     def flag(self, m: Map, name: str) -> bool:
         pair = m.pairs.get(name)
@@ -437,6 +509,8 @@ class _Reader:
                 self.err(node, f"unknown card type '{name}'{did_you_mean(name, names)}; "
                          f"types are {', '.join(names)}")
                 return None
+        if question and "answer" not in m.pairs and deletions(question):
+            return CardType.CLOZE  # {{c1::...}}: the blanks hold the answers
         apair = m.pairs.get("answer")
         if apair is None:
             self.err(m, f"{what} has no 'answer'")

@@ -42,8 +42,11 @@ SOURCE_DOCS = {
 CARD_DOCS = {
     "id": "Stable id, unique in the deck; review history is keyed on it.",
     "type": "Card type; inferred from the answer when left out.",
-    "question": f"The question; for a cloze card, a sentence with one blank written {BLANK}.",
-    "answer": "The answer: text, a number, a YYYY-MM-DD date, true/false, or a list.",
+    "question": f"The question (a flip card's front); for a cloze card, a sentence with one "
+                f"blank written {BLANK}, or with numbered blanks {{{{c1::answer}}}} "
+                "(one card each).",
+    "answer": "The answer: text, a number, a YYYY-MM-DD date, true/false, or a list "
+              "(a flip card's back; none for a cloze with numbered blanks).",
     "tags": "Labels for filtering and statistics (dates, figures, quotes, members).",
     "source": "Key of the source in the deck's `sources`.",
     "explain": "Shown after the answer.",
@@ -56,6 +59,8 @@ CARD_DOCS = {
     "tolerance": "How far off a number may be and still count as right.",
     "qualifier": "Words shown before the number: 'more than', 'about', 'some'.",
     "unit": "Words shown after the number: 'units', 'km'.",
+    "reverse": "true: the card is also asked the other way round (answer shown, question "
+               "to recall), with its own history.",
 }
 TYPE_DOCS = {
     CardType.TEXT: "Typed answer, with `accept` aliases and typo tolerance.",
@@ -65,13 +70,17 @@ TYPE_DOCS = {
     CardType.DATE: "A date, YYYY-MM-DD; people may answer '7 Jan', 'January 7, 2022' ...",
     CardType.TRUEFALSE: "true or false.",
     CardType.ORDER: "Put the items of `answer` (listed in the right order) in order.",
-    CardType.CLOZE: f"Fill the {BLANK} in `question` with `answer`.",
+    CardType.CLOZE: f"Fill the {BLANK} in `question` with `answer`, or each numbered blank "
+                    "{{c1::...}} of `question` (a card per number).",
+    CardType.BASIC: "A flip card: `question` is the front, `answer` the back; the learner "
+                    "rates their recall (Again, Hard, Good, Easy).",
 }
 
 _ANSWER: dict[CardType, dict[str, Any]] = {
     CardType.TEXT: _TEXT,
     CardType.CHOICE: _TEXT,
     CardType.CLOZE: _TEXT,
+    CardType.BASIC: _TEXT,
     CardType.MULTI: {"type": "array", "items": _TEXT, "minItems": 1},
     CardType.ORDER: {"type": "array", "items": _TEXT, "minItems": 2},
     CardType.NUMBER: {"type": "number"},
@@ -94,7 +103,11 @@ _FIELD: dict[str, dict[str, Any]] = {
     "tolerance": {"type": "number", "minimum": 0},
     "qualifier": _TEXT,
     "unit": _TEXT,
+    "reverse": {"type": "boolean"},
 }
+
+
+CLOZE_PATTERN = r"\{\{c\d{1,4}::"
 
 
 def _described(schema: dict[str, Any], doc: str) -> dict[str, Any]:
@@ -151,8 +164,11 @@ def build_schema() -> dict[str, Any]:
                 "items": {
                     "type": "object",
                     "additionalProperties": False,
-                    "required": ["id", "question", "answer"],
+                    "required": ["id", "question"],
                     "properties": card_props,
+                    # an answer, unless the question holds numbered blanks
+                    "anyOf": [{"required": ["answer"]},
+                              {"properties": {"question": {"pattern": CLOZE_PATTERN}}}],
                     "allOf": variants,
                 },
             }, DECK_DOCS["cards"]),

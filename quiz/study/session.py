@@ -40,7 +40,7 @@ from quiz.models import (
     implied_year,
 )
 from quiz.study.choices import draw_distractors
-from quiz.study.giveaways import Feedback, feedback
+from quiz.study.giveaways import Feedback, answer_forms, feedback
 from quiz.study.grading import grade
 from quiz.study.records import History, StateChanged, StateRestore, StateUpdate, StoredState
 from quiz.study.scheduling import (
@@ -53,6 +53,7 @@ from quiz.study.scheduling import (
     state_from_json,
 )
 from quiz.study.scoring import TagScore, points, score
+from quiz.wording import answer_text
 
 LEARN_AHEAD = dt.timedelta(minutes=20)
 CRAM_GAP = 3  # a missed card in cram comes back after this many others
@@ -147,6 +148,7 @@ class Session:
     limit: int | None = None
     exam_size: int = 20
     self_grade: bool = False
+    in_order: bool = False  # new cards in the decks' order, not shuffled
     # 128 random bits as 32 hex digits, as uuid4().hex gave, at a tenth of its cost
     new_id: Callable[[], str] = field(default=lambda: os.urandom(16).hex())
 
@@ -218,6 +220,7 @@ class Session:
         cards = self._cards()
         if self.mode is Mode.CRAM:
             self.rng.shuffle(cards)
+            cards = _spread(cards)
             return cards[: self.limit] if self.limit else cards
         if self.mode is Mode.EXAM:
             size = min(self.limit or self.exam_size, len(cards))
@@ -251,10 +254,19 @@ class Session:
                     learning.append((stored.due, deck, card))
         learning.sort(key=lambda x: x[0])
         due.sort(key=lambda x: x[0])
-        queue = [(d, c) for _, d, c in learning] + [(d, c) for _, d, c in due]
-        fresh = new[: self._new_allowance()]
+        # One card of a note a session (its other cards wait for the next):
+        # the back of one is the front of the other way round, and a cloze's
+        # other blanks show this one's answer.
+        notes: set[tuple[str, str]] = set()
+        queue = _one_per_note([(d, c) for _, d, c in learning] + [(d, c) for _, d, c in due],
+                              notes)
+        # New cards in a random order, not the file's: a deck written in the
+        # order of events would hand each answer to the next card.
+        if not self.in_order:
+            self.rng.shuffle(new)
+        fresh = _one_per_note(new, notes)[: self._new_allowance()]
         self._new_keys = {(d.id, c.id) for d, c in fresh}
-        queue += fresh
+        queue = _spread(queue + fresh)
         return queue[: self.limit] if self.limit else queue
 
     def _day_end(self, now: dt.datetime) -> dt.datetime:
@@ -422,10 +434,34 @@ class Session:
         """Grade, schedule and save one answer (committed before this returns).
         A right one is rated Good; with self_grade, `rerate` then applies the
         learner's own rating."""
+        if q.card.type is CardType.BASIC:
+            raise ValueError("a flip card is rated by the learner: Session.rate")
         verdict = self.check(q, given)
-        rating = rating_for(verdict.outcome)
-        key = (q.deck.id, q.card.id)
         text = given if isinstance(given, str) else "\n".join(given)
+        return self._save(q, verdict, rating_for(verdict.outcome), text, now, response_ms)
+
+    def intervals(self, q: Question, now: dt.datetime) -> dict[Rating, dt.datetime] | None:
+        """When the card would be due after each rating, if it were rated at
+        `now` (shown beside a flip card's ratings, as Anki does); None where
+        the schedule is not touched (cram, exam). Nothing is saved."""
+        if self.mode is not Mode.REVIEW:
+            return None
+        before = self._state((q.deck.id, q.card.id))
+        return {r: self.scheduler.review(before, r, now, self.day_start).due for r in Rating}
+
+    def rate(self, q: Question, rating: Rating, now: dt.datetime,
+             response_ms: int = 0) -> Answered:
+        """A flip card's answer: the learner's own rating after seeing the
+        back (Again is a miss; Hard, Good and Easy are recalled), saved and
+        scheduled as `answer` does. `response_ms` is the time to recall,
+        from the front shown to the back asked for."""
+        outcome = Outcome.WRONG if rating is Rating.AGAIN else Outcome.RIGHT
+        return self._save(q, Verdict(outcome, answer_text(q.card)), rating, rating.name.title(),
+                          now, response_ms)
+
+    def _save(self, q: Question, verdict: Verdict, rating: Rating, text: str,
+              now: dt.datetime, response_ms: int) -> Answered:
+        key = (q.deck.id, q.card.id)
         review_id = self.new_id()
         studied = self._studied(now)
         for _ in range(STATE_RETRIES):
@@ -668,6 +704,62 @@ class Session:
             seconds=seconds,
             by_tag=dict(self._by_tag), next_due=next_due, planned=self._planned, ended=now,
         )
+
+
+def _one_per_note(cards: list[tuple[Deck, Card]],
+                  seen: set[tuple[str, str]]) -> list[tuple[Deck, Card]]:
+    """`cards` less those whose note (Card.note_id) is in `seen` or came
+    earlier in the list; `seen` takes the notes kept."""
+    kept = []
+    for deck, card in cards:
+        note = (deck.id, card.note_id)
+        if note not in seen:
+            seen.add(note)
+            kept.append((deck, card))
+    return kept
+
+
+def _spread(cards: list[tuple[Deck, Card]]) -> list[tuple[Deck, Card]]:
+    """`cards` in much the same order, but no card right after one with the
+    same answer or of the same note (two cards of one fact: the first one's
+    answer gives the second away), where the cards allow it. Each card goes
+    to the first place from its own where it follows no sibling: behind a
+    run of siblings it waits for the next other card; at the end, it goes
+    back to the first gap between two cards it shares nothing with."""
+    out: list[tuple[Deck, Card]] = []
+    facts: list[frozenset[str]] = []
+    waiting: list[tuple[tuple[Deck, Card], frozenset[str]]] = []
+
+    def place(item: tuple[Deck, Card], fact: frozenset[str]) -> None:
+        out.append(item)
+        facts.append(fact)
+
+    for item in cards:
+        fact = _fact(item[1])
+        if facts and fact & facts[-1]:
+            waiting.append((item, fact))
+            continue
+        place(item, fact)
+        # a card kept waiting goes in as soon as it follows no sibling
+        while waiting:
+            i = next((i for i, (_, f) in enumerate(waiting) if not f & facts[-1]), None)
+            if i is None:
+                break
+            place(*waiting.pop(i))
+    for item, fact in waiting:  # no other card came: back to a gap that fits it
+        gap = next((k for k in range(len(out) + 1)
+                    if (k == 0 or not fact & facts[k - 1])
+                    and (k == len(out) or not fact & facts[k])), None)
+        if gap is None:
+            gap = len(out)  # only siblings: asked after all
+        out.insert(gap, item)
+        facts.insert(gap, fact)
+    return out
+
+
+def _fact(card: Card) -> frozenset[str]:
+    """What a card's answer is, as compared between cards, and its note."""
+    return frozenset(f.casefold() for f in answer_forms(card)) | {f"\0{card.note_id}"}
 
 
 def is_due(phase: int, due: dt.datetime, now: dt.datetime, day_end: dt.datetime) -> bool:
