@@ -20,6 +20,7 @@ stuck is not asked the same thing forever.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import random
 from collections.abc import Callable, Sequence
@@ -170,6 +171,7 @@ class Session:
         self._rerate_from: tuple[str, CardState | None] | None = None
         self._taken: _Taken | None = None  # the last answer, until undone or overridden
         self._again: Question | None = None  # the next question, after an undo
+        self._by_key: dict[tuple[str, str], Card] | None = None  # built when first needed
         with paused():  # tens of thousands of short-lived objects, no cycles
             self._queue = self._build_queue()
         self._planned = len(self._queue)
@@ -345,10 +347,17 @@ class Session:
             return q
         ready = [p for p in self._pending if p.due <= now and p.after <= self._asked
                  and (p.deck.id, p.card.id) != self._last]
-        if ready:
-            return self._take_pending(min(ready, key=lambda p: p.due))
+        last = self._last_fact()
+        apart = [p for p in ready if not _fact(p.card) & last]
+        if apart or (ready and not self._queue):
+            return self._take_pending(min(apart or ready, key=lambda p: p.due))
         while self._queue:
-            deck, card = self._queue.pop(0)
+            # not a card of the same fact as the one just asked (a missed card
+            # coming back can land next to its sibling): the first one within
+            # SPREAD_LOOKAHEAD that is not, or the next one
+            at = next((i for i, (_, c) in enumerate(self._queue[:SPREAD_LOOKAHEAD])
+                       if not _fact(c) & last), 0)
+            deck, card = self._queue.pop(at)
             if self.mode is Mode.REVIEW and self._answered_elsewhere((deck.id, card.id), now):
                 continue
             return self._question(deck, card, again=False)
@@ -356,9 +365,19 @@ class Session:
         # does; but not the card just answered while another one is waiting.
         soon = [p for p in self._pending if p.due <= now + LEARN_AHEAD]
         others = [p for p in soon if (p.deck.id, p.card.id) != self._last]
+        apart = [p for p in others if not _fact(p.card) & last]
         if soon:
-            return self._take_pending(min(others or soon, key=lambda p: p.due))
+            return self._take_pending(min(apart or others or soon, key=lambda p: p.due))
         return None
+
+    def _last_fact(self) -> frozenset[str]:
+        """What the card answered last is a fact of (`_fact`), or nothing."""
+        if self._last is None:
+            return frozenset()
+        if self._by_key is None:
+            self._by_key = {(d.id, c.id): c for d in self.decks for c in d.cards}
+        card = self._by_key.get(self._last)
+        return _fact(card) if card is not None else frozenset()
 
     def _answered_elsewhere(self, key: tuple[str, str], now: dt.datetime) -> bool:
         """Whether another session on this history has answered this queued
@@ -757,9 +776,19 @@ def _spread(cards: list[tuple[Deck, Card]]) -> list[tuple[Deck, Card]]:
     return out
 
 
+SPREAD_LOOKAHEAD = 20  # how far down the queue a card of another fact is looked for
+
+
+@functools.lru_cache(maxsize=65536)
 def _fact(card: Card) -> frozenset[str]:
-    """What a card's answer is, as compared between cards, and its note."""
-    return frozenset(f.casefold() for f in answer_forms(card)) | {f"\0{card.note_id}"}
+    """What a card's answer is, as compared between cards: the ways of
+    writing it, each item of a list answer (the members who sent troops
+    hold the answer to "the contingents came from ..., ___ and ..."), and
+    its note."""
+    forms = set(answer_forms(card))
+    if card.type in (CardType.MULTI, CardType.ORDER) and isinstance(card.answer, tuple):
+        forms.update(a for a in card.answer if len(a) >= 3)
+    return frozenset(f.casefold() for f in forms) | {f"\0{card.note_id}"}
 
 
 def is_due(phase: int, due: dt.datetime, now: dt.datetime, day_end: dt.datetime) -> bool:
