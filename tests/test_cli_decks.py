@@ -98,7 +98,7 @@ def test_decks_in_a_folder_come_in_natural_order(tmp_path: Path,
 
 def test_validate_clean_bundled() -> None:
     result = runner.invoke(app, ["validate"])
-    assert (result.exit_code, result.stdout) == (0, "ok: 4 decks, 61 cards\n")
+    assert (result.exit_code, result.stdout) == (0, "ok: 4 decks, 62 cards\n")
 
 
 def test_validate_lists_problems_and_exits_1(tmp_path: Path) -> None:

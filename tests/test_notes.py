@@ -242,3 +242,16 @@ def test_csv_and_apkg_keep_the_note(tmp_path: Path, deck: Deck) -> None:
     assert len(notes) == 4  # a note each, as written
     assert cards == 7  # Anki makes the cards: both ways round, a card per blank
     assert any("{{c1::Russia}}" in n[0] for n in notes)
+
+
+def test_a_source_line_keeps_its_outlets_name_and_masks_its_date_and_title() -> None:
+    from quiz.models import Source
+    from quiz.study.giveaways import feedback
+
+    deck = read_deck("id: m\ntitle: M\ncards:\n"
+                     "  - {id: city, question: 'First city?', answer: Nur-Sultan, "
+                     "accept: [Astana]}\n"
+                     "  - {id: day, question: 'When?', answer: 2022-01-19}\n", "m.yaml")
+    source = Source("at", "The Astana Times", "2022-01-19", "Peacekeepers leave Astana")
+    shown = feedback(None, source, deck.cards)
+    assert shown.source == "The Astana Times, …: Peacekeepers leave …" and shown.masked

@@ -1019,7 +1019,7 @@ cards:
     question = Question(deck, card, (), 1, False)
     out = Console(file=io.StringIO(), width=40, no_color=True, highlight=False)
     shown = feedback(card.explain.strip() if card.explain else None,
-                     deck.sources["s"].cite(), ())
+                     deck.sources["s"], ())
     screens.feedback(out, Answered(question, grade(card, "200"), Rating.AGAIN,
                                    None, None), shown)  # type: ignore[arg-type]
     rows = out.file.getvalue().splitlines()  # type: ignore[attr-defined]

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from quiz.models import Card, CardType
+from quiz.models import Card, CardType, Source
 from quiz.wording import format_number
 
 MASK = "…"
@@ -71,16 +71,20 @@ def masked(text: str, forms: Iterable[str]) -> tuple[str, bool]:
     return out, n > 0
 
 
-def feedback(explain: str | None, source: str | None, upcoming: Iterable[Card]) -> Feedback:
-    """The explanation and source line, with the answers of `upcoming` masked."""
+def feedback(explain: str | None, source: Source | None, upcoming: Iterable[Card]) -> Feedback:
+    """The explanation and the source line, with the answers of `upcoming`
+    masked; of the source, its date and title (the outlet's name is a name:
+    "The Astana Times" stays, though Astana is an answer)."""
     forms = [f for card in upcoming for f in answer_forms(card)]
-    shown: list[str | None] = []
     hidden = False
-    for text in (explain, source):
-        if text is None:
-            shown.append(None)
-            continue
+
+    def shown(text: str) -> str:
+        nonlocal hidden
         text, hit = masked(text, forms)
-        shown.append(text)
         hidden |= hit
-    return Feedback(shown[0], shown[1], hidden)
+        return text
+
+    cite = None
+    if source is not None:
+        cite = f"{source.outlet}, {shown(source.date)}: {shown(source.title)}"
+    return Feedback(shown(explain) if explain is not None else None, cite, hidden)

@@ -578,8 +578,7 @@ class Session:
         if self._again is not None:
             upcoming.append((self._again.deck.id, self._again.card))
         source = q.deck.sources.get(card.source or "")
-        return feedback(card.explain.strip() if card.explain else None,
-                        source.cite() if source else None,
+        return feedback(card.explain.strip() if card.explain else None, source,
                         (c for deck_id, c in upcoming if (deck_id, c.id) != key))
 
     # -- taking an answer back ----------------------------------------------
