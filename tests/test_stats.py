@@ -236,14 +236,18 @@ def test_the_hardest_cards_line_up_in_columns(history: History) -> None:
 
     history.answer(history.session(days_ago(1)), "a", days_ago(1))
     s = replace(compute(history.store, NOW, UTC), hardest=[
-        HardCard("d", "a", "Qa", 12, 40, 28, 0.5, True),
+        HardCard("d", "a", "Qa", 12, 40, 28, 0.5, True, last_seen=NOW - dt.timedelta(days=3)),
         HardCard("d", "b", "Qb", 3, 9, 6, None, True),
-        HardCard("d", "c", "Qc", 1, 2, 1, None, False)])
+        HardCard("d", "c", "Qc", 1, 2, 1, None, False),
+        HardCard("d", "e", "Qe", 0, 3, 2, 0.99, True, last_seen=NOW - dt.timedelta(hours=1))])
     lines = stats_lines(s, UTC, True, 80)
+    # wrong answers first: a new card missed is hard, though it has no lapse
+    # yet; a card reviewed in the last day has no recall worth showing
     assert lines[lines.index("Hardest cards") + 1:] == [
-        "  12 lapses 28/40 right recall 50%  Qa",
-        "   3 lapses  6/9  right learning    Qb",
-        "   1 lapse   1/2  right no schedule Qc"]
+        "  12/40 wrong 12 lapses recall 50%  Qa",
+        "   3/9  wrong  3 lapses learning    Qb",
+        "   1/2  wrong  1 lapse  no schedule Qc",
+        "   1/3  wrong  0 lapses seen today  Qe"]
 
 
 def test_a_card_missed_only_in_cram_or_exam_is_not_called_learning(history: History) -> None:
@@ -305,9 +309,14 @@ def test_json_document_matches_its_schema(history: History) -> None:
 
     from quiz.history.stats import SessionScore
 
+    # ("right" in full, where the dataclass keeps "correct": right or partly)
+    named = {"correct": "right"}
     assert list(doc["sessions"][0]) == [
-        *(f.name for f in fields(SessionScore) if f.name != "started_at"), "started_at",
-        "score"]
+        *(named.get(f.name, f.name) for f in fields(SessionScore) if f.name != "started_at"),
+        "started_at", "score"]
+    assert doc["schema"] == "quiz-stats/2"
+    missed = doc["hardest"][0]
+    assert (missed["asked"], missed["right"], missed["partly"], missed["wrong"]) == (1, 0, 0, 1)
 
 
 def test_a_deck_id_with_an_underscore_matches_only_itself(history: History) -> None:

@@ -227,9 +227,13 @@ def _forecast(s: Stats, plain: bool) -> list[str]:
     return out
 
 
-def recall_now(h: HardCard) -> str:
-    """A hard card's predicted recall now, or why it has none."""
+def recall_now(h: HardCard, now: dt.datetime | None = None) -> str:
+    """A hard card's predicted recall now, or why it has none: 'seen today'
+    for a card reviewed in the last day (its recall is near 100% whatever
+    happened before, which says nothing of how hard it is)."""
     if h.recall is not None:
+        if now is not None and h.last_seen is not None and now - h.last_seen < dt.timedelta(1):
+            return "seen today"
         return percent(h.recall)
     return "learning" if h.scheduled else "no schedule"
 
@@ -241,12 +245,13 @@ def _hardest(s: Stats, width: int) -> list[str]:
     shown = s.hardest[:HARDEST_SHOWN]
     # columns of one width each, so the questions start in one column
     lapses = max(len(str(h.lapses)) for h in shown)
-    right = max(len(str(h.correct)) for h in shown)
+    wrong = max(len(str(h.wrong)) for h in shown)
     asked = max(len(str(h.asked)) for h in shown)
     for h in shown:
-        recall = f"recall {recall_now(h)}" if h.recall is not None else recall_now(h)
-        head = f"  {h.lapses:>{lapses}} lapse{'s' if h.lapses != 1 else ' '} " \
-               f"{h.correct:>{right}}/{h.asked:<{asked}} right {recall:<11} "
+        recall = recall_now(h, s.generated_at)
+        recall = f"recall {recall}" if recall.endswith("%") else recall
+        head = f"  {h.wrong:>{wrong}}/{h.asked:<{asked}} wrong " \
+               f"{h.lapses:>{lapses}} lapse{'s' if h.lapses != 1 else ' '} {recall:<11} "
         text = one_line(h.question or f"{h.deck_id}/{h.card_id}")
         out.append(head + clip(text, width - len(head) - 1))
     return out

@@ -142,13 +142,13 @@ def render_html(s: Stats, tz: dt.tzinfo) -> str:
         "<p class=\"muted\">The first day includes every overdue card.</p>"]
     if s.hardest:
         parts.append("<h2>Hardest cards</h2><table><tr><th>question</th><th>deck</th>"
-                     "<th class=n>lapses</th><th class=n>right</th><th class=n>recall now</th>"
+                     "<th class=n>wrong</th><th class=n>lapses</th><th class=n>recall now</th>"
                      "</tr>")
         for h in s.hardest:
             parts.append(f"<tr><td>{escape(h.question or h.card_id)}</td>"
-                         f"<td>{escape(h.deck_id)}</td><td class=n>{h.lapses}</td>"
-                         f"<td class=n>{h.correct}/{h.asked}</td>"
-                         f"<td class=n>{recall_now(h)}</td></tr>")
+                         f"<td>{escape(h.deck_id)}</td><td class=n>{h.wrong}/{h.asked}</td>"
+                         f"<td class=n>{h.lapses}</td>"
+                         f"<td class=n>{recall_now(h, s.generated_at)}</td></tr>")
         parts.append("</table>")
     if s.sessions:
         parts.append("<h2>Sessions</h2><table><tr><th>started</th><th>decks</th><th>mode</th>"

@@ -48,11 +48,17 @@ class HardCard:
     deck_id: str
     card_id: str
     question: str | None  # None: the deck was never studied with this version
-    lapses: int
+    lapses: int  # times forgotten once learned (a new card missed is no lapse)
     asked: int
-    correct: int
+    correct: int  # right or partly right
     recall: float | None  # predicted recall now; None for cards not yet in review
     scheduled: bool  # False: only ever asked in cram or exam, which leave the schedule alone
+    partly: int = 0
+    last_seen: dt.datetime | None = None  # its last scheduled review
+
+    @property
+    def wrong(self) -> int:
+        return self.asked - self.correct
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,22 +107,28 @@ class Stats:
         """The document `quiz stats --json` prints (see stats.schema.json)."""
         r = self.retention
         return {
-            "schema": "quiz-stats/1",
+            "schema": "quiz-stats/2",
             "generated_at": ts(self.generated_at),
             "decks": self.decks,
             "totals": {"reviews": self.reviews, "cards_seen": self.cards_seen,
                        "sessions": len(self.sessions), "seconds": round(self.seconds, 1)},
             # by hand, not dataclasses.asdict: that deep-copies field by field
             # and took 2 s for the 50,000 sessions of a million reviews
+            # "right" counts answers right in full; "partly" the partly right
+            # (layout 1 had "correct" for the two together)
             "sessions": [{"id": s.id, "decks": list(s.decks), "mode": s.mode, "asked": s.asked,
-                          "correct": s.correct, "partly": s.partly,
+                          "right": s.correct - s.partly, "partly": s.partly,
                           "seconds": round(s.seconds, 1), "finished": s.finished,
                           "started_at": ts(s.started_at), "score": round(s.score, 2)}
                          for s in self.sessions],
-            "tags": [{"tag": t.tag, "asked": t.asked, "correct": t.correct, "partly": t.partly,
+            "tags": [{"tag": t.tag, "asked": t.asked, "right": t.correct - t.partly,
+                      "partly": t.partly,
                       "score": round(t.score, 2)} for t in self.tags],
-            "hardest": [{**asdict(h), "recall": None if h.recall is None else round(h.recall, 4)}
-                        for h in self.hardest],
+            "hardest": [{"deck_id": h.deck_id, "card_id": h.card_id, "question": h.question,
+                         "lapses": h.lapses, "asked": h.asked, "right": h.correct - h.partly,
+                         "partly": h.partly, "wrong": h.wrong,
+                         "recall": None if h.recall is None else round(h.recall, 4),
+                         "scheduled": h.scheduled} for h in self.hardest],
             "retention": {"desired": r.desired, "reviews": r.reviews, "recalled": r.recalled,
                           "rate": r.rate, "recent_days": RECENT_DAYS,
                           "recent_reviews": r.recent_reviews,
@@ -194,7 +206,7 @@ def _hardest(store: Store, f: _Filter, now: dt.datetime,
     are not hard."""
     rows = store.db.execute(
         "SELECT s.deck_id, s.card_id, c.question, coalesce(st.lapses, 0), s.asked, s.correct, "
-        "st.stability, st.last_review, st.phase "
+        "st.stability, st.last_review, st.phase, s.partly "
         "FROM card_stats s LEFT JOIN card_state st USING (deck_id, card_id) "
         "LEFT JOIN cards c USING (deck_id, card_id) "
         f"WHERE s.correct < s.asked AND {f.cond('s.deck_id')} "
@@ -202,12 +214,13 @@ def _hardest(store: Store, f: _Filter, now: dt.datetime,
         "s.deck_id, s.card_id "
         f"LIMIT {HARDEST}", f.args)
     out = []
-    for deck_id, card_id, question, lapses, asked, correct, stability, last, phase in rows:
+    for deck_id, card_id, question, lapses, asked, correct, stability, last, phase, partly in rows:
         recall = None
         if stability and last and phase == 2:
             recall = recall_probability(float(stability), now - from_ts(last), parameters)
         out.append(HardCard(deck_id, card_id, question, int(lapses), int(asked), int(correct),
-                            recall, phase is not None))
+                            recall, phase is not None, int(partly),
+                            from_ts(last) if last else None))
     return out
 
 
