@@ -313,3 +313,59 @@ def test_the_clock_is_read_in_one_place_so_output_is_exact(
         "Nothing to study now: the next card is due on Fri 04 Mar.\n"
         "To practise anyway without touching the schedule:\n"
         f"  quiz start {shlex.quote(str(deck))} --mode cram\n")
+
+
+def test_cards_lists_each_cards_state_and_finds_by_text_or_tag(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+    import random
+    import re
+    import time
+
+    from quiz.cli import clock
+    from quiz.deck.loader import load_deck
+    from quiz.history.store import open_store
+    from quiz.models import Mode
+    from quiz.study.scheduling import Scheduler, Settings
+    from quiz.study.session import Session
+
+    deck = tmp_path / "mini.yaml"
+    deck.write_text("id: mini\ntitle: Mini\ncards:\n"
+                    "  - {id: a, question: Capital?, answer: Astana, tags: [places]}\n"
+                    "  - {id: b, question: Sky?, answer: blue, reverse: true}\n"
+                    "  - {id: c, question: Grass?, answer: green, draft: true}\n")
+    db = tmp_path / "h.sqlite3"
+    answered = dt.datetime(2022, 3, 1, 9, 0, tzinfo=dt.UTC)
+    with open_store(db) as store:
+        s = Session(store, Scheduler(Settings(fuzz=False)), [load_deck(deck)], Mode.REVIEW,
+                    answered, random.Random(1), in_order=True)
+        s.start()
+        q = s.next(answered)
+        assert q is not None and q.card.id == "a"
+        s.answer(q, "Astana", answered)
+        q = s.next(answered)
+        assert q is not None and q.card.id == "b"
+        s.answer(q, "red", answered)  # missed: learning
+        s.finish(answered)
+    monkeypatch.setattr(clock, "now", lambda: answered + dt.timedelta(minutes=1))
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    try:
+        every = CliRunner().invoke(app, ["cards", str(deck), "--db", str(db)])
+        sky = CliRunner().invoke(app, ["cards", str(deck), "SKY", "--db", str(db)])
+        places = CliRunner().invoke(app, ["cards", str(deck), "-t", "places", "--db", str(db)])
+        none = CliRunner().invoke(app, ["cards", str(deck), "snow", "--db", str(db)])
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    assert every.exit_code == 0, every.output
+    lines = every.stdout.splitlines()
+    assert lines[0] == "mini: 4 cards"
+    assert re.match(r"a +due on Fri 04 Mar · \d+\.\d d +Capital\?$", lines[1]), lines
+    assert re.match(r"b +learning · \d+\.\d d +Sky\?$", lines[2]), lines
+    assert re.match(r"b:reverse +new +blue$", lines[3]), lines
+    assert re.match(r"c +new · draft +Grass\?$", lines[4]), lines
+    assert [line.split()[0] for line in sky.stdout.splitlines()[1:]] == ["b", "b:reverse"]
+    assert sky.stdout.splitlines()[0] == "mini: 2 cards of 4"
+    assert [line.split()[0] for line in places.stdout.splitlines()[1:]] == ["a"]
+    assert none.exit_code == 1 and "no card of mini matches 'snow'" in none.stderr

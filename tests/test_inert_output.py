@@ -57,6 +57,8 @@ def commands(tmp: Path) -> dict[str, list[str]]:
         "generate missing": ["generate", str(tmp / f"{HOSTILE}-gone.txt")],
         "optimize --db": ["optimize", "--db", str(tmp / HOSTILE / "h.db")],
         "new (writes)": ["new", str(tmp / f"{HOSTILE}.yaml")],
+        "cards": ["cards", HOSTILE],
+        "cards search": ["cards", "csto-dates", HOSTILE],
     }
 
 
@@ -64,7 +66,7 @@ NAMES = ["validate", "validate bad option", "unknown command", "start", "start -
          "start --tag", "stats deck", "stats --db", "stats --html (writes)", "history --db",
          "history -o (writes)", "add", "export", "export -f", "export -o (writes)",
          "import missing", "import (writes)", "generate missing", "optimize --db",
-         "new (writes)"]
+         "new (writes)", "cards", "cards search"]
 
 
 def test_the_list_names_every_command(tmp_path: Path) -> None:

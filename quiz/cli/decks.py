@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from quiz.cli import clock
-from quiz.cli.app import app, open_store_at, say
+from quiz.cli.app import DbOption, app, open_store_at, say
 from quiz.textsafe import one_line
 
 if TYPE_CHECKING:
@@ -205,3 +205,67 @@ def _report_orphans(entries: list[Entry], db: Path | None, every_deck: bool) -> 
                 say(one_line(f"{store.path}: deck '{deck_id}' has history for "
                                     f"{count(cards, 'card')} but no deck file "
                                     "(orphaned; its history is kept)"))
+
+
+@app.command("cards")
+def cards_command(
+    deck: Annotated[str, typer.Argument(help="A deck id or a path to a deck file.",
+                                        show_default=False)],
+    search: Annotated[str | None, typer.Argument(
+        help="Only cards whose question, answer or id holds this text (case aside).",
+        show_default=False)] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", "-t", help="Only cards with this "
+                   "tag (repeat for several).", show_default=False)] = None,
+    db: DbOption = None,
+) -> None:
+    """List a deck's cards with their state: new, learning, or when due, with
+    stability (days) and lapses.
+
+    A card made from another (the other way round, a blank of several) is
+    listed under its own id, NOTE:reverse or NOTE:c2.
+    """
+    from quiz.cli.render import clip, due_when
+    from quiz.deck.catalog import find
+    from quiz.errors import UsageError
+    from quiz.study.scheduling import Phase
+    from quiz.wording import answer_text, count
+
+    chosen = find([deck])[0]
+    wanted = set(tag or [])
+    text = (search or "").casefold()
+    cards = [c for c in chosen.cards if (not wanted or wanted & set(c.tags)) and (
+        not text or any(text in t.casefold() for t in (c.id, c.question, answer_text(c))))]
+    if not cards:
+        raise UsageError(one_line(f"no card of {chosen.id} matches"
+                                  + (f" '{search}'" if search else "")
+                                  + (f" with the tag {', '.join(sorted(wanted))}" if wanted
+                                     else "")))
+    import shutil
+
+    with open_store_at(db) as store:
+        states = store.states(chosen.id)
+    now = clock.now()
+    columns = shutil.get_terminal_size((80, 24)).columns
+    width = min(max(len(c.id) for c in cards), 32)
+    say(f"{chosen.id}: {count(len(cards), 'card')}"
+        + (f" of {len(chosen.cards)}" if len(cards) < len(chosen.cards) else ""))
+    rows = []
+    for c in cards:
+        st = states.get(c.id)
+        if st is None:
+            state = "new"
+        elif st.phase != Phase.REVIEW:
+            state = "learning"
+        else:
+            state = f"due {due_when(st.due, now)}"
+        if st is not None and st.stability:
+            state += f" · {st.stability:.1f} d"
+        if st is not None and st.lapses:
+            state += f" · {count(st.lapses, 'lapse')}"
+        if c.draft:
+            state += " · draft"
+        rows.append((c, state))
+    room = max(len(state) for _, state in rows)
+    for c, state in rows:
+        head = f"{clip(one_line(c.id), width):<{width}}  {state:<{room}}  "
+        say(head + clip(one_line(c.question), max(columns - len(head) - 1, 10)))
