@@ -255,3 +255,36 @@ def test_a_source_line_keeps_its_outlets_name_and_masks_its_date_and_title() -> 
     source = Source("at", "The Astana Times", "2022-01-19", "Peacekeepers leave Astana")
     shown = feedback(None, source, deck.cards)
     assert shown.source == "The Astana Times, …: Peacekeepers leave …" and shown.masked
+
+
+def test_suspend_bury_and_flag_from_a_session(store: Store) -> None:
+    text = "id: m\ntitle: M\ncards:\n" + "".join(
+        f"  - {{id: c{i}, question: 'Q{i}?', answer: answer{i}}}\n" for i in range(4))
+    deck = read_deck(text, "m.yaml")
+    s = session(store, deck, in_order=True)
+    q0 = s.next(NOW)
+    assert q0 is not None and q0.card.id == "c0"
+    s.answer(q0, "no", NOW)  # missed: it would come back
+    assert s.last_question == q0
+    s.suspend(q0)
+    q1 = s.next(NOW)
+    assert q1 is not None and q1.card.id == "c1"
+    s.answer(q1, "no", NOW)
+    s.bury(q1, NOW)
+    q2 = s.next(NOW)
+    assert q2 is not None and q2.card.id == "c2"
+    s.answer(q2, "answer2", NOW)
+    s.flag(q2)
+    rest = asked(s)
+    assert [c.id for c in rest] == ["c3"]  # neither the suspended nor the buried came back
+    marks = store.marks("m")
+    assert marks["c0"].suspended and not marks["c0"].flagged
+    assert marks["c1"].buried_until == NOW.replace(hour=4) + dt.timedelta(days=1)
+    assert marks["c2"].flagged and not marks["c2"].keeps_out(NOW)
+    later = NOW + dt.timedelta(hours=2)  # the same learner day: c1 is still buried
+    assert "c1" not in {c.id for c in asked(session(store, deck, later, mode=Mode.CRAM))}
+    tomorrow = NOW + dt.timedelta(days=1)  # the next day: c1 is back, c0 still suspended
+    ids = {c.id for c in asked(session(store, deck, tomorrow, mode=Mode.CRAM))}
+    assert "c1" in ids and "c0" not in ids
+    store.mark("m", "c0", suspended=False)
+    assert "c0" in {c.id for c in asked(session(store, deck, tomorrow, mode=Mode.CRAM))}

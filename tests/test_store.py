@@ -35,7 +35,7 @@ def test_fresh_schema(tmp_path: Path) -> None:
         tables = {r[0] for r in s.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         assert tables == {"sessions", "reviews", "card_state", "settings", "card_stats",
                           "decks", "cards", "card_tags", "retention_daily", "session_decks",
-                          "migrations"}
+                          "migrations", "card_marks"}
         assert s.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert s.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         plan = s.db.execute("EXPLAIN QUERY PLAN SELECT count(*) FROM card_state "

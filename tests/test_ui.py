@@ -1245,7 +1245,7 @@ def test_after_a_miss_on_a_plain_terminal_the_letter_is_typed(
                                 input="red\nx\nr\nblue\n")
     out = result.stdout
     assert result.exit_code == 0, out
-    assert "Type r, u, or Enter alone to go on." in out and "✓ Counted as right" in out
+    assert "Type r, u, s, b, f, or Enter alone to go on." in out and "✓ Counted as right" in out
     assert [r[2] for r in _reviews(db)] == ["right", "right"]
 
 
@@ -1294,3 +1294,20 @@ def test_a_flip_card_on_a_plain_terminal_lists_each_rating_with_its_interval(
     # the sky, rated Again (typed 1), then Enter: next; it comes back later
     assert "Enter: next · u: undo" in out
     assert [r[1:] for r in _reviews(db)] == [("Hard", "right", 2), ("Again", "wrong", 1)]
+
+
+def test_after_a_miss_s_suspends_the_card_and_f_flags_one(keys: Keys, tmp_path: Path) -> None:
+    deck, db = _mini(tmp_path)
+    keys("Nur-Sultan", ENTER, "s", "red", ENTER, "f")
+    result = CliRunner().invoke(app, [*START, str(deck), "--db", str(db)])
+    out = result.stdout
+    assert result.exit_code == 0, out
+    assert "Suspended: not asked until 'quiz cards mini --unsuspend a'." in out, out
+    assert "Flagged: 'quiz cards mini --flagged' lists it." in out
+    # the suspended card did not come back; the flagged one, missed, did
+    # (with the suspended one waiting too, it would be card 3 of 4)
+    assert "Card 3 of 3 · Mini · again" in out and "of 4" not in out, out
+    listed = CliRunner().invoke(app, ["cards", str(deck), "--db", str(db)])
+    assert re.search(r"^a +learning · [\d.]+ d · suspended +Capital\?$", listed.stdout, re.M), \
+        listed.stdout
+    assert re.search(r"^b +learning · [\d.]+ d · flagged +Sky\?$", listed.stdout, re.M)

@@ -216,10 +216,27 @@ def cards_command(
         show_default=False)] = None,
     tag: Annotated[list[str] | None, typer.Option("--tag", "-t", help="Only cards with this "
                    "tag (repeat for several).", show_default=False)] = None,
+    flagged: Annotated[bool, typer.Option("--flagged", help="Only flagged cards.")] = False,
+    suspended: Annotated[bool, typer.Option("--suspended", help="Only suspended cards.")
+                         ] = False,
+    suspend: Annotated[list[str] | None, typer.Option("--suspend", metavar="CARD",
+                       help="Suspend this card: not asked until unsuspended.",
+                       show_default=False)] = None,
+    unsuspend: Annotated[list[str] | None, typer.Option("--unsuspend", metavar="CARD",
+                         show_default=False)] = None,
+    flag: Annotated[list[str] | None, typer.Option("--flag", metavar="CARD",
+                    help="Flag this card, to look at later.", show_default=False)] = None,
+    unflag: Annotated[list[str] | None, typer.Option("--unflag", metavar="CARD",
+                      show_default=False)] = None,
+    unbury: Annotated[list[str] | None, typer.Option("--unbury", metavar="CARD",
+                      help="Ask a card buried in a session today again.",
+                      show_default=False)] = None,
     db: DbOption = None,
 ) -> None:
     """List a deck's cards with their state: new, learning, or when due, with
-    stability (days) and lapses.
+    stability (days), lapses, and suspended, buried or flagged; or change
+    those marks (--suspend CARD, --unsuspend CARD, --flag, --unflag,
+    --unbury).
 
     A card made from another (the other way round, a blank of several) is
     listed under its own id, NOTE:reverse or NOTE:c2.
@@ -231,6 +248,24 @@ def cards_command(
     from quiz.wording import answer_text, count
 
     chosen = find([deck])[0]
+    changes = [(card_id, change, word) for ids, change, word in (
+        (suspend, {"suspended": True}, "suspended"),
+        (unsuspend, {"suspended": False}, "unsuspended"),
+        (flag, {"flagged": True}, "flagged"), (unflag, {"flagged": False}, "unflagged"),
+        (unbury, {"unbury": True}, "unburied")) for card_id in ids or ()]
+    if changes:
+        from quiz.deck.loader import did_you_mean
+
+        known = {c.id for c in chosen.cards}
+        for card_id, _, _ in changes:
+            if card_id not in known:
+                raise UsageError(one_line(f"{chosen.id} has no card '{card_id}'"
+                                          f"{did_you_mean(card_id, sorted(known))}"))
+        with open_store_at(db) as store:
+            for card_id, change, word in changes:
+                store.mark(chosen.id, card_id, **change)  # type: ignore[arg-type]
+                say(one_line(f"{card_id}: {word}"))
+        return
     wanted = set(tag or [])
     text = (search or "").casefold()
     cards = [c for c in chosen.cards if (not wanted or wanted & set(c.tags)) and (
@@ -244,7 +279,14 @@ def cards_command(
 
     with open_store_at(db) as store:
         states = store.states(chosen.id)
+        marks = store.marks(chosen.id)
     now = clock.now()
+    if flagged or suspended:
+        cards = [c for c in cards if (m := marks.get(c.id)) is not None
+                 and (not flagged or m.flagged) and (not suspended or m.suspended)]
+        if not cards:
+            say(f"{chosen.id}: no {'flagged' if flagged else 'suspended'} card")
+            return
     columns = shutil.get_terminal_size((80, 24)).columns
     width = min(max(len(c.id) for c in cards), 32)
     say(f"{chosen.id}: {count(len(cards), 'card')}"
@@ -264,6 +306,12 @@ def cards_command(
             state += f" · {count(st.lapses, 'lapse')}"
         if c.draft:
             state += " · draft"
+        mark = marks.get(c.id)
+        if mark is not None:
+            state += " · suspended" if mark.suspended else ""
+            if mark.buried_until is not None and mark.buried_until > now:
+                state += " · buried"
+            state += " · flagged" if mark.flagged else ""
         rows.append((c, state))
     room = max(len(state) for _, state in rows)
     for c, state in rows:

@@ -165,8 +165,8 @@ def _flip(out: Console, store: Store, session: Session, q: Question, ending: End
                      partial(session.rate, q, rated, clock.now(), elapsed))
 
 
-AFTER_A_MISS = "Enter: next · r: I was right · u: undo"
-AFTER_AGAIN = "Enter: next · u: undo"
+AFTER_A_MISS = "Enter: next · r: I was right · u: undo · s: suspend · b: bury · f: flag"
+AFTER_AGAIN = "Enter: next · u: undo · s: suspend · b: bury · f: flag"
 
 
 def _take_back(out: Console, store: Store, session: Session, answered: Answered | None) -> None:
@@ -182,9 +182,12 @@ def _take_back(out: Console, store: Store, session: Session, answered: Answered 
     from quiz.cli.render import due_when
     from quiz.study.records import StateChanged
 
-    key = prompts.one_key(AFTER_A_MISS, ("r", "u")) if answered else \
-        prompts.one_key(AFTER_AGAIN, ("u",))
+    key = prompts.one_key(AFTER_A_MISS, ("r", "u", "s", "b", "f")) if answered else \
+        prompts.one_key(AFTER_AGAIN, ("u", "s", "b", "f"))
     if not key:
+        return
+    if key in ("s", "b", "f"):
+        _set_aside(out, store, session, key)
         return
     try:
         if key == "u":
@@ -198,6 +201,33 @@ def _take_back(out: Console, store: Store, session: Session, answered: Answered 
         return
     when = f"; next due {due_when(right.next_due, clock.now())}" if right.next_due else ""
     out.print(f"[green]✓ Counted as right[/green]{when}.")
+
+
+def _set_aside(out: Console, store: Store, session: Session, key: str) -> None:
+    """`s` suspends the card just answered, `b` buries it until tomorrow,
+    `f` flags it; one line says so, and how to take it back."""
+    from functools import partial
+
+    q = session.last_question
+    if q is None:
+        return
+    if key == "s":
+        patiently(out, store, "the suspension", partial(session.suspend, q))
+        out.print(f"[dim]Suspended: not asked until 'quiz cards {safe_ref(q.deck.id)} "
+                  f"--unsuspend {safe_ref(q.card.id)}'.[/dim]")
+    elif key == "b":
+        patiently(out, store, "the burial", partial(session.bury, q, clock.now()))
+        out.print("[dim]Buried: not asked again before tomorrow.[/dim]")
+    else:
+        patiently(out, store, "the flag", partial(session.flag, q))
+        out.print(f"[dim]Flagged: 'quiz cards {safe_ref(q.deck.id)} --flagged' lists it."
+                  "[/dim]")
+
+
+def safe_ref(text: str) -> str:
+    from quiz.cli.prompts import safe
+
+    return safe(one_line(text))
 
 
 def _suggest_refit(out: Console, store: Store) -> None:

@@ -233,12 +233,29 @@ def _m5_session_decks(db: sqlite3.Connection) -> None:
                    ((m.version, m.name) for m in MIGRATIONS if m.version < 5))
 
 
+def _m6_card_marks(db: sqlite3.Connection) -> None:
+    """What a learner says of a card besides answering it: suspended (never
+    asked until unsuspended), buried (not asked before a time: the next
+    learner day), flagged (to look at later, in `quiz cards --flagged`)."""
+    _run(db, """
+        CREATE TABLE card_marks (
+            deck_id      TEXT NOT NULL,
+            card_id      TEXT NOT NULL,
+            suspended    INTEGER NOT NULL DEFAULT 0,
+            flagged      INTEGER NOT NULL DEFAULT 0,
+            buried_until TEXT,                    -- NULL: not buried
+            PRIMARY KEY (deck_id, card_id)
+        ) WITHOUT ROWID
+    """)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial", _m1_initial),
     Migration(2, "stats", _m2_stats),
     Migration(3, "retention per day", _m3_retention_days),
     Migration(4, "lean reviews", _m4_lean_reviews),
     Migration(5, "session decks", _m5_session_decks),
+    Migration(6, "card marks", _m6_card_marks),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

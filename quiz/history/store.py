@@ -32,12 +32,13 @@ from quiz.errors import StoreBusy, StoreError
 from quiz.history import migrations
 from quiz.history.migrations import CARD_STATS_BACKFILL, RETENTION_BACKFILL
 from quiz.models import Mode, Outcome, Review
-from quiz.study.records import StateChanged, StateRestore, StateUpdate, StoredState
+from quiz.study.records import CardMark, StateChanged, StateRestore, StateUpdate, StoredState
 
 R = TypeVar("R")
 # every table of the current schema: a file without one of them is damaged
 TABLES = frozenset({"sessions", "session_decks", "reviews", "card_state", "card_stats",
-                    "retention_daily", "decks", "cards", "card_tags", "settings", "migrations"})
+                    "retention_daily", "decks", "cards", "card_tags", "settings", "migrations",
+                    "card_marks"})
 APPLICATION_ID = 0x5155495A  # "QUIZ"
 BUSY_TIMEOUT_MS = 10_000
 
@@ -622,6 +623,35 @@ class Store:
     def setting(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
+
+    @_reads
+    def marks(self, deck_id: str) -> dict[str, CardMark]:
+        """The deck's cards the learner suspended, buried or flagged."""
+        rows = self.db.execute("SELECT card_id, suspended, flagged, buried_until FROM "
+                               "card_marks WHERE deck_id = ?", (deck_id,))
+        return {r[0]: CardMark(bool(r[1]), bool(r[2]), from_ts(r[3]) if r[3] else None)
+                for r in rows}
+
+    def mark(self, deck_id: str, card_id: str, *, suspended: bool | None = None,
+             flagged: bool | None = None, buried_until: dt.datetime | None = None,
+             unbury: bool = False) -> CardMark:
+        """Suspend or unsuspend a card, flag or unflag it, bury it until a
+        time (or `unbury`); what is not given stays as it was. One write."""
+        with self.write() as db:
+            row = db.execute("SELECT suspended, flagged, buried_until FROM card_marks "
+                             "WHERE deck_id = ? AND card_id = ?", (deck_id, card_id)).fetchone()
+            old = CardMark(bool(row[0]), bool(row[1]), from_ts(row[2]) if row[2] else None) \
+                if row else CardMark()
+            new = CardMark(old.suspended if suspended is None else suspended,
+                           old.flagged if flagged is None else flagged,
+                           None if unbury else buried_until or old.buried_until)
+            db.execute("INSERT INTO card_marks (deck_id, card_id, suspended, flagged, "
+                       "buried_until) VALUES (?, ?, ?, ?, ?) ON CONFLICT (deck_id, card_id) "
+                       "DO UPDATE SET suspended = excluded.suspended, flagged = "
+                       "excluded.flagged, buried_until = excluded.buried_until",
+                       (deck_id, card_id, int(new.suspended), int(new.flagged),
+                        ts(new.buried_until) if new.buried_until else None))
+        return new
 
     def set_setting(self, key: str, value: str) -> None:
         with self.write() as db:

@@ -31,6 +31,20 @@ class StoredState:
 
 
 @dataclass(frozen=True, slots=True)
+class CardMark:
+    """What the learner said of a card: suspended (not asked until
+    unsuspended), flagged (to look at), buried until a time."""
+
+    suspended: bool = False
+    flagged: bool = False
+    buried_until: dt.datetime | None = None
+
+    def keeps_out(self, now: dt.datetime) -> bool:
+        """Whether the card is left out of a session at `now`."""
+        return self.suspended or (self.buried_until is not None and self.buried_until > now)
+
+
+@dataclass(frozen=True, slots=True)
 class StateUpdate:
     """A card's new scheduling state, written with the review that caused it.
 
@@ -100,6 +114,12 @@ class History(Protocol):
                    seen_after: dt.datetime | None = None) -> dict[str, StoredState]: ...
 
     def scheduled_ids(self, deck_id: str) -> set[str]: ...
+
+    def marks(self, deck_id: str) -> dict[str, CardMark]: ...
+
+    def mark(self, deck_id: str, card_id: str, *, suspended: bool | None = None,
+             flagged: bool | None = None, buried_until: dt.datetime | None = None,
+             unbury: bool = False) -> CardMark: ...
 
     def introduced_since(self, deck_ids: Iterable[str], since: dt.datetime,
                          until: dt.datetime) -> int: ...

@@ -43,7 +43,14 @@ from quiz.models import (
 from quiz.study.choices import draw_distractors
 from quiz.study.giveaways import Feedback, answer_forms, feedback
 from quiz.study.grading import grade
-from quiz.study.records import History, StateChanged, StateRestore, StateUpdate, StoredState
+from quiz.study.records import (
+    CardMark,
+    History,
+    StateChanged,
+    StateRestore,
+    StateUpdate,
+    StoredState,
+)
 from quiz.study.scheduling import (
     CardState,
     Phase,
@@ -210,8 +217,11 @@ class Session:
         """The cards this session may ask: with the wanted tags, and not drafts
         (a generated card nobody has checked yet could teach a wrong fact)."""
         wanted = set(self.tags)
+        out = {(d.id, k) for d in self.decks
+               for k, m in self.store.marks(d.id).items() if m.keeps_out(self.now)}
         return [(d, c) for d in self.decks for c in d.cards
-                if not c.draft and (not wanted or wanted & set(c.tags))]
+                if not c.draft and (not wanted or wanted & set(c.tags))
+                and (d.id, c.id) not in out]
 
     @property
     def drafts(self) -> int:
@@ -581,7 +591,38 @@ class Session:
         return feedback(card.explain.strip() if card.explain else None, source,
                         (c for deck_id, c in upcoming if (deck_id, c.id) != key))
 
+    # -- suspend, bury, flag ------------------------------------------------
+
+    def suspend(self, q: Question) -> CardMark:
+        """Never ask this card again until unsuspended (`quiz cards
+        --unsuspend`); it leaves this session now. Its history is kept."""
+        self._drop(q)
+        return self.store.mark(q.deck.id, q.card.id, suspended=True)
+
+    def bury(self, q: Question, now: dt.datetime) -> CardMark:
+        """Not this card again today: it leaves this session and comes back
+        from the learner's next day (its schedule is as it was)."""
+        self._drop(q)
+        return self.store.mark(q.deck.id, q.card.id, buried_until=self._day_end(now))
+
+    def flag(self, q: Question) -> CardMark:
+        """Mark the card to look at later (`quiz cards --flagged`): a wrong
+        fact, a question that could be put better. It is asked as before."""
+        return self.store.mark(q.deck.id, q.card.id, flagged=True)
+
+    def _drop(self, q: Question) -> None:
+        key = (q.deck.id, q.card.id)
+        self._queue = [(d, c) for d, c in self._queue if (d.id, c.id) != key]
+        self._pending = [p for p in self._pending if (p.deck.id, p.card.id) != key]
+        if self._again is not None and (self._again.deck.id, self._again.card.id) == key:
+            self._again = None
+
     # -- taking an answer back ----------------------------------------------
+
+    @property
+    def last_question(self) -> Question | None:
+        """The question of the last answer, while it can be taken back."""
+        return self._taken.answered.question if self._taken is not None else None
 
     @property
     def can_undo(self) -> bool:
