@@ -116,26 +116,22 @@ def test_the_schema_takes_each_new_form(deck: Deck) -> None:
 
 def test_one_card_of_a_note_a_session_the_others_the_next_day(store: Store,
                                                                deck: Deck) -> None:
-    s = session(store, deck)
-    asked = []
-    while (q := s.next(NOW)) is not None:
-        asked.append(q.card.id)
-        if q.card.type is CardType.BASIC:
-            s.rate(q, Rating.GOOD, NOW)
-        else:
-            s.answer(q, str(q.card.answer), NOW)
-    s.finish(NOW)
+    def study(now: dt.datetime) -> list[str]:
+        s = session(store, deck, now)
+        ids = []
+        while (q := s.next(now)) is not None:
+            ids.append(q.card.id)
+            if q.card.type is CardType.BASIC:
+                s.rate(q, Rating.GOOD, now)
+            else:
+                s.answer(q, str(q.card.answer), now)
+        s.finish(now)
+        return ids
+
+    asked = study(NOW)
     assert sorted({a.split(":")[0] for a in asked}) == ["capital", "mission", "plain", "steppe"]
     assert len(asked) == 4  # one of each note
-    tomorrow = NOW + dt.timedelta(days=1)
-    s = session(store, deck, tomorrow)
-    later = []
-    while (q := s.next(tomorrow)) is not None:
-        later.append(q.card.id)
-        if q.card.type is CardType.BASIC:
-            s.rate(q, Rating.GOOD, tomorrow)
-        else:
-            s.answer(q, str(q.card.answer), tomorrow)
+    later = study(NOW + dt.timedelta(days=1))
     assert set(later) == {"steppe", "steppe:reverse", "capital", "capital:reverse",
                           "mission:c1", "mission:c2"} - set(asked)
 

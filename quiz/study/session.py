@@ -552,13 +552,8 @@ class Session:
         q, review = a.question, a.review
         key = (q.deck.id, q.card.id)
         before = self._rerate_from[1]
-        after: CardState | None = None
-        update: StateUpdate | None = None
-        if self.mode is Mode.REVIEW:
-            after = self.scheduler.review(before, rating, review.reviewed_at, self.day_start)
-            update = StateUpdate(q.deck.id, q.card.id, int(after.phase), after.due, after.data,
-                                 False, after.stability, after.difficulty,
-                                 based_on=review.state_after, checked=True)
+        after, update = self._rescheduled(q, before, rating, review.reviewed_at,
+                                          review.state_after)
         try:
             self.store.rerate(review, int(rating), update)
         except StateChanged:
@@ -664,13 +659,8 @@ class Session:
         q, review = a.question, a.review
         key = (q.deck.id, q.card.id)
         before = taken.before
-        after: CardState | None = None
-        update: StateUpdate | None = None
-        if self.mode is Mode.REVIEW:
-            after = self.scheduler.review(before, rating, review.reviewed_at, self.day_start)
-            update = StateUpdate(q.deck.id, q.card.id, int(after.phase), after.due, after.data,
-                                 False, after.stability, after.difficulty,
-                                 based_on=before.data if before else None, checked=True)
+        after, update = self._rescheduled(q, before, rating, review.reviewed_at,
+                                          before.data if before else None)
         verdict = Verdict(Outcome.RIGHT, a.verdict.expected)
         new = replace(review, outcome=Outcome.RIGHT, rating=int(rating),
                       state_after=after.data if after else None)
@@ -687,6 +677,19 @@ class Session:
         right = Answered(q, verdict, rating, new, after.due if after else None)
         self._taken = _Taken(right, before, taken.pending, taken.last, taken.tries)
         return right
+
+    def _rescheduled(self, q: Question, before: CardState | None, rating: Rating,
+                     at: dt.datetime, based_on: str | None,
+                     ) -> tuple[CardState | None, StateUpdate | None]:
+        """The card scheduled anew from `before` with `rating` as of `at` (a
+        rating changed after the answer was saved), and the update that
+        stores it over the state `based_on`; nothing outside review mode."""
+        if self.mode is not Mode.REVIEW:
+            return None, None
+        after = self.scheduler.review(before, rating, at, self.day_start)
+        return after, StateUpdate(q.deck.id, q.card.id, int(after.phase), after.due, after.data,
+                                  False, after.stability, after.difficulty,
+                                  based_on=based_on, checked=True)
 
     def _restore(self, taken: _Taken) -> StateRestore | None:
         a, before = taken.answered, taken.before
