@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from quiz.cli import app
 from quiz.history.store import open_store
 from quiz.models import Mode, Outcome, Review
-from quiz.study.optimizer import build_items, fit
+from quiz.study.optimizer import build_items, day_histories, fit
 from quiz.study.records import StateUpdate
 from quiz.study.scheduling import Scheduler, Settings, default_parameters
 
@@ -44,14 +44,31 @@ def synthetic_log(cards: int = 120, days: int = 200,
     return log
 
 
-def test_items_are_day_level_with_a_time_split() -> None:
+def test_items_are_day_level_and_keep_same_day_reviews() -> None:
     log = [("a", START, 3), ("a", START + dt.timedelta(hours=2), 1),
+           ("a", START + dt.timedelta(hours=2, minutes=10), 3),
            ("a", START + dt.timedelta(days=3), 3)]
     items = build_items(log)
-    assert len(items) == 1  # the same-day repeat is folded into the first review
+    # one item, for the review on a later day; the same-day lapse and its
+    # relearning step are in its history (FSRS-6's short-term stability)
+    assert len(items) == 1
     # FSRSReview exposes its fields only through repr.
-    assert repr(items[0][1]) == ("FSRSItem { reviews: [FSRSReview { rating: 3, delta_t: 0 }, "
-                                 "FSRSReview { rating: 3, delta_t: 3 }] }")
+    assert repr(items[0][1]) == (
+        "FSRSItem { reviews: [FSRSReview { rating: 3, delta_t: 0 }, "
+        "FSRSReview { rating: 1, delta_t: 0 }, FSRSReview { rating: 3, delta_t: 0 }, "
+        "FSRSReview { rating: 3, delta_t: 3 }] }")
+
+
+def test_items_count_the_learners_days() -> None:
+    """A session from 23:30 to 00:30 UTC is one day for a learner whose day
+    starts at 11:00 UTC (4 am in California), two in UTC dates."""
+    evening = dt.datetime(2024, 5, 1, 23, 30, tzinfo=dt.UTC)
+    log = [("a", evening, 3), ("a", evening + dt.timedelta(hours=1), 3),
+           ("a", evening + dt.timedelta(days=2), 3)]
+    day_start = dt.datetime(2024, 1, 1, 11, tzinfo=dt.UTC)
+    assert [days for _, days in day_histories(log)] == [
+        [(3, 0), (3, 1)], [(3, 0), (3, 1), (3, 1)]]
+    assert [days for _, days in day_histories(log, day_start)] == [[(3, 0), (3, 0), (3, 2)]]
 
 
 def test_fit_beats_defaults_out_of_sample_and_params_schedule() -> None:

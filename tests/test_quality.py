@@ -101,6 +101,21 @@ def test_auc_of_known_rankings() -> None:
     assert auc([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1]) == 0.75
 
 
+def test_revlog_benchmark_starts_the_day_in_the_learners_night() -> None:
+    import datetime as dt
+
+    from .conftest import load_bench
+
+    revlog = load_bench("revlog_eval")
+    day = dt.datetime(2024, 5, 1, tzinfo=dt.UTC)
+    # reviews from 15:00 to 05:00 UTC (a learner in California): the night
+    # starts at 06:00 UTC
+    hours = [*range(15, 24), *range(0, 6)]
+    log = [("c", day + dt.timedelta(hours=h), 3) for h in hours]
+    assert revlog.quiet_hour(log) == 6
+    assert revlog.quiet_hour([("c", day + dt.timedelta(hours=h), 3) for h in range(24)]) == 0
+
+
 @pytest.mark.slow
 def test_revlog_benchmark_runs_on_a_small_log(tmp_path: Path) -> None:
     import datetime as dt
@@ -119,10 +134,15 @@ def test_revlog_benchmark_runs_on_a_small_log(tmp_path: Path) -> None:
     log = tmp_path / "log.csv"
     log.write_text("\n".join(lines) + "\n")
     lines = run_bench("revlog_eval.py", str(log))
-    assert lines[0].startswith("log: 900 reviews of 150 cards; 750 day-level items, 600 to fit")
-    assert [line.split(":")[0].strip() for line in lines[2:]] == ["default", "fitted"]
+    # reviews at every hour of the day: no night to start the day at, so UTC dates
+    assert lines[0].startswith("log: 900 reviews of 150 cards; days start at 00:00 UTC; "
+                               "750 day-level items, 600 to fit")
+    assert [line.split(":")[0].strip() for line in lines[2:]] == [
+        "default", "fitted", "5-fold time-series split (srs-benchmark's; 625 items predicted)",
+        "default", "fitted", "fsrs-rs's own evaluate_with_time_series_splits, the same folds"]
     assert all("log loss 0." in line and "AUC 0." in line and "RMSE(bins) 0." in line
-               for line in lines[2:])
+               for line in lines[2:4])
+    assert all("log loss 0." in line and "AUC 0." in line for line in lines[5:7])
 
 
 @pytest.mark.slow

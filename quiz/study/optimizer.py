@@ -1,8 +1,9 @@
 """Fit FSRS parameters to a learner's own history (fsrs-rs, no torch).
 
 Reviews are turned into fsrs-rs items at day resolution (one item per review
-after a card's first, holding the card's history up to it). The most recent
-share of items, by the time of the review being predicted, is held back:
+on a later day than the card's previous one, holding the card's history up
+to it, same-day reviews included). The most recent share of items, by the
+time of the review being predicted, is held back:
 parameters are fitted on the earlier ones and both the default and the
 fitted parameters are scored on the held-back ones (a time-series split, as
 the public srs-benchmark does), so the improvement reported is out of sample.
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 MIN_ITEMS = 200  # below this the fit is noise
+DAY = dt.timedelta(days=1)
+UTC_MIDNIGHT = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 # Fit again at a session's end after this long and this many reviews of
 # learned cards since the last fit (bench/simulate.py: refitting every 30
 # days cut the reviews needed for the same knowledge by 2-14%).
@@ -46,11 +49,21 @@ class NotEnoughHistory(Exception):
 
 def day_histories(
     reviews: Iterable[tuple[object, dt.datetime, int]],
+    day_start: dt.datetime | None = None,
 ) -> list[tuple[dt.datetime, list[tuple[int, int]]]]:
     """(card key, time, rating 1-4) -> [(time predicted, [(rating, days since
-    the previous review), ...])], one per review after a card's first, oldest
-    first. Several reviews of a card on one day count as the first of them,
-    as fsrs-rs expects day-level histories."""
+    the previous review), ...])], one per review on a later day than the
+    card's previous review, oldest first. A history keeps the same-day reviews
+    before it (0 days since), as fsrs-rs and Anki build them: FSRS-6 reads
+    them as short-term stability, and a lapse's relearning step the same
+    day is part of what the card went through. Only reviews on a later day
+    are predicted (an item ends with one), as fsrs-rs trains on.
+
+    Days are the learner's: `day_start` is a moment a day starts (any
+    day's, as for Scheduler.review), a day running from it to the same time
+    the next; without it, UTC dates. A day boundary inside a session counts
+    a review minutes after another as a day later."""
+    origin = day_start or UTC_MIDNIGHT
     by_card: dict[object, list[tuple[dt.datetime, int]]] = {}
     for key, when, rating in reviews:
         by_card.setdefault(key, []).append((when, rating))
@@ -58,15 +71,13 @@ def day_histories(
     for history in by_card.values():
         history.sort(key=lambda r: r[0])
         days: list[tuple[int, int]] = []
-        last_day: dt.date | None = None
+        last_day: int | None = None
         for when, rating in history:
-            day = when.date()
-            delta = 0 if last_day is None else (day - last_day).days
-            if last_day is not None and delta == 0:
-                continue
+            day = (when - origin) // DAY
+            delta = 0 if last_day is None else day - last_day
             days.append((int(rating), delta))
             last_day = day
-            if len(days) >= 2:
+            if delta > 0:
                 out.append((when, list(days)))
     out.sort(key=lambda x: x[0])
     return out
@@ -74,9 +85,10 @@ def day_histories(
 
 def build_items(
     reviews: Iterable[tuple[object, dt.datetime, int]],
+    day_start: dt.datetime | None = None,
 ) -> list[tuple[dt.datetime, Any]]:
     """The same as `day_histories`, as fsrs-rs items."""
-    return [(when, fsrs_item(days)) for when, days in day_histories(reviews)]
+    return [(when, fsrs_item(days)) for when, days in day_histories(reviews, day_start)]
 
 
 def fsrs_item(days: Sequence[tuple[int, int]]) -> Any:
@@ -133,12 +145,13 @@ def auc(scores: Sequence[float], labels: Sequence[int]) -> float:
 
 
 def fit(reviews: Sequence[tuple[object, dt.datetime, int]], holdout: float = 0.2,
-        current: Sequence[float] | None = None) -> Fit:
+        current: Sequence[float] | None = None, day_start: dt.datetime | None = None) -> Fit:
     """Fit parameters on the older reviews; score before/after on the newest
-    ("before" is `current`, the parameters in use, or else the defaults)."""
+    ("before" is `current`, the parameters in use, or else the defaults).
+    `day_start`: the learner's day, as for `day_histories`."""
     import fsrs_rs_python as fr
 
-    histories = [days for _, days in day_histories(reviews)]
+    histories = [days for _, days in day_histories(reviews, day_start)]
     if len(histories) < MIN_ITEMS:
         raise NotEnoughHistory(len(histories))
     cut = int(len(histories) * (1 - holdout))
@@ -167,13 +180,14 @@ def refit_due(last_fit: dt.datetime | None, reviews_since: int, now: dt.datetime
 
 
 def refit(reviews: Sequence[tuple[object, dt.datetime, int]],
-          current: Sequence[float] | None) -> tuple[Fit | None, bool]:
+          current: Sequence[float] | None,
+          day_start: dt.datetime | None = None) -> tuple[Fit | None, bool]:
     """Fit again on the whole history, as a session's end does: (the fit,
     whether to adopt it: only if it predicts the held-back newest reviews at
     least as well as the `current` parameters, or the defaults when there
     are none). (None, False) without enough history."""
     try:
-        result = fit(reviews, current=current)
+        result = fit(reviews, current=current, day_start=day_start)
     except NotEnoughHistory:
         return None, False
     return result, result.log_loss_after <= result.log_loss_before
