@@ -71,6 +71,59 @@ def optimize_command(
             say("saved: your next sessions use the fitted parameters")
 
 
+@app.command("settings")
+def settings_command(
+    name: Annotated[str | None, typer.Argument(help="A setting: retention, intervals, "
+                    "relearn or new-per-day (default: list them all).",
+                    show_default=False)] = None,
+    value: Annotated[str | None, typer.Argument(help="Its new value (default: show it).",
+                     show_default=False)] = None,
+    reset: Annotated[bool, typer.Option("--reset", help="Go back to the default.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Show or change how the scheduler plans your reviews.
+
+    retention (default 0.9): how much of a deck you want to know at any time.
+    intervals (default knowledge): 'knowledge' gives each card the interval that
+    buys the most recall for the reviews it costs while keeping what the
+    retention asks (about 70-80% of reviews are then recalled, not 90%);
+    'retention' reviews a card when its recall falls to the retention, as Anki
+    does. relearn (default 10m): a learned card you miss comes back this long
+    after, in the same session; 'off' books it a day or more ahead.
+    new-per-day (default 20). Settings are kept in the history database and
+    apply from the next session on.
+    """
+    from quiz.errors import UsageError
+    from quiz.study.preferences import KNOBS, default, knob, learner_settings, parse
+
+    if value is not None and reset:
+        raise UsageError("give a new value or --reset, not both")
+    if reset and name is None:
+        raise UsageError("--reset needs the name of a setting")
+    chosen = [knob(name)] if name is not None else list(KNOBS.values())
+    import textwrap
+
+    with open_store_at(db, create=db is None or value is not None or reset) as store:
+        if value is not None or reset:
+            k = chosen[0]
+            before = k.show(getattr(learner_settings(store.setting), k.field))
+            if reset:
+                store.clear_setting(k.key)
+            else:
+                store.set_setting(k.key, k.show(parse(k, value or "")))
+            after = k.show(getattr(learner_settings(store.setting), k.field))
+            say(f"{k.name}: {after} (was {before}); sessions from now on use it")
+            return
+        current = learner_settings(store.setting)
+        for k in chosen:
+            shown = k.show(getattr(current, k.field))
+            mark = "" if store.setting(k.key) is None else \
+                f"  (default {k.show(default(k))})"
+            say(f"{k.name:<12} {shown}{mark}")
+            say(textwrap.fill(k.meaning, 79, initial_indent=" " * 13,
+                              subsequent_indent=" " * 13))
+
+
 def _history_decks(names: list[str] | None, store: Store) -> list[str]:
     """Deck ids from ids or deck file paths; each must have history."""
     from quiz.errors import UsageError
@@ -128,7 +181,7 @@ def stats_command(
     import shutil
 
     from quiz.history.stats import compute
-    from quiz.study.scheduling import learner_settings
+    from quiz.study.preferences import learner_settings
 
     now = clock.now()
     tz = local_zone()

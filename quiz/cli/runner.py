@@ -36,7 +36,8 @@ def _run_session(store: Store, decks: list[Deck], mode: Mode, tags: list[str], n
 
     from quiz.cli import prompts, questions, screens
     from quiz.models import CardType, Mode, Outcome
-    from quiz.study.scheduling import Rating, Scheduler, learner_settings
+    from quiz.study.preferences import learner_settings
+    from quiz.study.scheduling import Rating, Scheduler
     from quiz.study.session import Session
     from quiz.wording import count
 

@@ -107,12 +107,12 @@ def _choose_decks(names: list[str] | None, store: Store,
                        "more. 'quiz validate' explains them.", err=True)
     if not found:
         raise UsageError("no decks found; 'quiz decks' says where decks are looked for")
-    from quiz.study.scheduling import Settings
+    from quiz.study.preferences import learner_settings
     from quiz.study.session import is_due
 
     now, day_began = now_and_day_start()
     day_end = day_began + dt.timedelta(days=1)
-    limit = Settings().new_per_day if new is None else new
+    limit = learner_settings(store.setting).new_per_day if new is None else new
     labels = []
     for deck in found:
         seen = store.states(deck.id)

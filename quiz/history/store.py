@@ -658,5 +658,9 @@ class Store:
             db.execute("INSERT INTO settings (key, value) VALUES (?, ?) "
                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
 
+    def clear_setting(self, key: str) -> None:
+        with self.write() as db:
+            db.execute("DELETE FROM settings WHERE key = ?", (key,))
+
     def integrity(self) -> str:
         return str(self.db.execute("PRAGMA integrity_check").fetchone()[0])

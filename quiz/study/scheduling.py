@@ -21,7 +21,7 @@ import datetime as dt
 import functools
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any, Literal
@@ -203,16 +203,6 @@ def state_from_json(data: str) -> CardState:
     import fsrs
 
     return _state_of(fsrs.Card.from_json(data), data)
-
-
-def learner_settings(setting: Callable[[str], str | None]) -> Settings:
-    """The scheduler's settings as the learner left them in the history's
-    settings table (`setting` reads one): fitted parameters, desired retention."""
-    parameters = parameters_from_json(setting("fsrs_parameters"))
-    desired = setting("desired_retention")
-    if desired:
-        return Settings(parameters=parameters, desired_retention=float(desired))
-    return Settings(parameters=parameters)
 
 
 def parameters_from_json(text: str | None) -> tuple[float, ...] | None:
