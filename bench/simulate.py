@@ -35,17 +35,20 @@ it, as in quiz and Anki):
   knowledge per review (the recall it buys over the card's future for the
   reviews it costs; the desired retention sets the price of a review),
   elapsed time in the learner's calendar days (a day starts at 04:00), one
-  10-minute learning and relearning step, and the parameters fitted again at
-  a session's end when quiz would (a month and 400 reviews of learned cards
-  since the last fit, kept only if they beat the ones in use); right is
-  Good, wrong is Again. Variants: no relearning step (a lapse is scheduled
-  from its new stability); default parameters; "before": quiz before
-  knowledge per review (FSRS's own interval at the desired retention, 24-hour
-  periods, default parameters); and fixed-retention variants: calendar days,
-  ratings from the response time (a right answer faster than the learner's
-  own fastest quarter so far is Easy, slower than the slowest quarter Hard),
-  `quiz optimize` every 30 days, no relearning step, hindsight parameters
-  (fitted on the learner's whole year, known only after the fact).
+  10-minute learning step and no relearning step (a lapse is booked from
+  its new stability), and the parameters fitted again at a session's end
+  when quiz would (a month and 400 reviews of learned cards since the last
+  fit, kept only if they beat the ones in use); right is Good, wrong is
+  Again. Variants: a 10-minute relearning step (quiz's before); default
+  parameters; `policy: retention` (FSRS's own interval at the desired
+  retention, the rest as quiz); "before": quiz before knowledge per review
+  (FSRS's own interval at the desired retention, 24-hour periods, default
+  parameters, a relearning step); and fixed-retention variants with a
+  relearning step: calendar days, ratings from the response time (a right
+  answer faster than the learner's own fastest quarter so far is Easy,
+  slower than the slowest quarter Hard), `quiz optimize` every 30 days, no
+  relearning step, hindsight parameters (fitted on the learner's whole
+  year, known only after the fact).
 - SM-2 as Anki used it before FSRS: steps 1 and 10 minutes, graduating
   interval 1 day, starting ease 250%, Good multiplies the interval (plus
   half the days it was late) by the ease, Again cuts ease by 20 points
@@ -103,6 +106,7 @@ DEFAULT_MEMORY = BENCH / "memory" / "actr.py"
 INTERFACE = ("NAME", "new_card", "recall", "review", "response_time")
 DAY = dt.timedelta(days=1)
 MINUTE = dt.timedelta(minutes=1)
+RELEARNING_STEP = 10 * MINUTE  # quiz's before it dropped the step
 START = dt.datetime(2024, 1, 1, 9, tzinfo=dt.UTC)
 DAY_STARTS = dt.timedelta(hours=4)  # the learner's day, for calendar-day elapsed time
 
@@ -229,13 +233,15 @@ class Quiz(Policy):
     reviews of learned cards since the last fit, kept only if they beat the
     ones in use). `policy` "retention" is FSRS's own intervals (quiz before
     knowledge per review); `calendar` False counts 24-hour periods, as quiz
-    did before; `optimize_every` N days refits on a fixed calendar instead."""
+    did before; `optimize_every` N days refits on a fixed calendar instead;
+    `relearn` a 10-minute relearning step after a lapse, as quiz had before
+    (quiz's default has none)."""
 
     name = "quiz (FSRS-6)"
 
     def __init__(self, desired: float, seed: int, optimize_every: int | None = None,
                  parameters: tuple[float, ...] | None = None, calendar: bool = True,
-                 rt_ratings: bool = False, relearn: bool = True,
+                 rt_ratings: bool = False, relearn: bool = False,
                  policy: str = "knowledge", auto_refit: bool = False) -> None:
         self.desired = desired
         self.parameters = parameters
@@ -256,9 +262,10 @@ class Quiz(Policy):
         random.seed(seed)  # the fsrs library fuzzes intervals with the global RNG
 
     def _scheduler(self, parameters: tuple[float, ...] | None) -> Scheduler:
-        kw: dict[str, Any] = {} if self.relearn else {"relearning_steps": ()}
+        steps = (RELEARNING_STEP,) if self.relearn else ()
         return Scheduler(Settings(desired_retention=self.desired, parameters=parameters,
-                                  policy=self.policy, **kw))  # type: ignore[arg-type]
+                                  policy=self.policy,  # type: ignore[arg-type]
+                                  relearning_steps=steps))
 
     def _refit(self) -> None:
         result, better = refit(self.log, self.parameters)
@@ -533,7 +540,7 @@ def hindsight_parameters(args: argparse.Namespace) -> dict[int, tuple[float, ...
     out: dict[int, tuple[float, ...] | None] = {}
     for k in range(args.learners):
         learner = Learner(args.model, args.cards, k)
-        policy = Quiz(0.9, k, calendar=False, policy="retention")
+        policy = Quiz(0.9, k, calendar=False, policy="retention", relearn=True)
         run(policy, learner, args.days, args.new, k)
         try:
             out[k] = tuple(fit(policy.log).parameters)
@@ -548,7 +555,8 @@ def diagnose(args: argparse.Namespace, parameters: tuple[float, ...] | None) -> 
     import statistics
 
     learner = Learner(args.model, args.cards, 0)
-    policy = Quiz(0.9, 0, parameters=parameters, calendar=False, policy="retention")
+    policy = Quiz(0.9, 0, parameters=parameters, calendar=False, policy="retention",
+                  relearn=True)
     run(policy, learner, args.days, args.new, 0)
     pairs = [(math.log(policy.state[c].stability or 1e-9),
               math.log(max(learner.crossing(c, 0.9), 1e-6)))
@@ -618,8 +626,8 @@ def match(variant: Variant, goal: float, args: argparse.Namespace, column: str,
     return variant.knob(lo + share * (hi - lo)), mixed, True
 
 
-VARIANT_NAMES = ("quiz", "quiz-nostep", "quiz-default", "before", "calendar", "monthly",
-                 "calendar-monthly", "calendar-time-monthly", "calendar-monthly-nostep",
+VARIANT_NAMES = ("quiz", "quiz-step", "quiz-default", "quiz-retention", "before", "calendar",
+                 "monthly", "calendar-monthly", "calendar-time-monthly", "calendar-monthly-nostep",
                  "hindsight", "oracle")
 
 
@@ -635,11 +643,14 @@ def variants(args: argparse.Namespace) -> dict[str, Variant]:
         return Variant(label, lambda x: lambda k, m: Quiz(retention(x), k, **kw), retention,
                        "desired")
 
-    fixed = {"policy": "retention"}  # FSRS's own intervals, as quiz had before
+    # FSRS's own intervals and a relearning step, as quiz had before
+    fixed: dict[str, Any] = {"policy": "retention", "relearn": True}
     return {
         "quiz": quiz("quiz (knowledge per review, auto refit)", auto_refit=True),
-        "quiz-nostep": quiz("quiz, no relearning step", auto_refit=True, relearn=False),
+        "quiz-step": quiz("quiz with a relearning step", auto_refit=True, relearn=True),
         "quiz-default": quiz("quiz, default parameters (no refit)"),
+        "quiz-retention": quiz("quiz, policy: retention (auto refit)", auto_refit=True,
+                               policy="retention"),
         "before": quiz("quiz before (fixed retention, 24-hour days)", calendar=False, **fixed),
         "calendar": quiz("fixed retention, calendar days", **fixed),
         "monthly": quiz("fixed retention, optimized monthly", calendar=False,
@@ -651,11 +662,11 @@ def variants(args: argparse.Namespace) -> dict[str, Variant]:
                                       **fixed),
         "hindsight": Variant("fixed retention, fitted in hindsight",
                              lambda x: lambda k, m: Quiz(retention(x), k, parameters=fitted(k),
-                                                         calendar=False, policy="retention"),
+                                                         calendar=False, **fixed),
                              retention, "desired"),
         "calendar-monthly-nostep": quiz(
             "fixed retention, calendar days, optimized monthly, no relearning step",
-            optimize_every=30, relearn=False, **fixed),
+            optimize_every=30, **{**fixed, "relearn": False}),
         "oracle": Variant("oracle", lambda x: lambda k, m: Oracle(retention(x), m), retention,
                           "target"),
     }

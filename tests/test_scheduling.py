@@ -47,7 +47,8 @@ def test_calendar_days_count_the_learners_days_from_4_am() -> None:
 def test_golden_intervals_knowledge_per_review_and_fsrs_own() -> None:
     """A card's first year at fixed UTC times, fuzz off, default parameters
     and desired retention 90%: FSRS's memory updates under both, with the
-    intervals each policy books (so the stabilities part after the first)."""
+    intervals each policy books (so the stabilities part after the first).
+    No relearning step (the default): a lapse is booked days ahead."""
     dues = {}
     stabilities = {}
     policies: tuple[Literal["knowledge", "retention"], ...] = ("knowledge", "retention")
@@ -59,7 +60,7 @@ def test_golden_intervals_knowledge_per_review_and_fsrs_own() -> None:
         lapse = s.review(third, Rating.AGAIN, third.due, DAY_START)
         relearned = s.review(lapse, Rating.GOOD, lapse.due, DAY_START)
         assert (first.phase, lapse.phase, relearned.phase) == (
-            Phase.REVIEW, Phase.RELEARNING, Phase.REVIEW)
+            Phase.REVIEW, Phase.REVIEW, Phase.REVIEW)
         assert first.stability == pytest.approx(2.3065)
         stabilities[policy] = [second.stability, third.stability]
         dues[policy] = [first.due, second.due, third.due, lapse.due, relearned.due]
@@ -68,14 +69,12 @@ def test_golden_intervals_knowledge_per_review_and_fsrs_own() -> None:
     def at(m: int, d: int, h: int = 9, mi: int = 30) -> dt.datetime:
         return dt.datetime(2024, m, d, h, mi, tzinfo=U)
 
-    assert dues["knowledge"] == [at(1, 4), at(1, 22), at(3, 30), at(3, 30, 9, 40),
-                                 at(4, 8, 9, 40)]
+    assert dues["knowledge"] == [at(1, 4), at(1, 23), at(3, 30), at(4, 9), at(5, 13)]
     assert stabilities["knowledge"] == [pytest.approx(13.8269, abs=1e-4),
-                                        pytest.approx(65.1430, abs=1e-4)]
+                                        pytest.approx(67.0230, abs=1e-4)]
     assert stabilities["retention"] == [pytest.approx(10.9643, abs=1e-4),
                                         pytest.approx(46.2802, abs=1e-4)]
-    assert dues["retention"] == [at(1, 3), at(1, 14), at(2, 29), at(2, 29, 9, 40),
-                                 at(3, 3, 9, 40)]
+    assert dues["retention"] == [at(1, 3), at(1, 14), at(2, 29), at(3, 3), at(3, 11)]
 
 
 def test_the_retention_policy_is_the_librarys_own() -> None:
@@ -114,7 +113,7 @@ def test_a_higher_desired_retention_books_reviews_sooner() -> None:
 
 def test_the_plans_updates_are_fsrs_6s() -> None:
     w = default_parameters()
-    s = Scheduler(Settings(fuzz=False, relearning_steps=()))
+    s = Scheduler(Settings(fuzz=False))  # no relearning step, the default
     state = s.review(None, Rating.GOOD, MONDAY)
     assert state.stability is not None and state.difficulty is not None
     later = MONDAY + 5 * DAY

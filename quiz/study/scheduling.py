@@ -59,7 +59,11 @@ class Settings:
     new_per_day: int = 20
     maximum_interval: int = 36500
     learning_steps: tuple[dt.timedelta, ...] = (dt.timedelta(minutes=10),)
-    relearning_steps: tuple[dt.timedelta, ...] = (dt.timedelta(minutes=10),)
+    # none: a lapse is booked from its new stability (a day or more), not
+    # asked again 10 minutes later; in the referee simulation that repeat
+    # cost 4-12% more reviews at equal knowledge on all three memory models
+    # (bench/RESULTS.md), since a massed repeat buys little lasting memory
+    relearning_steps: tuple[dt.timedelta, ...] = ()
     fuzz: bool = True
     parameters: tuple[float, ...] | None = None  # fitted by `quiz optimize`
     # "knowledge": intervals chosen for knowledge per review, keeping what the
@@ -427,9 +431,9 @@ def learner_plan(w: tuple[float, ...], desired: float, relearn: bool) -> Knowled
     the desired retention sets with FSRS's default parameters
     (`knowledge_plan`). The price stays put when the parameters are fitted
     again: in the referee simulation (bench/RESULTS.md, 3 x 500 cards x 365
-    days, automatic refits), pricing a review anew from each fit gave 1%
-    fewer reviews than SM-2 at equal knowledge and this fixed price 19%
-    fewer."""
+    days, automatic refits, then with a relearning step), pricing a review
+    anew from each fit gave 1% fewer reviews than SM-2 at equal knowledge
+    and this fixed price 19% fewer."""
     default = tuple(default_parameters())
     plan = knowledge_plan(default, desired, relearn)
     if tuple(w) == default:
