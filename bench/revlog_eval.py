@@ -72,6 +72,27 @@ def read_log(path: Path) -> list[tuple[object, dt.datetime, int]]:
                   key=lambda r: r[1])
 
 
+def ratings_from_time(reviews: list[Review]) -> list[tuple[object, dt.datetime, int]]:
+    """The log's reviews, oldest first, a right answer rated from its
+    response time as bench/simulate.py's time variant does: faster than the
+    fastest quarter of the learner's right answers so far Easy, slower than
+    the slowest quarter Hard (after 20 of them)."""
+    import bisect
+
+    times: list[float] = []
+    out = []
+    for card, when, rating, seconds in sorted(reviews, key=lambda r: r[1]):
+        if rating > 1 and seconds is not None:
+            if len(times) >= 20:
+                if seconds < times[len(times) // 4]:
+                    rating = 4
+                elif seconds > times[3 * len(times) // 4]:
+                    rating = 2
+            bisect.insort(times, seconds)
+        out.append((card, when, rating))
+    return out
+
+
 def quiet_hour(reviews: list[tuple[object, dt.datetime, int]]) -> int:
     """The UTC hour a learner's day is taken to start at, from the log alone
     (it names no time zone): the first hour of the longest run of hours of
@@ -123,10 +144,14 @@ def main() -> None:
     parser.add_argument("--utc-days", action="store_true",
                         help="count UTC dates, as this script did before (day boundary at "
                              "midnight UTC)")
+    parser.add_argument("--ratings-from-time", action="store_true",
+                        help="rate right answers from their response time (Hard, Good, "
+                             "Easy) instead of the log's ratings")
     args = parser.parse_args()
     import fsrs_rs_python as fr
 
-    reviews = read_log(args.file)
+    reviews = (ratings_from_time(read_reviews(args.file)) if args.ratings_from_time
+               else read_log(args.file))
     hour = 0 if args.utc_days else (
         quiet_hour(reviews) if args.day_start is None else args.day_start)
     day_start = dt.datetime(2000, 1, 1, hour, tzinfo=dt.UTC)

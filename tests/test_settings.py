@@ -62,11 +62,11 @@ def test_defaults_are_the_schedulers() -> None:
 
 
 def test_a_stored_value_that_no_longer_parses_falls_back_to_the_default() -> None:
-    stored = {"desired_retention": "lots", "relearning_steps": "off", "new_per_day": "x"}
+    stored = {"desired_retention": "lots", "relearning_steps": "5m", "new_per_day": "x"}
     settings = learner_settings(stored.get)
     assert settings.desired_retention == Settings().desired_retention
     assert settings.new_per_day == Settings().new_per_day
-    assert settings.relearning_steps == ()
+    assert settings.relearning_steps == (dt.timedelta(minutes=5),)
 
 
 def test_the_command_sets_shows_and_resets(tmp_path: Path) -> None:
@@ -74,19 +74,20 @@ def test_the_command_sets_shows_and_resets(tmp_path: Path) -> None:
     result = runner.invoke(app, ["settings", "retention", "85%", "--db", db])
     assert (result.exit_code, result.stdout) == (
         0, "retention: 0.85 (was 0.9); sessions from now on use it\n")
-    result = runner.invoke(app, ["settings", "relearn", "off", "--db", db])
-    assert result.stdout == "relearn: off (was 10m); sessions from now on use it\n"
+    result = runner.invoke(app, ["settings", "relearn", "10m", "--db", db])
+    assert result.stdout == "relearn: 10m (was off); sessions from now on use it\n"
     lines = runner.invoke(app, ["settings", "--db", db]).stdout.splitlines()
     assert [line for line in lines if not line.startswith(" ")] == [
         "retention    0.85  (default 0.9)", "intervals    knowledge",
-        "relearn      off  (default 10m)", "new-per-day  20"]
+        "relearn      10m  (default off)", "new-per-day  20"]
     with open_store(Path(db)) as store:
         settings = learner_settings(store.setting)
-    assert (settings.desired_retention, settings.relearning_steps) == (0.85, ())
+    assert settings.desired_retention == 0.85
+    assert settings.relearning_steps == (dt.timedelta(minutes=10),)
     result = runner.invoke(app, ["settings", "relearn", "--reset", "--db", db])
-    assert result.stdout == "relearn: 10m (was off); sessions from now on use it\n"
+    assert result.stdout == "relearn: off (was 10m); sessions from now on use it\n"
     one = runner.invoke(app, ["settings", "relearn", "--db", db]).stdout.splitlines()
-    assert one[0] == "relearn      10m"
+    assert one[0] == "relearn      off"
 
 
 def test_the_command_refuses_what_it_cannot_do(tmp_path: Path) -> None:
