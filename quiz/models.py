@@ -72,6 +72,7 @@ class Review:
     state_before: str | None
     state_after: str | None
     phase_before: int | None = None  # the card's phase when asked (None: new or unscheduled)
+    asked_as: str | None = None  # the card type it was asked as, when not its own (a CardType)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +111,9 @@ class Card:
     # ("NOTE:c2"). Cards of one note are siblings (one is asked in a session).
     note: str | None = None
     template: str | None = None  # that cloze as written, its blanks marked {{c1::...}}
+    # A choice card asked as typed recall once its memory is stable
+    # (session.TYPED_AT); the deck's `escalate` sets it for all its choice cards
+    escalate: bool = False
 
     @property
     def note_id(self) -> str:

@@ -742,7 +742,7 @@ def test_add_by_deck_id_to_a_deck_made_with_new(keys: Keys, quiz_home: Path) -> 
     deck = load_deck(quiz_home / "decks" / "my-facts.yaml", cache=False)
     card = deck.card("astana-is-the-capital")
     assert card is not None and card.type is CardType.TRUEFALSE and card.answer is True
-    assert len(deck.cards) == 13  # the scaffold's 12 (2 blanks, 2 ways round) and this one
+    assert len(deck.cards) == 14  # the scaffold's 13 (2 blanks, 2 ways round) and this one
 
 
 def test_add_on_a_dumb_terminal_uses_numbered_lists(deck_copy: Path,

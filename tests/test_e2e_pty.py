@@ -477,3 +477,33 @@ def test_a_flip_card_in_a_terminal(env: dict[str, str], tmp_path: Path) -> None:
     with sqlite3.connect(db) as con:
         assert con.execute("SELECT card_id, answer FROM reviews ORDER BY reviewed_at"
                            ).fetchall() == [("steppe", "Good"), ("sky", "Good")]
+
+
+def test_a_well_known_choice_card_is_typed_in_a_terminal(env: dict[str, str],
+                                                        tmp_path: Path) -> None:
+    """A choice card with `escalate`, well known: no options, a line to type
+    on, graded as typed recall (an accepted other name counts)."""
+    import datetime as dt
+
+    from tests.test_escalate import DECK, well_known_history
+
+    deck = tmp_path / "capitals.yaml"
+    deck.write_text(DECK)
+    db = tmp_path / "h.sqlite3"
+    well_known_history(db, dt.datetime.now(dt.UTC))
+    child = pexpect.spawn(str(QUIZ), [*START, str(deck), "--db", str(db)],
+                          env={**env, "NO_COLOR": "1"}, dimensions=(24, 80),
+                          encoding="utf-8", timeout=20)
+    child.expect(r"Capitals · no choices now: type it")
+    child.expect(r"Capital of Kazakhstan\?")
+    time.sleep(0.3)
+    child.send("nur-sultan\r")
+    child.expect("✓ Right.")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert "Almaty" not in (child.before or "")
+    assert child.exitstatus == 0
+    with sqlite3.connect(db) as con:
+        row = con.execute("SELECT card_id, asked_as, answer FROM reviews "
+                          "ORDER BY reviewed_at DESC LIMIT 1").fetchone()
+    assert row == ("kz", "text", "nur-sultan")

@@ -59,6 +59,8 @@ def commands(tmp: Path) -> dict[str, list[str]]:
         "new (writes)": ["new", str(tmp / f"{HOSTILE}.yaml")],
         "cards": ["cards", HOSTILE],
         "cards search": ["cards", "csto-dates", HOSTILE],
+        "settings": ["settings", HOSTILE, "--db", str(db)],
+        "settings value": ["settings", "retention", HOSTILE, "--db", str(db)],
     }
 
 
@@ -66,7 +68,7 @@ NAMES = ["validate", "validate bad option", "unknown command", "start", "start -
          "start --tag", "stats deck", "stats --db", "stats --html (writes)", "history --db",
          "history -o (writes)", "add", "export", "export -f", "export -o (writes)",
          "import missing", "import (writes)", "generate missing", "optimize --db",
-         "new (writes)", "cards", "cards search"]
+         "new (writes)", "cards", "cards search", "settings", "settings value"]
 
 
 def test_the_list_names_every_command(tmp_path: Path) -> None:

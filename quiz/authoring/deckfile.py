@@ -14,7 +14,8 @@ from typing import Any, NamedTuple
 from quiz.models import Card, CardType, Deck
 
 # Field order in written cards, as in the bundled decks and the format doc.
-CARD_ORDER = ("id", "question", "type", "answer", "accept", "reverse", "choices", "tolerance",
+CARD_ORDER = ("id", "question", "type", "answer", "accept", "reverse", "choices", "escalate",
+              "tolerance",
               "qualifier", "unit", "source", "tags", "kind", "explain", "context", "draft")
 
 
@@ -122,6 +123,7 @@ def deck_rows(deck: Deck) -> list[dict[str, str]]:
             "tolerance": _cell(c.tolerance) if c.type is CardType.NUMBER else "",
             "qualifier": c.qualifier or "", "unit": c.unit or "",
             "reverse": "true" if c.reverse else "",
+            "escalate": "true" if c.escalate else "",
         }
         rows.append(row)
     return rows

@@ -84,6 +84,15 @@ cards:
   - id: founding
     question: Kazakhstan declared independence on {{{{c1::16 December}}}} {{{{c2::1991}}}}.
 
+  # choice with escalate: true is asked as typed recall once you know it
+  # well (a miss brings the choices back); escalate: true at the top of the
+  # deck does this for every choice card
+  - id: largest-city-typed
+    question: Which is the largest city of Kazakhstan?
+    answer: Almaty
+    choices: [Almaty, Astana, Shymkent]
+    escalate: true
+
   # basic: a flip card; you see the back and say how well you recalled it.
   # reverse: true asks it the other way round too (also on text cards)
   - id: steppe

@@ -24,7 +24,7 @@ from quiz.models import Deck
 # alone can rebuild the deck.
 CSV_COLUMNS = ("id", "type", "question", "answer", "accept", "choices", "tags", "source",
                "source_outlet", "source_date", "source_title", "explain", "kind", "tolerance",
-               "qualifier", "unit", "reverse")
+               "qualifier", "unit", "reverse", "escalate")
 
 
 LIST_FIELDS = ("accept", "choices", "tags")
@@ -235,8 +235,9 @@ def _quiz_rows(path: Path, header: list[str], rows: Sequence[tuple[int, list[str
                 card[key] = row[key]
         if not numbered:  # a cloze with numbered blanks: the blanks hold the answers
             card["answer"] = _typed_answer(row["answer"], row.get("type", ""))
-        if row.get("reverse", "").lower() in ("true", "yes", "1"):
-            card["reverse"] = True
+        for flag in ("reverse", "escalate"):
+            if row.get(flag, "").lower() in ("true", "yes", "1"):
+                card[flag] = True
         for key in LIST_FIELDS:
             if row.get(key):
                 card[key] = _split_list(row[key])

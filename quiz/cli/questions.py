@@ -24,7 +24,7 @@ def _message(q: Question) -> str:
 def ask(q: Question) -> str | list[str]:
     """Ask one question; returns the learner's answer (a list for multi/order)."""
     message = _message(q)
-    t = q.card.type
+    t = q.format  # a choice card well known is asked as typed recall
     given: str | list[str]
     if t is CardType.TRUEFALSE:  # typed on a plain terminal: 't', 'yes', 'no', ...
         given = q.options[choose(message, q.options, typed=partial(_true_or_false, q.options))]

@@ -19,6 +19,8 @@ def header(out: Console, q: Question, total: int, asked: int, points: str,
     any); the score is in points, a partly right answer counting 1/2."""
     score = f" · score {points}/{asked}" if asked else ""
     again = " · again" if q.again else ""
+    if q.asked_as is not None:  # a choice card the learner knows well: typed now
+        again += " · no choices now: type it"
     due = f" · {due_left} due left" if due_left else ""
     out.print(f"\n[bold]Card {q.number} of {total}[/bold] · {safe(q.deck.title)}{again}{due}"
               f"{score}")

@@ -295,6 +295,7 @@ _COLUMNS: dict[str, Callable[[Any], list[Any]]] = {
     "reverse": _as_is(frozenset({bool})),
     "note": _as_is(_OPT_STR),
     "template": _as_is(_OPT_STR),
+    "escalate": _as_is(frozenset({bool})),
 }
 
 # What a card's answer is in JSON, by card type (models.Answer): a date is

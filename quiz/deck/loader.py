@@ -27,14 +27,14 @@ from quiz.figures import figure, full_date, number_readings, numeric_answer, spl
 from quiz.models import BLANK, Answer, Card, CardType, Deck, Source
 from quiz.reading import ReadError, read_capped
 
-DECK_FIELDS = ("id", "title", "description", "year", "sources", "cards")
+DECK_FIELDS = ("id", "title", "description", "year", "escalate", "sources", "cards")
 SOURCE_FIELDS = ("outlet", "date", "title", "url")
 COMMON_CARD_FIELDS = (
     "id", "type", "question", "answer", "tags", "source", "explain", "kind", "context", "draft",
 )
 TYPE_FIELDS: dict[CardType, tuple[str, ...]] = {
     CardType.TEXT: ("accept", "reverse"),
-    CardType.CHOICE: ("choices", "accept"),
+    CardType.CHOICE: ("choices", "accept", "escalate"),
     CardType.MULTI: ("choices",),
     CardType.NUMBER: ("tolerance", "qualifier", "unit"),
     CardType.DATE: (),
@@ -155,6 +155,7 @@ class _Reader:
         self.unreadable: set[tuple[int, int]] = set()  # values typed() could not read
         self.card_cols: dict[str, int] = {}
         self.declared_sources: set[str] = set()
+        self.deck_escalate = False  # the deck's `escalate`: its choice cards' default
 
     # -- helpers -----------------------------------------------------------
 
@@ -277,6 +278,7 @@ class _Reader:
         title = self.text(root, "title", "the deck", required=True)
         description = self.text(root, "description", "the deck")
         year = self.year(root)
+        self.deck_escalate = self.flag(root, "escalate")
         sources = self.sources(root)
         cards = self.cards(root)
         if deck_id is None or title is None:
@@ -422,6 +424,8 @@ class _Reader:
         context = self.text(m, "context", what)
         draft = self.flag(m, "draft")
         reverse = self.flag(m, "reverse")
+        escalate = self.flag(m, "escalate") if "escalate" in m.pairs else (
+            self.deck_escalate and ctype is CardType.CHOICE)
         if ctype is None:
             return []
         # numbered blanks hold the answers: a cloze with an `answer` has one ___
@@ -446,7 +450,7 @@ class _Reader:
         self.card_cols[card_id] = m.col + 1
         card = Card(card_id, ctype, question, answer, tags=tags, source=source, explain=explain,
                     kind=kind, context=context, draft=draft, line=m.line + 1, reverse=reverse,
-                    **extra)
+                    escalate=escalate, **extra)
         if not reverse:
             return [card]
         assert isinstance(answer, str)

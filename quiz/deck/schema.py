@@ -30,6 +30,8 @@ DECK_DOCS = {
     "title": "Shown in the deck picker.",
     "description": "A sentence or two about the deck.",
     "year": "The year the deck's dates fall in, so '7 Jan' counts as 2022-01-07.",
+    "escalate": "true: every choice card is asked as typed recall once it is well known "
+                "(a card's own `escalate: false` keeps its choices).",
     "sources": "Where the facts come from: a short key for each source.",
     "cards": "The cards.",
 }
@@ -61,6 +63,8 @@ CARD_DOCS = {
     "unit": "Words shown after the number: 'units', 'km'.",
     "reverse": "true: the card is also asked the other way round (answer shown, question "
                "to recall), with its own history.",
+    "escalate": "true: once the card is well known (its memory stable for 10 days), it is "
+                "asked as typed recall, without the choices; a miss brings the choices back.",
 }
 TYPE_DOCS = {
     CardType.TEXT: "Typed answer, with `accept` aliases and typo tolerance.",
@@ -104,6 +108,7 @@ _FIELD: dict[str, dict[str, Any]] = {
     "qualifier": _TEXT,
     "unit": _TEXT,
     "reverse": {"type": "boolean"},
+    "escalate": {"type": "boolean"},
 }
 
 
@@ -141,6 +146,7 @@ def build_schema() -> dict[str, Any]:
             "description": _described(_TEXT, DECK_DOCS["description"]),
             "year": _described({"type": "integer", "minimum": 1, "maximum": 9999},
                                DECK_DOCS["year"]),
+            "escalate": _described({"type": "boolean"}, DECK_DOCS["escalate"]),
             "sources": _described({
                 "type": "object",
                 "propertyNames": {"pattern": f"^{ID_PATTERN}$"},

@@ -249,6 +249,12 @@ def _m6_card_marks(db: sqlite3.Connection) -> None:
     """)
 
 
+def _m7_asked_as(db: sqlite3.Connection) -> None:
+    """The format a card was asked in, when not its own type: a choice card
+    asked as typed recall once it is well known ('text'). NULL: as written."""
+    _run(db, "ALTER TABLE reviews ADD COLUMN asked_as TEXT")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial", _m1_initial),
     Migration(2, "stats", _m2_stats),
@@ -256,6 +262,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "lean reviews", _m4_lean_reviews),
     Migration(5, "session decks", _m5_session_decks),
     Migration(6, "card marks", _m6_card_marks),
+    Migration(7, "asked as", _m7_asked_as),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -335,12 +335,12 @@ class Store:
         cur = db.execute(
             "INSERT OR IGNORE INTO reviews (id, session_id, deck_id, card_id, "
             "reviewed_at, answer, outcome, correct, rating, response_ms, mode, "
-            "state_before, state_after, phase_before) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "state_before, state_after, phase_before, asked_as) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (review.id, review.session_id, review.deck_id, review.card_id,
              when, review.answer, review.outcome.value, correct,
              review.rating, review.response_ms, review.mode.value,
-             review.state_before, review.state_after, review.phase_before),
+             review.state_before, review.state_after, review.phase_before, review.asked_as),
         )
         if cur.rowcount == 0:
             return False

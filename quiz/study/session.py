@@ -84,6 +84,14 @@ class Question:
     number: int  # 1-based, in this session
     again: bool  # a missed card coming back
     new: bool = False  # a card never studied before
+    # asked as another type than its own: a choice card with `escalate`, well
+    # known, asked as typed recall (CardType.TEXT) without its choices
+    asked_as: CardType | None = None
+
+    @property
+    def format(self) -> CardType:
+        """The type the question is asked as."""
+        return self.asked_as or self.card.type
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +106,13 @@ class Answered:
 # Two machines' clocks on one history may differ a little; past this, an
 # answer dated after now means the clock was set back.
 CLOCK_SLACK = dt.timedelta(minutes=5)
+
+# A choice card with `escalate` is asked as typed recall once its stability
+# (the days for recall to fall to 90%, in FSRS's model) is this long: after
+# two or three reviews recalled on separate days. Recognising the answer
+# among options is easier than recalling it; a miss when typed brings its
+# stability, and so the options, back.
+TYPED_AT = 10.0
 
 
 @dataclass
@@ -407,7 +422,20 @@ class Session:
 
     def _question(self, deck: Deck, card: Card, again: bool) -> Question:
         fresh = not again and (deck.id, card.id) in self._new_keys
+        if card.escalate and not again and self._well_known((deck.id, card.id)):
+            return Question(deck, card, (), self._asked + 1, again, fresh, CardType.TEXT)
         return Question(deck, card, self._options(deck, card), self._asked + 1, again, fresh)
+
+    def _well_known(self, key: tuple[str, str]) -> bool:
+        """Whether the card's memory is stable enough (TYPED_AT) for it to be
+        asked as typed recall: a learned card, not one being relearned."""
+        if self.mode is Mode.REVIEW:
+            state = self._state(key)
+            return (state is not None and state.phase is Phase.REVIEW
+                    and (state.stability or 0.0) >= TYPED_AT)
+        stored = self.store.state(*key)  # cram and exam read the schedule, never write it
+        return (stored is not None and stored.phase == Phase.REVIEW
+                and (stored.stability or 0.0) >= TYPED_AT)
 
     def _options(self, deck: Deck, card: Card) -> tuple[str, ...]:
         rng = self.rng
@@ -456,6 +484,8 @@ class Session:
             if q.deck.id not in self._years:
                 self._years[q.deck.id] = implied_year(q.deck)
             year = self._years[q.deck.id]
+        if q.asked_as is CardType.TEXT:  # a choice card asked as typed recall
+            return grade(replace(q.card, type=CardType.TEXT, choices=None), given, (), year)
         return grade(q.card, given, q.options, year)
 
     def answer(self, q: Question, given: str | Sequence[str], now: dt.datetime,
@@ -511,6 +541,7 @@ class Session:
                 state_before=before.data if before else None,
                 state_after=after.data if after else None,
                 phase_before=int(before.phase) if before else None,
+                asked_as=q.asked_as.value if q.asked_as else None,
             )
             try:
                 self.store.record(review, update, studied)
