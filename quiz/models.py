@@ -114,6 +114,9 @@ class Card:
     # A choice card asked as typed recall once its memory is stable
     # (session.TYPED_AT); the deck's `escalate` sets it for all its choice cards
     escalate: bool = False
+    # Cards of one group hold one fact asked in different ways: never asked
+    # one right after the other (as cards with the same answer are not)
+    group: str | None = None
 
     @property
     def note_id(self) -> str:

@@ -43,6 +43,7 @@ cards:
   - id: plain
     question: The currency of Kazakhstan is the ___.
     answer: tenge
+    group: money
 """
 
 
@@ -210,6 +211,27 @@ def test_cards_with_one_answer_are_not_asked_one_after_the_other(store: Store) -
             assert ("Russia", "Russia") not in pairs, (seed, mode)
 
 
+def test_cards_of_one_group_are_not_asked_one_after_the_other(store: Store) -> None:
+    # five pairs of cards, each pair one fact asked two ways with different
+    # answers: a `group` keeps them apart as a shared answer would
+    text = "id: grp\ntitle: Groups\ncards:\n" + "".join(
+        f"  - {{id: c{i}, question: 'Q{i}?', answer: 'a{i}', group: g{i // 2}}}\n"
+        for i in range(10))
+    grouped = read_deck(text, "grp.yaml")
+    assert grouped.cards[3].group == "g1"
+    for seed in range(20):
+        s = session(store, grouped, seed=seed)
+        order = asked(s)
+        assert len(order) == 10
+        pairs = list(itertools.pairwise(c.group for c in order))
+        assert all(a != b for a, b in pairs), (seed, [c.id for c in order])
+    # without the groups, some seed puts a pair side by side: the test can fail
+    plain = read_deck(text.replace(", group: g", ", kind: g"), "grp.yaml")
+    assert any(any(int(a.id[1:]) // 2 == int(b.id[1:]) // 2
+                   for a, b in itertools.pairwise(asked(session(store, plain, seed=seed))))
+               for seed in range(20))
+
+
 def test_csv_and_apkg_keep_the_note(tmp_path: Path, deck: Deck) -> None:
     src = tmp_path / "notes.yaml"
     src.write_text(NOTES)
@@ -224,7 +246,7 @@ def test_csv_and_apkg_keep_the_note(tmp_path: Path, deck: Deck) -> None:
     assert r.exit_code == 0, r.output
     again = load_deck(back, cache=False)
     fields = ("id", "type", "question", "answer", "accept", "tags", "note", "template",
-              "reverse")
+              "reverse", "group")
     assert [tuple(getattr(c, f) for f in fields) for c in again.cards] == [
         tuple(getattr(c, f) for f in fields) for c in deck.cards]
     apkg = tmp_path / "notes.apkg"

@@ -15,8 +15,8 @@ from quiz.models import Card, CardType, Deck
 
 # Field order in written cards, as in the bundled decks and the format doc.
 CARD_ORDER = ("id", "question", "type", "answer", "accept", "reverse", "choices", "escalate",
-              "tolerance",
-              "qualifier", "unit", "source", "tags", "kind", "explain", "context", "draft")
+              "tolerance", "qualifier", "unit", "source", "tags", "kind", "group", "explain",
+              "context", "draft")
 
 
 def schema_line() -> str:
@@ -124,6 +124,7 @@ def deck_rows(deck: Deck) -> list[dict[str, str]]:
             "qualifier": c.qualifier or "", "unit": c.unit or "",
             "reverse": "true" if c.reverse else "",
             "escalate": "true" if c.escalate else "",
+            "group": c.group or "",
         }
         rows.append(row)
     return rows

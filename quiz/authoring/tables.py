@@ -24,7 +24,7 @@ from quiz.models import Deck
 # alone can rebuild the deck.
 CSV_COLUMNS = ("id", "type", "question", "answer", "accept", "choices", "tags", "source",
                "source_outlet", "source_date", "source_title", "explain", "kind", "tolerance",
-               "qualifier", "unit", "reverse", "escalate")
+               "qualifier", "unit", "reverse", "escalate", "group")
 
 
 LIST_FIELDS = ("accept", "choices", "tags")
@@ -230,7 +230,8 @@ def _quiz_rows(path: Path, header: list[str], rows: Sequence[tuple[int, list[str
             raise UsageError(f"{path}:{n}: a card needs a question and an answer")
         card: dict[str, Any] = {"id": row.get("id") or slug(row["question"], taken)}
         taken.add(card["id"])
-        for key in ("question", "type", "explain", "kind", "qualifier", "unit", "source"):
+        for key in ("question", "type", "explain", "kind", "qualifier", "unit", "source",
+                    "group"):
             if row.get(key):
                 card[key] = row[key]
         if not numbered:  # a cloze with numbered blanks: the blanks hold the answers

@@ -296,6 +296,7 @@ _COLUMNS: dict[str, Callable[[Any], list[Any]]] = {
     "note": _as_is(_OPT_STR),
     "template": _as_is(_OPT_STR),
     "escalate": _as_is(frozenset({bool})),
+    "group": _as_is(_OPT_STR),
 }
 
 # What a card's answer is in JSON, by card type (models.Answer): a date is

@@ -31,6 +31,7 @@ DECK_FIELDS = ("id", "title", "description", "year", "escalate", "sources", "car
 SOURCE_FIELDS = ("outlet", "date", "title", "url")
 COMMON_CARD_FIELDS = (
     "id", "type", "question", "answer", "tags", "source", "explain", "kind", "context", "draft",
+    "group",
 )
 TYPE_FIELDS: dict[CardType, tuple[str, ...]] = {
     CardType.TEXT: ("accept", "reverse"),
@@ -421,6 +422,7 @@ class _Reader:
                      f"source '{source}' is not one of the deck's sources{hint}")
         explain = self.text(m, "explain", what)
         kind = self.text(m, "kind", what)
+        group = self.text(m, "group", what)
         context = self.text(m, "context", what)
         draft = self.flag(m, "draft")
         reverse = self.flag(m, "reverse")
@@ -439,7 +441,7 @@ class _Reader:
                 return []
             return [Card(f"{card_id}:c{n}", ctype, q, a, tags=tags, source=source,
                          explain=explain, kind=kind, context=context, draft=draft,
-                         line=m.line + 1, note=card_id, template=question)
+                         line=m.line + 1, note=card_id, template=question, group=group)
                     for n, q, a in made]
         # the answer is checked even when the id or the question is wrong:
         # validate says every mistake at once
@@ -450,7 +452,7 @@ class _Reader:
         self.card_cols[card_id] = m.col + 1
         card = Card(card_id, ctype, question, answer, tags=tags, source=source, explain=explain,
                     kind=kind, context=context, draft=draft, line=m.line + 1, reverse=reverse,
-                    escalate=escalate, **extra)
+                    escalate=escalate, group=group, **extra)
         if not reverse:
             return [card]
         assert isinstance(answer, str)
@@ -458,7 +460,7 @@ class _Reader:
         # the card accepts as its answer is no question of the other one
         back = Card(f"{card_id}:reverse", ctype, answer, question, tags=tags, source=source,
                     explain=explain, kind=None, context=context, draft=draft,
-                    line=m.line + 1, note=card_id)
+                    line=m.line + 1, note=card_id, group=group)
         return [card, back]
 
     def numbered_cloze(self, m: Map, text: str, what: str) -> list[tuple[int, str, str]]:

@@ -63,6 +63,8 @@ CARD_DOCS = {
     "unit": "Words shown after the number: 'units', 'km'.",
     "reverse": "true: the card is also asked the other way round (answer shown, question "
                "to recall), with its own history.",
+    "group": "A name shared by cards that ask one fact in different ways: they are never "
+             "asked one right after the other.",
     "escalate": "true: once the card is well known (its memory stable for 10 days), it is "
                 "asked as typed recall, without the choices; a miss brings the choices back.",
 }
@@ -109,6 +111,7 @@ _FIELD: dict[str, dict[str, Any]] = {
     "unit": _TEXT,
     "reverse": {"type": "boolean"},
     "escalate": {"type": "boolean"},
+    "group": _TEXT,
 }
 
 

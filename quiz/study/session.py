@@ -857,12 +857,13 @@ SPREAD_LOOKAHEAD = 20  # how far down the queue a card of another fact is looked
 def _fact(card: Card) -> frozenset[str]:
     """What a card's answer is, as compared between cards: the ways of
     writing it, each item of a list answer (the members who sent troops
-    hold the answer to "the contingents came from ..., ___ and ..."), and
-    its note."""
+    hold the answer to "the contingents came from ..., ___ and ..."), its
+    note and its group."""
     forms = set(answer_forms(card))
     if card.type in (CardType.MULTI, CardType.ORDER) and isinstance(card.answer, tuple):
         forms.update(a for a in card.answer if len(a) >= 3)
-    return frozenset(f.casefold() for f in forms) | {f"\0{card.note_id}"}
+    marks = {f"\0{card.note_id}"} | ({f"\1{card.group}"} if card.group else set())
+    return frozenset(f.casefold() for f in forms) | marks
 
 
 def is_due(phase: int, due: dt.datetime, now: dt.datetime, day_end: dt.datetime) -> bool:
