@@ -1311,3 +1311,26 @@ def test_after_a_miss_s_suspends_the_card_and_f_flags_one(keys: Keys, tmp_path: 
     assert re.search(r"^a +learning · [\d.]+ d · suspended +Capital\?$", listed.stdout, re.M), \
         listed.stdout
     assert re.search(r"^b +learning · [\d.]+ d · flagged +Sky\?$", listed.stdout, re.M)
+
+
+def test_the_deck_list_counts_one_new_card_a_note_and_leaves_out_suspended_ones(
+        quiz_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A note asked both ways is one new card today (its other way waits for
+    another day), and a suspended card is not offered at all."""
+    from quiz.history.store import open_store
+    from quiz.paths import default_db
+
+    monkeypatch.setenv("TERM", "dumb")
+    (quiz_home / "decks").mkdir()
+    (quiz_home / "decks" / "mini.yaml").write_text(
+        "id: mini\ntitle: Mini\ncards:\n"
+        "  - {id: a, type: basic, question: 'Qa?', answer: xa, reverse: true}\n"
+        "  - {id: b, question: 'Qb?', answer: xb}\n"
+        "  - {id: c, question: 'Qc?', answer: xc}\n")
+    runner = CliRunner()
+    listed = runner.invoke(app, [*START], input="").stdout
+    assert "Mini  (0 due, 3 new today, 4 total)" in listed, listed
+    with open_store(default_db()) as store:
+        store.mark("mini", "c", suspended=True)
+    listed = runner.invoke(app, [*START], input="").stdout
+    assert "Mini  (0 due, 2 new today, 4 total)" in listed, listed

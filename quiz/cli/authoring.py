@@ -179,8 +179,13 @@ def export_command(
     [chosen] = find([deck])
     if fmt is ExportFormat.APKG:
         target = output or Path(f"{chosen.id}.apkg")
+        from quiz.authoring.deckfile import notes
+
         write_apkg(chosen, target)
-        say(f"Wrote {target} ({count(len(chosen.cards), 'note')})", err=True)
+        written = len(notes(chosen))
+        made = "" if written == len(chosen.cards) else \
+            f"; Anki makes {count(len(chosen.cards), 'card')} of them"
+        say(f"Wrote {target} ({count(written, 'note')}{made})", err=True)
         return
     import io
 
@@ -189,8 +194,12 @@ def export_command(
     if output is None:
         write_data(buffer.getvalue())
     else:
+        from quiz.authoring.deckfile import notes
+
         replace_file(output, buffer.getvalue())
-        say(f"Wrote {output} ({count(len(chosen.cards), 'card')})", err=True)
+        rows = len(notes(chosen))
+        made = "" if rows == len(chosen.cards) else f", {count(len(chosen.cards), 'card')}"
+        say(f"Wrote {output} ({count(rows, 'row')}{made})", err=True)
 
 
 def _new_deck_id(wanted: str, explicit: bool, target: Path | None = None,

@@ -116,8 +116,14 @@ def _choose_decks(names: list[str] | None, store: Store,
     labels = []
     for deck in found:
         seen = store.states(deck.id)
-        due = sum(1 for st in seen.values() if is_due(st.phase, st.due, now, day_end))
-        fresh = sum(1 for c in deck.cards if c.id not in seen and not c.draft)
+        # suspended, or buried until after now: not asked
+        held = {cid for cid, m in store.marks(deck.id).items()
+                if m.suspended or (m.buried_until or now) > now}
+        due = sum(1 for cid, st in seen.items()
+                  if is_due(st.phase, st.due, now, day_end) and cid not in held)
+        # a session asks one card of a note: its siblings wait for later days
+        fresh = len({c.note_id for c in deck.cards
+                     if c.id not in seen and not c.draft and c.id not in held})
         # as a session counts them: the day's new cards, less those begun today
         today = min(fresh, max(0, limit - store.introduced_since([deck.id], day_began, now)))
         labels.append(f"{inert(deck.title)}  ({due} due, {today} new today, "
