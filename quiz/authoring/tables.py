@@ -109,13 +109,13 @@ def read_table(path: Path) -> Table:
 
     # a pipe, as `quiz import <(curl ...)` gives, is read like a file
     data = read_capped(path, MAX_BYTES, "tables", pipes=True)
-    if b"\x00" in data[:8192]:  # no text: a picture, a database, a zip that is no package
-        from quiz.authoring.apkg import not_importable
-
-        raise not_importable(path, "it is not text (it holds NUL bytes)")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:  # a spreadsheet's plain CSV is in its own code page
+        if b"\x00" in data[:8192]:  # no text at all: a picture, a database
+            from quiz.authoring.apkg import not_importable
+
+            raise not_importable(path, "it is not text (it holds NUL bytes)") from None
         raise UsageError(str(Problem.not_utf8(
             path, data, e, "save it as UTF-8 (in a spreadsheet: 'CSV UTF-8')"))) from None
     settings: dict[str, str] = {}
