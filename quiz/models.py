@@ -60,7 +60,7 @@ class Review:
     """One graded answer, as stored. Times are UTC."""
 
     id: str  # unique: a retried write is a no-op
-    session_id: int
+    session_id: int | None  # None: imported (from Anki), in no quiz session
     deck_id: str
     card_id: str
     reviewed_at: dt.datetime

@@ -131,7 +131,7 @@ def imported(path: Path) -> Deck:
 
 # Problems about the whole file, which have no line to name.
 WHOLE_FILE = ("no cards in this file", "no cards in this file, only a header row",
-              "file is over ")
+              "file is over ", "not a format quiz imports")
 
 
 def assert_located(path: Path, message: str) -> None:

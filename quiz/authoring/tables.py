@@ -112,6 +112,10 @@ def read_table(path: Path) -> Table:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:  # a spreadsheet's plain CSV is in its own code page
+        if b"\x00" in data[:8192]:  # no text at all: a picture, a database
+            from quiz.authoring.apkg import not_importable
+
+            raise not_importable(path, "it is not text (it holds NUL bytes)") from None
         raise UsageError(str(Problem.not_utf8(
             path, data, e, "save it as UTF-8 (in a spreadsheet: 'CSV UTF-8')"))) from None
     settings: dict[str, str] = {}

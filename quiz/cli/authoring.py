@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from quiz.cli import clock
-from quiz.cli.app import app, deck_ref, say, write_data
+from quiz.cli.app import DbOption, app, deck_ref, say, write_data
 from quiz.errors import DeckError, Problem, QuizError
 from quiz.textsafe import inert, one_line
 
@@ -228,20 +228,52 @@ def _new_deck_id(wanted: str, explicit: bool, target: Path | None = None,
 
 @app.command("import")
 def import_command(
-    file: Annotated[Path, typer.Argument(help="A CSV or TSV file: one with a header row "
-                    "naming at least 'question' and 'answer' columns (as 'quiz export' "
-                    "writes), two columns of question and answer (a spreadsheet's), or "
-                    "Anki's plain-text export.", dir_okay=False)],
+    file: Annotated[Path, typer.Argument(help="An Anki package (.apkg, or a whole collection "
+                    ".colpkg), or a CSV or TSV file: one with a header row naming at least "
+                    "'question' and 'answer' columns (as 'quiz export' writes), two columns "
+                    "of question and answer (a spreadsheet's), or Anki's plain-text export.",
+                    dir_okay=False)],
     output: Annotated[Path | None, typer.Option("--output", "-o", help="The deck file to "
-                      "write (default: FILE's name, in your deck folder).",
-                      show_default=False, dir_okay=False)] = None,
+                      "write (default: FILE's name, in your deck folder); for an Anki "
+                      "package of several decks, the folder to write them in.",
+                      show_default=False)] = None,
     deck_id: Annotated[str | None, typer.Option("--id", help="The new deck's id (default: "
                        "from the file name; 'imported' when FILE is a pipe).",
                        show_default=False)] = None,
     title: Annotated[str | None, typer.Option("--title", help="The new deck's title.",
                      show_default=False)] = None,
+    one_deck: Annotated[bool, typer.Option("--one-deck", help="Anki: one deck for the whole "
+                        "package, each card tagged with its Anki deck's name (default: a "
+                        "deck per Anki deck).")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Anki: update the decks an earlier "
+                     "import of the package wrote without asking (cards you added to them "
+                     "are kept).")] = False,
+    no_history: Annotated[bool, typer.Option("--no-history", help="Anki: the cards alone, "
+                          "not the review history and schedule.")] = False,
+    db: DbOption = None,
 ) -> None:
-    """Make a new YAML deck from a CSV or TSV file of cards."""
+    """Make new YAML decks from an Anki package, or from a CSV or TSV file.
+
+    An Anki package brings its review history too: each card's schedule
+    carries over, and importing it again updates the decks in place and
+    adds only new reviews. See docs/formats/anki.md for what is kept.
+    """
+    from quiz.authoring.apkg import is_zip
+    from quiz.errors import UsageError
+
+    if not file.exists():  # a pipe, as from <(...), is read like a file
+        raise UsageError(f"{file}: no such file")
+    if file.is_file() and is_zip(file):
+        from quiz.cli.anki_import import import_package
+
+        import_package(file, output, deck_id, title, one_deck, force, no_history, db)
+        return
+    _import_table(file, output, deck_id, title)
+
+
+def _import_table(file: Path, output: Path | None, deck_id: str | None,
+                  title: str | None) -> None:
+    """`quiz import` of a CSV or TSV file."""
     from quiz.authoring.deckfile import deck_title, name_text, slug
     from quiz.authoring.edit import deck_yaml
     from quiz.authoring.tables import read_table, table_problems
@@ -251,8 +283,6 @@ def import_command(
     from quiz.paths import user_decks_dir
     from quiz.wording import count
 
-    if not file.exists():  # a pipe, as from <(...), is read like a file
-        raise UsageError(f"{file}: no such file")
     table = read_table(file)
     # A pipe's name (/dev/fd/63) says nothing: name the deck after -o, or "imported".
     piped = not file.is_file()

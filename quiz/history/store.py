@@ -25,6 +25,7 @@ import functools
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -32,7 +33,14 @@ from quiz.errors import StoreBusy, StoreError
 from quiz.history import migrations
 from quiz.history.migrations import CARD_STATS_BACKFILL, RETENTION_BACKFILL
 from quiz.models import Mode, Outcome, Review
-from quiz.study.records import CardMark, StateChanged, StateRestore, StateUpdate, StoredState
+from quiz.study.records import (
+    CardMark,
+    ImportedState,
+    StateChanged,
+    StateRestore,
+    StateUpdate,
+    StoredState,
+)
 
 R = TypeVar("R")
 # every table of the current schema: a file without one of them is damaged
@@ -59,6 +67,17 @@ def from_ts(text: str) -> dt.datetime:
     # fromisoformat reads the trailing Z as UTC and is ~20x faster than strptime,
     # which matters when stats read tens of thousands of sessions.
     return dt.datetime.fromisoformat(text)
+
+
+@dataclass
+class ImportCounts:
+    """What `Store.import_history` wrote: reviews added, card states written,
+    states kept (quiz reviewed the card since), cards newly suspended."""
+
+    reviews: int = 0
+    states: int = 0
+    kept: int = 0
+    suspended: int = 0
 
 
 # --- opening ---------------------------------------------------------------
@@ -323,6 +342,45 @@ class Store:
         with self.write() as db:
             self._remove(db, review, restore)
             self._insert(db, new, state, 0.0)
+
+    def import_history(self, reviews: Iterable[Review], states: Iterable[ImportedState],
+                       suspended: Iterable[tuple[str, str]] = ()) -> ImportCounts:
+        """History brought in from elsewhere (an Anki review log), in one
+        transaction: each review stored unless one with its id already is
+        (so importing again adds nothing), with the per-card and per-day
+        counters an answer keeps; each card's state written whole where
+        reviews of it were added, unless quiz has reviewed the card since the
+        newest of them (that state is kept); and the `suspended` (deck id,
+        card id) pairs marked suspended. Reviews carry no session."""
+        counts = ImportCounts()
+        added: set[tuple[str, str]] = set()
+        with self.write() as db:
+            for review in reviews:
+                if self._insert(db, review, None, 0.0):
+                    counts.reviews += 1
+                    added.add((review.deck_id, review.card_id))
+            for s in states:
+                key = (s.deck_id, s.card_id)
+                if key not in added:
+                    continue
+                row = db.execute("SELECT last_review FROM card_state WHERE deck_id = ? AND "
+                                 "card_id = ?", key).fetchone()
+                if row is not None and (row[0] or "") > ts(s.last_review):
+                    counts.kept += 1  # studied in quiz since: quiz's state stands
+                    continue
+                db.execute(
+                    "INSERT OR REPLACE INTO card_state (deck_id, card_id, phase, due, data, "
+                    "introduced, reps, lapses, last_review, stability, difficulty) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (s.deck_id, s.card_id, s.phase, ts(s.due), s.data, ts(s.introduced),
+                     s.reps, s.lapses, ts(s.last_review), s.stability, s.difficulty))
+                counts.states += 1
+            for deck_id, card_id in suspended:
+                cur = db.execute("INSERT INTO card_marks (deck_id, card_id, suspended) "
+                                 "VALUES (?, ?, 1) ON CONFLICT (deck_id, card_id) DO UPDATE "
+                                 "SET suspended = 1 WHERE suspended = 0", (deck_id, card_id))
+                counts.suspended += cur.rowcount
+        return counts
 
     @staticmethod
     def _counts(review: Review) -> tuple[int, int]:

@@ -65,6 +65,26 @@ class StateUpdate:
 
 
 @dataclass(frozen=True, slots=True)
+class ImportedState:
+    """A card's state worked out from history brought in from elsewhere (an
+    Anki review log), with the counts a session would have kept: written
+    whole, in place of the stored one unless quiz has reviewed the card
+    since `last_review`."""
+
+    deck_id: str
+    card_id: str
+    phase: int
+    due: dt.datetime
+    data: str
+    stability: float | None
+    difficulty: float | None
+    introduced: dt.datetime
+    last_review: dt.datetime
+    reps: int
+    lapses: int
+
+
+@dataclass(frozen=True, slots=True)
 class StateRestore:
     """A card's state as it was before an answer that is taken back (undo,
     "I was right"); `data` None: the card had no state before it. `lapsed`:

@@ -1,0 +1,230 @@
+"""An Anki collection's notes as quiz decks: one deck per Anki deck (or one
+for all), card ids from the notes' GUIDs, and where each Anki card's
+history goes.
+
+- Basic: a flip card (`type: basic`), front and back.
+- Basic (and reversed card), or any note type of two templates whose note
+  has its second card: the same with `reverse: true` (quiz's `ID:reverse`).
+- Cloze: quiz's numbered blanks (`{{c1::...}}`, cards `ID:c1`, `ID:c2`...);
+  Back Extra is the explanation. A number used in two places, which a quiz
+  cloze cannot hold, gives a card per number written out (`ID:cN`).
+- Any other note type: a flip card of its first two fields, and the rest as
+  the explanation; `other_types` names them, for the importer to say so.
+
+A card id is `anki-GUID` when the GUID is made of letters, digits, `_`, `.`
+and `-`, else `anki.` and the GUID's bytes in hex, so the same note is the
+same card at every import.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from quiz.authoring.anki import field_text
+from quiz.authoring.apkg import AnkiCard, Collection, Note, NoteType
+from quiz.cloze import MAX_NUMBERS, blanked, deletions
+from quiz.deck.yamltree import MAX_SCALAR
+
+_PLAIN_GUID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,59}")
+EMPTY = "(empty in Anki)"
+
+
+def note_id(guid: str) -> str:
+    """A quiz card id for the Anki note `guid`, the same at every import."""
+    if _PLAIN_GUID.fullmatch(guid):
+        return f"anki-{guid}"
+    raw = guid.encode("utf-8", "surrogatepass")
+    if len(raw) <= 40:
+        return f"anki.{raw.hex()}"
+    return f"anki.h{hashlib.blake2b(raw, digest_size=16).hexdigest()}"
+
+
+@dataclass
+class DeckPlan:
+    """One quiz deck to write: the Anki deck's name and its cards' fields."""
+
+    name: str
+    cards: list[dict[str, Any]] = field(default_factory=list)
+    media: set[str] = field(default_factory=set)  # Anki media names its notes use
+
+
+@dataclass
+class Mapped:
+    decks: dict[str, DeckPlan]  # by Anki deck name (or the one deck's name)
+    cards: dict[int, tuple[str, str]]  # Anki card id -> (Anki deck name, quiz card id)
+    other_types: dict[str, int] = field(default_factory=dict)  # note type -> notes
+    cut: int = 0  # fields cut to the deck's limit on text
+    skipped: int = 0  # notes with nothing to ask (an empty front, a cloze with no blank)
+    unmapped: int = 0  # Anki cards with no quiz card (a third template...)
+
+
+def _cut(text: str, mapped: Mapped) -> str:
+    if len(text) <= MAX_SCALAR:
+        return text
+    mapped.cut += 1
+    return text[:MAX_SCALAR - 1] + "…"
+
+
+def map_notes(col: Collection, shown: Callable[[str], str], one_deck: str | None = None,
+              ) -> Mapped:
+    """The collection's notes as quiz cards, grouped by deck. A note goes to
+    the deck of its first card (Anki lets a note's cards sit in different
+    decks); with `one_deck`, every note goes to that one, tagged with the
+    name of its Anki deck. `shown` gives the name an image or sound is
+    shown by (the name of the file where it was kept)."""
+    by_note: dict[int, list[AnkiCard]] = {}
+    for c in col.cards:
+        by_note.setdefault(c.note_id, []).append(c)
+    mapped = Mapped({}, {})
+    seen: set[str] = set()
+    for note in col.notes:
+        cards = sorted(by_note.get(note.id, []), key=lambda c: c.ord)
+        kind = col.note_types.get(note.type_id)
+        base = note_id(note.guid)
+        if not cards or kind is None or base in seen:
+            mapped.skipped += 1 if cards else 0
+            mapped.unmapped += len(cards)
+            continue
+        seen.add(base)
+        deck_name = col.decks.get(cards[0].deck_id, "Default")
+        target = one_deck if one_deck is not None else deck_name
+        plan = mapped.decks.setdefault(target, DeckPlan(target))
+        tags = list(dict.fromkeys(_tag(t) for t in note.tags if _tag(t)))
+        if one_deck is not None and deck_name not in tags:
+            tags.append(deck_name)
+        made = _note_cards(note, kind, cards, base, shown, mapped)
+        if not made:
+            mapped.skipped += 1
+            mapped.unmapped += len(cards)
+            continue
+        for fields in made:
+            if tags:
+                fields["tags"] = tags
+            plan.cards.append(fields)
+        for f in note.fields:
+            plan.media.update(_media(f))
+        ids = _card_ids(made)
+        for c in cards:
+            quiz_id = _quiz_card(kind, c, base, ids)
+            if quiz_id is None:
+                mapped.unmapped += 1
+            else:
+                mapped.cards[c.id] = (target, quiz_id)
+    return mapped
+
+
+def _media(text: str) -> list[str]:
+    from quiz.authoring.anki import media_names
+
+    return media_names(text)
+
+
+def _tag(tag: str) -> str:
+    return " ".join(field_text(tag).split())
+
+
+def _card_ids(made: list[dict[str, Any]]) -> set[str]:
+    """The card ids the deck loader makes of these card fields."""
+    ids: set[str] = set()
+    for f in made:
+        if "answer" not in f:  # numbered blanks
+            numbers = {d.number for d in deletions(f["question"]) if d.answer.strip()}
+            ids.update(f"{f['id']}:c{n}" for n in numbers)
+        else:
+            ids.add(f["id"])
+            if f.get("reverse"):
+                ids.add(f"{f['id']}:reverse")
+    return ids
+
+
+def _quiz_card(kind: NoteType, card: AnkiCard, base: str, ids: set[str]) -> str | None:
+    """The quiz card that holds an Anki card's history, if the note made one."""
+    if kind.cloze:
+        wanted = f"{base}:c{card.ord + 1}"
+    else:
+        wanted = base if card.ord == 0 else f"{base}:reverse" if card.ord == 1 else ""
+    return wanted if wanted in ids else None
+
+
+def _reversed(kind: NoteType, cards: list[AnkiCard]) -> bool:
+    """A note asked both ways: its type has two templates, the second asking
+    another field than the first, and the note has the second card."""
+    if len(kind.questions) != 2 or not any(c.ord == 1 for c in cards):
+        return False
+    asks = [set(re.findall(r"\{\{([^{}#/^]+?)\}\}", q)) for q in kind.questions]
+    return asks[0] != asks[1]
+
+
+def _note_cards(note: Note, kind: NoteType, cards: list[AnkiCard], base: str,
+                shown: Callable[[str], str], mapped: Mapped) -> list[dict[str, Any]]:
+    texts = [_cut(field_text(f, shown), mapped) for f in note.fields]
+    if kind.cloze:
+        return _cloze(note, kind, texts, base)
+    front = texts[0] if texts else ""
+    if not front:
+        return []
+    known = ("Basic", "Basic (and reversed card)", "Basic (optional reversed card)",
+             "Basic (type in the answer)")
+    if kind.name not in known:
+        mapped.other_types[kind.name] = mapped.other_types.get(kind.name, 0) + 1
+    back = texts[1] if len(texts) > 1 and texts[1] else EMPTY
+    card: dict[str, Any] = {"id": base, "question": front, "type": "basic", "answer": back}
+    if _reversed(kind, cards):
+        card["reverse"] = True
+    rest = _extra(kind, texts, 2)
+    if rest:
+        card["explain"] = _cut(rest, mapped)
+    return [card]
+
+
+def _extra(kind: NoteType, texts: list[str], skip: int, also: str = "") -> str:
+    """The note's other fields, one a line: those after the first `skip`
+    (and not the field named `also`), empty ones and "Add Reverse" left out."""
+    names = list(kind.fields) + [""] * max(0, len(texts) - len(kind.fields))
+    return "\n".join(t for i, (name, t) in enumerate(zip(names, texts, strict=False))
+                     if i >= skip and t and name not in ("Add Reverse", also))
+
+
+def _cloze_field(kind: NoteType) -> int:
+    """The field the cloze template fills in (`{{cloze:Text}}`), else the first."""
+    for q in kind.questions:
+        m = re.search(r"\{\{cloze:([^{}]+)\}\}", q)
+        if m and m.group(1).strip() in kind.fields:
+            return kind.fields.index(m.group(1).strip())
+    return 0
+
+
+def _cloze(note: Note, kind: NoteType, texts: list[str], base: str) -> list[dict[str, Any]]:
+    at = _cloze_field(kind)
+    text = texts[at] if at < len(texts) else ""
+    found = deletions(text)
+    numbers = [d.number for d in found if d.answer.strip()]
+    if not numbers or len(set(numbers)) > MAX_NUMBERS:
+        return []
+    extra = "\n".join(t for i, t in enumerate(texts) if i != at and t)
+    if len(numbers) == len(set(numbers)):  # quiz's numbered blanks, one a card
+        card: dict[str, Any] = {"id": base, "question": text}
+        if extra:
+            card["explain"] = extra
+        return [card]
+    # a number used twice: a card per number, as Anki makes them
+    out = []
+    for n in sorted(set(numbers)):
+        question, hidden = blanked(text, found, n)
+        fields: dict[str, Any] = {"id": f"{base}:c{n}", "question": question}
+        if len(hidden) == 1:
+            fields.update(type="cloze", answer=hidden[0])
+        else:
+            fields.update(type="text", answer=", ".join(hidden))
+        if extra:
+            fields["explain"] = extra
+        out.append(fields)
+    return out
+
+
+def media_in(plans: Mapping[str, DeckPlan]) -> set[str]:
+    return set().union(*(p.media for p in plans.values())) if plans else set()
