@@ -211,7 +211,8 @@ def _confirm(targets: list[Target], force: bool) -> None:
 def _history(col: Any, where: dict[int, tuple[str, str]], targets: list[Target],
              db: Path | None) -> tuple[int, int, Any]:
     from quiz.authoring.apkg_history import replay
-    from quiz.study.scheduling import Scheduler, learner_settings
+    from quiz.study.preferences import learner_settings
+    from quiz.study.scheduling import Scheduler
 
     now, day_began = clock.now_and_day_start()
     with open_store_at(db) as store:
