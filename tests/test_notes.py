@@ -158,6 +158,27 @@ def test_a_flip_card_is_rated_and_shows_each_ratings_interval(store: Store,
     assert [tuple(r) for r in rows] == [("Easy", "right", 4, 2400)]
 
 
+@pytest.mark.parametrize("rating", [Rating.HARD, Rating.GOOD, Rating.EASY])
+def test_the_interval_shown_is_the_one_booked_with_fuzz_on(
+        tmp_path: Path, deck: Deck, rating: Rating) -> None:
+    """The scheduler fuzzes intervals (as Anki does): the list showed one
+    draw ("Good 4 days") and the rating booked another (3 days)."""
+    for n in range(8):
+        store = open_store(tmp_path / f"h{rating}{n}.sqlite3")
+        ids = map(f"{n}-{{}}".format, itertools.count())
+        s = Session(store, Scheduler(Settings(fuzz=True)), [deck], Mode.REVIEW, NOW,
+                    random.Random(n), day_start=NOW.replace(hour=4),
+                    new_id=ids.__next__, in_order=True)
+        s.start()
+        q = s.next(NOW)
+        assert q is not None and q.card.id == "steppe"
+        shown = s.intervals(q, NOW)
+        assert shown is not None
+        a = s.rate(q, rating, NOW + dt.timedelta(seconds=5))
+        assert a.next_due == shown[rating], n
+        store.close()
+
+
 def test_again_on_a_flip_card_is_a_miss_that_comes_back_and_can_be_undone(
         store: Store, deck: Deck) -> None:
     s = session(store, deck, in_order=True)
@@ -273,6 +294,28 @@ def test_a_source_line_keeps_its_outlets_name_and_masks_its_date_and_title() -> 
     source = Source("at", "The Astana Times", "2022-01-19", "Peacekeepers leave Astana")
     shown = feedback(None, source, deck.cards)
     assert shown.source == "The Astana Times, …: Peacekeepers leave …" and shown.masked
+
+
+def test_feedback_keeps_the_answer_just_shown_and_masks_a_date_whole() -> None:
+    """The verdict has just said "The answer: more than 4,500": masking 4,500
+    in the card's own explanation (because a later card has that answer too)
+    hid nothing and read as a mistake; a year answer turned "2022-01-09"
+    into "…-09"."""
+    from quiz.models import Source
+    from quiz.study.giveaways import feedback
+
+    deck = read_deck("id: m\ntitle: M\ncards:\n"
+                     "  - {id: hurt, question: 'Injured?', answer: 4500, "
+                     "explain: 'TASS gives more than 4,500 injured.'}\n"
+                     "  - {id: also, question: 'Injured, by the ministry?', answer: 4500}\n"
+                     "  - {id: year, question: 'Renamed in?', answer: 2022}\n", "m.yaml")
+    hurt, also, year = deck.cards
+    source = Source("w", "Wikipedia", "2022-01-09", "Astana")
+    shown = feedback(hurt.explain, source, [also, year], hurt)
+    assert shown.explain == "TASS gives more than 4,500 injured."
+    assert shown.source == "Wikipedia, …: Astana" and shown.masked
+    # for another card, the same explanation is masked
+    assert feedback(hurt.explain, None, [also], year).explain == "TASS gives more than … injured."
 
 
 def test_suspend_bury_and_flag_from_a_session(store: Store) -> None:

@@ -27,6 +27,7 @@ DAY0 = dt.datetime(2022, 3, 1, 9, 0, tzinfo=dt.UTC)
 
 @pytest.mark.parametrize(("name", "text", "value"), [
     ("retention", "0.85", 0.85), ("retention", "85%", 0.85), ("retention", " 0.9 ", 0.9),
+    ("retention", "0,85", 0.85), ("retention", "85", 0.85),
     ("intervals", "Retention", "retention"), ("intervals", "knowledge", "knowledge"),
     ("relearn", "off", ()), ("relearn", "10m", (dt.timedelta(minutes=10),)),
     ("relearn", "10m,1h", (dt.timedelta(minutes=10), dt.timedelta(hours=1))),
@@ -40,6 +41,7 @@ def test_values_parse_and_show_back(name: str, text: str, value: object) -> None
 
 @pytest.mark.parametrize(("name", "text", "reason"), [
     ("retention", "2", "between 0.70 and 0.97 (70% and 97%)"),
+    ("retention", "150", "between 0.70 and 0.97 (70% and 97%)"),
     ("retention", "0.5", "between 0.70 and 0.97 (70% and 97%)"),
     ("retention", "most", "a fraction such as 0.9 or a percentage such as 90%"),
     ("intervals", "fast", "'knowledge' or 'retention'"),
@@ -88,6 +90,18 @@ def test_the_command_sets_shows_and_resets(tmp_path: Path) -> None:
     assert result.stdout == "relearn: off (was 10m); sessions from now on use it\n"
     one = runner.invoke(app, ["settings", "relearn", "--db", db]).stdout.splitlines()
     assert one[0] == "relearn      off"
+
+
+def test_values_the_shell_splits_or_that_look_like_options(tmp_path: Path) -> None:
+    db = str(tmp_path / "h.sqlite3")
+    result = runner.invoke(app, ["settings", "relearn", "10m", "1h", "--db", db])
+    assert result.stdout == "relearn: 10m,1h (was off); sessions from now on use it\n"
+    result = runner.invoke(app, ["settings", "relearn", "10m,1h", "--db", db])
+    assert result.stdout == "relearn: 10m,1h (unchanged)\n"
+    result = runner.invoke(app, ["settings", "new-per-day", "-1", "--db", db])
+    assert (result.exit_code, result.stderr) == (1, "quiz: new-per-day: '-1' is not a valid "
+                                                 "value: a whole number from 0 to 9999 (for "
+                                                 "example: quiz settings new-per-day 20)\n")
 
 
 def test_the_command_refuses_what_it_cannot_do(tmp_path: Path) -> None:

@@ -1311,6 +1311,12 @@ def test_after_a_miss_s_suspends_the_card_and_f_flags_one(keys: Keys, tmp_path: 
     assert re.search(r"^a +learning · [\d.]+ d · suspended +Capital\?$", listed.stdout, re.M), \
         listed.stdout
     assert re.search(r"^b +learning · [\d.]+ d · flagged +Sky\?$", listed.stdout, re.M)
+    # changing a mark says what happened, and when nothing did
+    said = [CliRunner().invoke(app, ["cards", str(deck), *args, "--db", str(db)]).stdout
+            for args in (["--unsuspend", "a"], ["--unsuspend", "a"], ["--flag", "b"],
+                         ["--unbury", "b"], ["--unflag", "b"])]
+    assert said == ["a: unsuspended\n", "a: was not suspended\n", "b: already flagged\n",
+                    "b: was not buried\n", "b: unflagged\n"]
 
 
 def test_the_deck_list_counts_one_new_card_a_note_and_leaves_out_suspended_ones(
@@ -1334,3 +1340,15 @@ def test_the_deck_list_counts_one_new_card_a_note_and_leaves_out_suspended_ones(
         store.mark("mini", "c", suspended=True)
     listed = runner.invoke(app, [*START], input="").stdout
     assert "Mini  (0 due, 2 new today, 4 total)" in listed, listed
+
+
+def test_the_header_never_counts_past_n(keys: Keys, tmp_path: Path) -> None:
+    """-n 2 with a miss: the missed card coming back does not make the header
+    promise a third question that never comes."""
+    deck, db = _mini(tmp_path)
+    keys("Almaty", ENTER, ENTER, "blue", ENTER)  # a miss, Enter: next; then right
+    result = CliRunner().invoke(app, [*START, str(deck), "--db", str(db), "-n", "2"])
+    out = result.stdout
+    assert result.exit_code == 0, out
+    headers = re.findall(r"^Card (\d+) of (\d+)", out, re.M)
+    assert headers == [("1", "2"), ("2", "2")], out

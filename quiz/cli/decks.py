@@ -244,6 +244,7 @@ def cards_command(
     from quiz.cli.render import clip, due_when
     from quiz.deck.catalog import find
     from quiz.errors import UsageError
+    from quiz.study.records import CardMark
     from quiz.study.scheduling import Phase
     from quiz.wording import answer_text, count
 
@@ -263,8 +264,13 @@ def cards_command(
                                           f"{did_you_mean(card_id, sorted(known))}"))
         with open_store_at(db) as store:
             for card_id, change, word in changes:
-                store.mark(chosen.id, card_id, **change)  # type: ignore[arg-type]
-                say(one_line(f"{card_id}: {word}"))
+                before = store.marks(chosen.id).get(card_id) or CardMark()
+                after = store.mark(chosen.id, card_id, **change)  # type: ignore[arg-type]
+                if after == before:  # said so: nothing changed
+                    say(one_line(f"{card_id}: was not {word[2:]}" if word.startswith("un")
+                                 else f"{card_id}: already {word}"))
+                else:
+                    say(one_line(f"{card_id}: {word}"))
         return
     wanted = set(tag or [])
     text = (search or "").casefold()

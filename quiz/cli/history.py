@@ -71,13 +71,14 @@ def optimize_command(
             say("saved: your next sessions use the fitted parameters")
 
 
-@app.command("settings")
+@app.command("settings", context_settings={"ignore_unknown_options": True})
 def settings_command(
     name: Annotated[str | None, typer.Argument(help="A setting: retention, intervals, "
                     "relearn or new-per-day (default: list them all).",
                     show_default=False)] = None,
-    value: Annotated[str | None, typer.Argument(help="Its new value (default: show it).",
-                     show_default=False)] = None,
+    words: Annotated[list[str] | None, typer.Argument(
+        metavar="[VALUE]", help="Its new value (default: show it).",
+        show_default=False)] = None,
     reset: Annotated[bool, typer.Option("--reset", help="Go back to the default.")] = False,
     db: DbOption = None,
 ) -> None:
@@ -88,14 +89,17 @@ def settings_command(
     buys the most recall for the reviews it costs while keeping what the
     retention asks (about 70-80% of reviews are then recalled, not 90%);
     'retention' reviews a card when its recall falls to the retention, as Anki
-    does. relearn (default 10m): a learned card you miss comes back this long
-    after, in the same session; 'off' books it a day or more ahead.
+    does. relearn (default off): a learned card you miss is booked a day or
+    more ahead; '10m' (or '10m,1h') asks it again that long after, in the
+    same session.
     new-per-day (default 20). Settings are kept in the history database and
     apply from the next session on.
     """
     from quiz.errors import UsageError
     from quiz.study.preferences import KNOBS, default, knob, learner_settings, parse
 
+    # "10m 1h" is "10m,1h"; a value such as -1 is a value here, not an option
+    value = ",".join(words) if words else None
     if value is not None and reset:
         raise UsageError("give a new value or --reset, not both")
     if reset and name is None:
@@ -112,7 +116,10 @@ def settings_command(
             else:
                 store.set_setting(k.key, k.show(parse(k, value or "")))
             after = k.show(getattr(learner_settings(store.setting), k.field))
-            say(f"{k.name}: {after} (was {before}); sessions from now on use it")
+            if after == before:
+                say(f"{k.name}: {after} (unchanged)")
+            else:
+                say(f"{k.name}: {after} (was {before}); sessions from now on use it")
             return
         current = learner_settings(store.setting)
         for k in chosen:
@@ -205,7 +212,7 @@ def stats_command(
     from quiz.cli.render import stats_lines
 
     width = shutil.get_terminal_size((80, 24)).columns
-    for line in stats_lines(figures, tz, _plain_output(), width):
+    for line in stats_lines(figures, tz, _plain_output(), width, settings.policy):
         say(line)
     if html is not None:
         say(f"\nReport written to {html}")

@@ -84,6 +84,8 @@ def _run_session(store: Store, decks: list[Deck], mode: Mode, tags: list[str], n
                 # this card, those asked and those to come: it grows when a missed card
                 # comes back, and shrinks when another session answered a queued one
                 total = session.asked + session.remaining + 1
+                if session.limit and mode is not Mode.EXAM:  # -n: never more than asked for
+                    total = min(total, session.limit)
                 prompts.settle()  # a second Enter after the last answer does not answer this one
                 screens.header(out, q, total, session.asked, session.points,
                           session.due_left + (not q.new) if mode is Mode.REVIEW else None)

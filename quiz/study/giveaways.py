@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from quiz.models import Card, CardType, Source
@@ -71,11 +71,17 @@ def masked(text: str, forms: Iterable[str]) -> tuple[str, bool]:
     return out, n > 0
 
 
-def feedback(explain: str | None, source: Source | None, upcoming: Iterable[Card]) -> Feedback:
+def feedback(explain: str | None, source: Source | None, upcoming: Iterable[Card],
+             answered: Card | None = None) -> Feedback:
     """The explanation and the source line, with the answers of `upcoming`
-    masked; of the source, its date and title (the outlet's name is a name:
-    "The Astana Times" stays, though Astana is an answer)."""
-    forms = [f for card in upcoming for f in answer_forms(card)]
+    masked; of the source, its date (all of it, when any part would give an
+    answer away: "…-09" reads as a broken date) and title (the outlet's name
+    is a name: "The Astana Times" stays, though Astana is an answer). The
+    answer of the card just `answered`, which the verdict has shown, is not
+    masked in its own feedback (its accepted forms are)."""
+    own = {f.casefold() for f in answer_forms(replace(answered, accept=()))} \
+        if answered is not None else set()
+    forms = [f for card in upcoming for f in answer_forms(card) if f.casefold() not in own]
     hidden = False
 
     def shown(text: str) -> str:
@@ -86,5 +92,6 @@ def feedback(explain: str | None, source: Source | None, upcoming: Iterable[Card
 
     cite = None
     if source is not None:
-        cite = f"{source.outlet}, {shown(source.date)}: {shown(source.title)}"
+        date = MASK if shown(source.date) != source.date else source.date
+        cite = f"{source.outlet}, {date}: {shown(source.title)}"
     return Feedback(shown(explain) if explain is not None else None, cite, hidden)

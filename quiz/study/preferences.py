@@ -30,11 +30,13 @@ class Knob:
 
 
 def _retention(text: str) -> float:
-    text = text.strip()
+    text = text.strip().replace(",", ".")  # 0,85 as some write it
     try:
-        value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+        value = float(text.rstrip("%"))
     except ValueError:
         raise ValueError("a fraction such as 0.9 or a percentage such as 90%") from None
+    if text.endswith("%") or 1 < value <= 100:  # 85 can only mean 85%
+        value /= 100
     if not 0.70 <= value <= 0.97:
         raise ValueError("between 0.70 and 0.97 (70% and 97%)")
     return round(value, 4)

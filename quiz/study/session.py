@@ -183,6 +183,10 @@ class Session:
         self._queue: list[tuple[Deck, Card]] = []
         self._tries: dict[tuple[str, str], int] = {}
         self._years: dict[str, int | None] = {}
+        # what `intervals` showed for a card: the state it was worked out from
+        # and the state after each rating, so that the rating chosen books
+        # the interval shown (the scheduler's fuzz would draw another)
+        self._previews: dict[tuple[str, str], tuple[str | None, dict[Rating, CardState]]] = {}
         self._pending: list[_Pending] = []
         self._asked = 0
         self._right = self._partly = self._wrong = 0
@@ -505,8 +509,11 @@ class Session:
         the schedule is not touched (cram, exam). Nothing is saved."""
         if self.mode is not Mode.REVIEW:
             return None
-        before = self._state((q.deck.id, q.card.id))
-        return {r: self.scheduler.review(before, r, now, self.day_start).due for r in Rating}
+        key = (q.deck.id, q.card.id)
+        before = self._state(key)
+        after = {r: self.scheduler.review(before, r, now, self.day_start) for r in Rating}
+        self._previews[key] = (before.data if before else None, after)
+        return {r: st.due for r, st in after.items()}
 
     def rate(self, q: Question, rating: Rating, now: dt.datetime,
              response_ms: int = 0) -> Answered:
@@ -528,7 +535,11 @@ class Session:
             after: CardState | None = None
             update: StateUpdate | None = None
             if self.mode is Mode.REVIEW:
-                after = self.scheduler.review(before, rating, now, self.day_start)
+                shown = self._previews.pop(key, None)
+                if shown is not None and shown[0] == (before.data if before else None):
+                    after = shown[1][rating]  # the interval shown beside the rating
+                else:
+                    after = self.scheduler.review(before, rating, now, self.day_start)
                 lapsed = (before is not None and before.phase is Phase.REVIEW
                           and rating is Rating.AGAIN)
                 update = StateUpdate(q.deck.id, q.card.id, int(after.phase), after.due,
@@ -615,7 +626,7 @@ class Session:
             upcoming.append((self._again.deck.id, self._again.card))
         source = q.deck.sources.get(card.source or "")
         return feedback(card.explain.strip() if card.explain else None, source,
-                        (c for deck_id, c in upcoming if (deck_id, c.id) != key))
+                        (c for deck_id, c in upcoming if (deck_id, c.id) != key), card)
 
     # -- suspend, bury, flag ------------------------------------------------
 
