@@ -80,6 +80,8 @@ def number_readings(text: str) -> tuple[float, ...]:
     t = _QUALIFIERS.sub("", t).strip().removesuffix("+").strip()  # '2,000+': more than
     t = re.sub(r"\s*(?:%|per ?cent)$", "", t)  # '40%', '40 percent': the figure is 40
     t = re.sub(r"^[$€£¥₸₽]\s*", "", t)  # '$4.5 billion', '₸500': the figure, not the money
+    # 'the fourth', 'Article 4', 'No. 4': the number the words name
+    t = re.sub(r"^(?:the|article|art\.|no\.|number)\s+", "", t).strip()
     if not t:
         return ()
     values: list[float] = []
@@ -118,7 +120,12 @@ def _number(t: str) -> float | None:
     try:
         return float(text2num(words, "en"))
     except ValueError:
-        return None
+        pass
+    from text_to_num import alpha2digit
+
+    # an ordinal in words: 'fourth' -> '4th', 'twenty-first' -> '21st'
+    ordinal = re.fullmatch(r"(\d+)(?:st|nd|rd|th)", alpha2digit(words, "en").strip())
+    return float(ordinal.group(1)) if ordinal else None
 
 
 # --- dates ------------------------------------------------------------

@@ -274,3 +274,13 @@ def test_a_cloze_answer_may_retype_the_sentence(given: str, outcome: Outcome) ->
              "The contingents came from Armenia, Belarus, Kyrgyzstan, ___ and Tajikistan.",
              "Russia")
     assert grade(c, given).outcome is outcome
+
+
+@pytest.mark.parametrize(("given", "value"), [
+    ("fourth", 4), ("the fourth", 4), ("Article 4", 4), ("article four", 4), ("No. 4", 4),
+    ("4th", 4), ("twenty-first", 21), ("the", None), ("article", None), ("fourthly", None),
+])
+def test_an_ordinal_or_a_numbered_thing_is_its_number(given: str, value: int | None) -> None:
+    """'Which article of the treaty ...?': 'fourth' and 'Article 4' were
+    refused as 'not a number' though the explanation says 'the fourth'."""
+    assert parse_number(given) == value
