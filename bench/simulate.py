@@ -447,7 +447,10 @@ class Result:
         return self.predicted / self.with_prediction if self.with_prediction else float("nan")
 
 
-def run(policy: Policy, learner: Learner, days: int, new_per_day: int, seed: int) -> Result:
+def run(policy: Policy, learner: Learner, days: int, new_per_day: int, seed: int,
+        pace: dt.timedelta = MINUTE) -> Result:
+    """One learner's year with `policy`: a session a day from 09:00, each
+    showing taking `pace` (a minute; bench/retention_gap.py --same-time: none)."""
     rng = random.Random(seed)
     rt_rng = random.Random(seed + 10_000)
     res = Result()
@@ -486,7 +489,7 @@ def run(policy: Policy, learner: Learner, days: int, new_per_day: int, seed: int
                 res.recalled += counted and ok
                 due[card] = policy.review(card, ok, now, seconds)
             res.reviews += 1
-            now += MINUTE
+            now += pace
             if due[card] < session_end:
                 later.append((due[card], card))
             ready = [x for x in later if x[0] <= now]

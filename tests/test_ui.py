@@ -345,7 +345,7 @@ def test_the_learners_desired_retention_sets_the_interval(
     days = (from_ts(due) - from_ts(answered)) / dt.timedelta(days=1)
     # FSRS-6's defaults: Easy on a new card gives stability 8.3 days; the
     # knowledge-per-review plan books it at 11 days for the default 90%, at
-    # 22 for 80% (each fuzzed by the library's fuzz: +-2 and +-3 days here)
+    # 22 for 80% (each fuzzed: +-2 and +-3 days here)
     assert (9 <= days <= 13) if desired is None else (19 <= days <= 25), days
 
 
