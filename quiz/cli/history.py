@@ -48,7 +48,7 @@ def optimize_command(
             say(f"fitting on {len(rows):,} reviews (about 20 s per million)...",
                        err=True)
         try:
-            result = fit(rows)
+            result = fit(rows, day_start=now_and_day_start()[1])  # the scheduler's days
         except NotEnoughHistory as e:
             raise UsageError(
                 f"not enough history to fit yet: {e.items} usable reviews (a card's second "

@@ -257,7 +257,8 @@ def _suggest_refit(out: Console, store: Store) -> None:
 
     def work() -> None:
         try:
-            done.append(refit(rows, current))
+            # the learner's days from 4 am, as the scheduler counts them
+            done.append(refit(rows, current, now_and_day_start()[1]))
         except Exception as e:  # any failure of the fit keeps the old parameters
             done.append(e)
 
