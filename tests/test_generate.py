@@ -272,3 +272,19 @@ def test_a_dateline_at_the_start_of_time_gives_no_date_before_it(tmp_path: Path)
                                  "--date", "0001-01-01"])
     assert r.exit_code == 0, r.output
     assert "date" not in (tmp_path / "a.yaml").read_text().split("cards:")[1]
+
+
+def test_a_text_with_no_headline_line_keeps_its_opening_paragraph() -> None:
+    """Issue 27: when the first long line is a paragraph (a dozen words or
+    more ending in a full stop), it is body text to draft from, not a
+    headline to skip; a headline line is still skipped."""
+    body = ("The river authority opened 12 new flood gates on Friday, the mayor told "
+            "a small crowd of residents.\n"
+            "Work on the dam began in March, officials said.\n")
+    meta = read_meta(body, date=dt.date(2024, 5, 10))
+    assert meta.title is None
+    assert [d["answer"] for d in by_kind(body, dt.date(2024, 5, 10))["figures"]] == [12]
+    headed = "River authority opens new flood gates\n" + body
+    assert read_meta(headed).title == "River authority opens new flood gates"
+    asked = "Will the new flood gates hold back the river this spring?\n" + body
+    assert read_meta(asked).title == "Will the new flood gates hold back the river this spring?"

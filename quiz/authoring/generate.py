@@ -132,13 +132,16 @@ class _State:
 def read_meta(text: str, date: dt.date | None = None, outlet: str | None = None,
               title: str | None = None) -> Meta:
     """Title (the first line of four words or more: shorter ones are web
-    furniture such as "All news"), outlet and date from the dateline
+    furniture such as "All news"; none when that line is a paragraph, a
+    dozen words or more ending in a full stop), outlet and date from the dateline
     ("MOSCOW, January 19. /TASS/."), unless given. A dateline without a year
     takes the year the article mentions most, leaving out a year that says
     how long something has lasted ("since 1991"); `year` is None when no year
     stands out (then dates need `date`)."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     heading = next((ln for ln in lines if len(ln.split()) >= 4), None)
+    if heading is not None and _is_paragraph(heading):
+        heading = None  # no headline line: the text opens with its first paragraph
     meta = Meta(title=title or heading, outlet=outlet, date=date)
     years = Counter(int(y) for y in re.findall(r"(?<!\bsince )\b((?:19|20)\d\d)\b", text,
                                                re.I)).most_common(2)
@@ -158,6 +161,13 @@ def read_meta(text: str, date: dt.date | None = None, outlet: str | None = None,
     meta.year = meta.date.year if meta.date is not None else text_year
     meta.year_guessed = meta.year is not None and not stated
     return meta
+
+
+def _is_paragraph(line: str) -> bool:
+    """A line that reads as body text, not a headline: a dozen words or more
+    ending a sentence with a full stop (a headline has none; one ending in
+    "?" or "!" may still be a headline)."""
+    return len(line.split()) >= 12 and bool(re.search(r"\.[\"”’)»]*$", line))
 
 
 def paragraphs(text: str) -> list[str]:
