@@ -246,3 +246,123 @@ def test_a_note_of_quiz_with_json_that_is_not_quiz_s_is_a_plain_note(tmp_path: P
     assert len(plain) == 1 and plain[0].question.startswith("Is 1 < 2 in <b>HTML</b>?")
     reverse = deck.card("text-reverse")
     assert reverse is not None and not reverse.reverse and reverse.accept == ()
+
+
+# --- --with-history -----------------------------------------------------------
+
+def studied(db: Path, deck: Deck, day_start: Any) -> dict[str, Any]:
+    """Scheduled answers of four cards over two months, stored as a session
+    stores them; returns each card's final state."""
+    import datetime as dt
+    import random
+
+    from quiz.history.store import open_store
+    from quiz.models import Mode, Outcome, Review
+    from quiz.study.records import StateUpdate
+    from quiz.study.scheduling import Rating, Scheduler
+
+    rng = random.Random(26)
+    scheduler = Scheduler()
+    start = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=60)
+    final = {}
+    with open_store(db) as store:
+        for n, card in enumerate(["text-card", "number-card", "basic-reverse",
+                                  "basic-reverse:reverse"]):
+            state = None
+            at = start + dt.timedelta(hours=n)
+            while at < start + dt.timedelta(days=59):
+                rating = Rating(rng.choice([1, 2, 3, 3, 3, 4]))
+                after = scheduler.review(state, rating, at, day_start)
+                store.record(Review(
+                    id=f"r{n}-{at.timestamp()}", session_id=None, deck_id=deck.id,
+                    card_id=card, reviewed_at=at, answer="x",
+                    outcome=Outcome.WRONG if rating is Rating.AGAIN else Outcome.RIGHT,
+                    rating=int(rating), response_ms=rng.randrange(1000, 50_000),
+                    mode=Mode.REVIEW, state_before=state.data if state else None,
+                    state_after=after.data, phase_before=int(state.phase) if state else None),
+                    StateUpdate(deck.id, card, int(after.phase), after.due, after.data,
+                                state is not None and int(state.phase) == 2
+                                and rating is Rating.AGAIN, after.stability,
+                                after.difficulty))
+                state = after
+                at = max(after.due, at + dt.timedelta(minutes=10))
+            final[card] = state
+        store.mark(deck.id, "number-card", suspended=True)
+    return final
+
+
+def test_with_history_writes_anki_s_review_log_and_quiz_reads_it_back(tmp_path: Path) -> None:
+    """Export with history, import into a fresh database: the same answers
+    (rating, time to answer to the ms, moment to the ms) and, replayed, the
+    same memory (stability to 1%) and due dates (within a day or 15% of
+    the interval: the scheduler's fuzz)."""
+    from quiz.cli.clock import now_and_day_start
+
+    deck_file = tmp_path / "every.yaml"
+    deck_file.write_text(EVERY_TYPE)
+    deck = load_deck(deck_file)
+    db = tmp_path / "h.sqlite3"
+    _now, day_start = now_and_day_start()
+    final = studied(db, deck, day_start)
+    apkg = tmp_path / "h.apkg"
+    r = run("export", str(deck_file), "-f", "apkg", "-o", str(apkg), "--with-history",
+            "--db", str(db))
+    assert r.exit_code == 0, r.output
+    con = sqlite3.connect(db)
+    stored = con.execute("SELECT card_id, reviewed_at, rating, response_ms FROM reviews "
+                         "ORDER BY reviewed_at").fetchall()
+    con.close()
+    assert r.stderr == (f"Wrote {apkg} (16 notes; Anki makes 19 cards of them, with "
+                        f"{len(stored)} reviews; 1 draft card left out (--with-drafts))\n")
+    col = collection(apkg, tmp_path)
+    revlog = col.execute("SELECT id, ease, ivl, lastIvl, factor, time, type, usn FROM revlog "
+                         "ORDER BY id").fetchall()
+    assert len(revlog) == len(stored) and len({r[0] for r in revlog}) == len(revlog)
+    assert [r[1] for r in revlog] == [s[2] for s in stored]
+    assert [r[5] for r in revlog] == [min(s[3], 60_000) for s in stored]
+    assert {r[6] for r in revlog} <= {0, 1, 2} and {r[7] for r in revlog} == {-1}
+    assert all(r[2] < 0 for r in revlog if r[6] == 0 and r[2] <= 0)
+    assert all(100 <= r[4] <= 1100 for r in revlog)
+    crt = col.execute("SELECT crt FROM col").fetchone()[0]
+    cards = col.execute("SELECT type, queue, due, ivl, reps, data FROM cards WHERE reps > 0"
+                        ).fetchall()
+    assert len(cards) == 4 and {c[1] for c in cards} <= {-1, 1, 2}
+    assert sum(1 for c in cards if c[1] == -1) == 1  # the suspended one
+    for ctype, _queue, due, _ivl, _reps, data in cards:
+        memory = json.loads(data)
+        assert set(memory) == {"s", "d", "dr", "decay", "lrt"}
+        if ctype == 2:
+            assert crt < crt + due * 86400 < crt + 400 * 86400
+    col.close()
+    # back into quiz, a fresh database
+    fresh = tmp_path / "fresh.sqlite3"
+    r = run("import", str(apkg), "-o", str(tmp_path / "back"), "--db", str(fresh))
+    assert r.exit_code == 0, r.output
+    con = sqlite3.connect(fresh)
+    again = con.execute("SELECT card_id, reviewed_at, rating, response_ms FROM reviews "
+                        "ORDER BY reviewed_at").fetchall()
+    states = {c: (due, s) for c, due, s in con.execute(
+        "SELECT card_id, due, stability FROM card_state")}
+    marks = con.execute("SELECT card_id FROM card_marks WHERE suspended = 1").fetchall()
+    con.close()
+    assert [(c, at[:23], rating, min(ms, 60_000)) for c, at, rating, ms in stored] == [
+        (c, at[:23], rating, ms) for c, at, rating, ms in again]
+    assert marks == [("number-card",)]
+    import datetime as dt
+
+    for card, state in final.items():
+        due, stability = states[card]
+        assert stability == pytest.approx(state.stability, rel=0.01), card
+        days = abs((dt.datetime.fromisoformat(due) - state.due).total_seconds()) / 86400
+        last = state.last_review or state.due
+        assert days <= max(1.0, 0.15 * (state.due - last).days), (card, days)
+
+
+def test_with_history_needs_apkg_and_a_database(tmp_path: Path) -> None:
+    r = run("export", "csto-dates", "--with-history")
+    assert (r.exit_code, r.stderr) == (1, "quiz: --with-history is for -f apkg (an Anki "
+                                          "package)\n")
+    gone = tmp_path / "none.sqlite3"
+    r = run("export", "csto-dates", "-f", "apkg", "-o", str(tmp_path / "x.apkg"),
+            "--with-history", "--db", str(gone))
+    assert (r.exit_code, r.stderr) == (1, f"quiz: {gone}: no history database here yet\n")
