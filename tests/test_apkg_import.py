@@ -331,3 +331,39 @@ def test_a_collection_that_is_no_database(tmp_path: Path) -> None:
     r = run("import", str(fake))
     assert r.exit_code == 1 and r.stderr.startswith(f"quiz: {fake}: the Anki collection in it ")
     assert r.stderr.count("\n") == 1 and "Traceback" not in r.output
+
+
+@pytest.mark.parametrize("error", ["exists", "disk"])
+def test_a_media_file_that_cannot_be_written_is_one_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: str) -> None:
+    """A file that appears between the check and the write (exclusive
+    create), or a disk error, stops the import with one line, not a
+    traceback; a cut file is not left behind."""
+    apkg = tmp_path / "made.apkg"
+    genanki_package(apkg, tmp_path, media={"../../evil.yaml": PNG})
+    out = tmp_path / "out"
+    media = out / "made-media" / "evil.yaml.txt"
+    real_open = Path.open
+
+    def racing_open(self: Path, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if self == media and mode == "xb":
+            if error == "exists":
+                media.write_bytes(b"someone else's")
+                raise FileExistsError(17, "File exists", str(self))
+            f = real_open(self, mode, *args, **kwargs)
+            f.close()
+            raise OSError(28, "No space left on device")
+        return real_open(self, mode, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", racing_open)
+    r = run("import", str(apkg), "-o", str(out), "--no-history")
+    assert r.exit_code == 1
+    if error == "exists":
+        assert r.stderr == (f"quiz: {media}: a file appeared there during the import and was "
+                            "left as it is; import again to keep the media under other "
+                            "names\n")
+        assert media.read_bytes() == b"someone else's"
+    else:
+        assert r.stderr == (f"quiz: {media}: could not write the media file (No space left "
+                            "on device); is the disk full?\n")
+        assert not media.exists()

@@ -627,6 +627,14 @@ def test_a_table_not_in_utf8_is_refused_at_its_first_odd_byte(tmp_path: Path) ->
                                           "save the file as UTF-8\n")
 
 
+def _quiz_key(flds: str) -> str:
+    """DECK/CARD of an exported note, from its Quiz field (the last)."""
+    import html
+
+    data = json.loads(html.unescape(flds.split("\x1f")[-1]))
+    return f"{data['deck']['id']}/{data['card']['id']}"
+
+
 def test_export_apkg_is_an_anki_package_with_stable_ids(tmp_path: Path) -> None:
     import genanki
 
@@ -639,7 +647,7 @@ def test_export_apkg_is_an_anki_package_with_stable_ids(tmp_path: Path) -> None:
     rows = con.execute("SELECT guid, flds FROM notes").fetchall()
     assert sorted(g for g, _ in rows) == sorted(genanki.guid_for(deck.id, c.id)
                                                 for c in deck.cards)
-    fields = {f.split("\x1f")[3]: f.split("\x1f") for _, f in rows}
+    fields = {_quiz_key(f): f.split("\x1f") for _, f in rows}
     first = deck.cards[0]
     assert first.question.replace("'", "&#x27;") in fields[f"{deck.id}/{first.id}"][0]
     # the back shows the answer as quiz does: a list with commas, True not true
@@ -667,7 +675,7 @@ def test_export_apkg_makes_cloze_cards_anki_cloze_notes(tmp_path: Path) -> None:
         z.extract("collection.anki2", tmp_path)
     con = sqlite3.connect(tmp_path / "collection.anki2")
     models = json.loads(con.execute("SELECT models FROM col").fetchone()[0])
-    notes = {f.split("\x1f")[3]: (models[str(mid)], f.split("\x1f"))
+    notes = {_quiz_key(f): (models[str(mid)], f.split("\x1f"))
              for mid, f in con.execute("SELECT mid, flds FROM notes")}
     con.close()
     model, fields = notes["c/a"]

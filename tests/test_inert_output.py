@@ -28,6 +28,17 @@ def raw_controls(text: str) -> list[str]:
                    and unicodedata.category(c) in ("Cc", "Cf", "Cs")})
 
 
+def _package(tmp: Path) -> Path:
+    """An Anki package with a hostile file name, a deck name and a card."""
+    import genanki
+
+    package = tmp / f"{HOSTILE}.apkg"
+    deck = genanki.Deck(1, f"deck {HOSTILE}")
+    deck.add_note(genanki.Note(genanki.BASIC_MODEL, ["Q?", "A"], guid="g1"))
+    genanki.Package(deck).write_to_file(str(package))
+    return package
+
+
 def commands(tmp: Path) -> dict[str, list[str]]:
     """Each command, with the hostile name where it takes a name; the ones
     marked 'writes' succeed and say the name back."""
@@ -51,9 +62,13 @@ def commands(tmp: Path) -> dict[str, list[str]]:
         "export": ["export", HOSTILE],
         "export -f": ["export", "csto-dates", "-f", HOSTILE],
         "export -o (writes)": ["export", "csto-dates", "-o", str(out)],
+        "export apkg -o (writes)": ["export", "csto-dates", "-f", "apkg", "-o",
+                                    str(tmp / f"{HOSTILE}.apkg")],
         "import missing": ["import", str(tmp / f"{HOSTILE}-gone.csv")],
         "import (writes)": ["import", str(table), "--id", "t",
                             "-o", str(tmp / f"{HOSTILE}.yaml")],
+        "import apkg (writes)": ["import", str(_package(tmp)), "--db", str(db),
+                                 "-o", str(tmp / f"{HOSTILE}-decks")],
         "generate missing": ["generate", str(tmp / f"{HOSTILE}-gone.txt")],
         "optimize --db": ["optimize", "--db", str(tmp / HOSTILE / "h.db")],
         "new (writes)": ["new", str(tmp / f"{HOSTILE}.yaml")],
@@ -67,7 +82,8 @@ def commands(tmp: Path) -> dict[str, list[str]]:
 NAMES = ["validate", "validate bad option", "unknown command", "start", "start --mode",
          "start --tag", "stats deck", "stats --db", "stats --html (writes)", "history --db",
          "history -o (writes)", "add", "export", "export -f", "export -o (writes)",
-         "import missing", "import (writes)", "generate missing", "optimize --db",
+         "export apkg -o (writes)", "import missing", "import (writes)",
+         "import apkg (writes)", "generate missing", "optimize --db",
          "new (writes)", "cards", "cards search", "settings", "settings value"]
 
 

@@ -10,6 +10,11 @@ history goes.
   cloze cannot hold, gives a card per number written out (`ID:cN`).
 - Any other note type: a flip card of its first two fields, and the rest as
   the explanation; `other_types` names them, for the importer to say so.
+- quiz's own note types (`quiz export -f apkg`, apkg_export): a note whose
+  type has a `Quiz` field holding quiz's JSON is the card it was, every
+  field as written, in the deck it came from (id, title, description, year,
+  sources); the JSON is checked field by field, and the deck loader checks
+  the rest, as for any deck file.
 
 A card id is `anki-GUID` when the GUID is made of letters, digits, `_`, `.`
 and `-`, else `anki.` and the GUID's bytes in hex, so the same note is the
@@ -45,11 +50,14 @@ def note_id(guid: str) -> str:
 
 @dataclass
 class DeckPlan:
-    """One quiz deck to write: the Anki deck's name and its cards' fields."""
+    """One quiz deck to write: the Anki deck's name and its cards' fields;
+    `meta`: the deck's own fields (id, title, description, year, sources),
+    when its notes are quiz's."""
 
     name: str
     cards: list[dict[str, Any]] = field(default_factory=list)
     media: set[str] = field(default_factory=set)  # Anki media names its notes use
+    meta: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -96,6 +104,10 @@ def map_notes(col: Collection, shown: Callable[[str], str], one_deck: str | None
         tags = list(dict.fromkeys(_tag(t) for t in note.tags if _tag(t)))
         if one_deck is not None and deck_name not in tags:
             tags.append(deck_name)
+        quiz = quiz_note(note, kind)
+        if quiz is not None:
+            _quiz_cards(quiz, cards, plan, mapped, target, one_deck is not None, deck_name)
+            continue
         made = _note_cards(note, kind, cards, base, shown, mapped)
         if not made:
             mapped.skipped += 1
@@ -115,6 +127,130 @@ def map_notes(col: Collection, shown: Callable[[str], str], one_deck: str | None
             else:
                 mapped.cards[c.id] = (target, quiz_id)
     return mapped
+
+
+# --- quiz's own notes -----------------------------------------------------------
+
+_TEXT_FIELDS = ("id", "question", "type", "qualifier", "unit", "source", "kind", "group",
+                "explain", "context")
+_LIST_FIELDS = ("accept", "choices", "tags")
+_FLAGS = ("reverse", "escalate", "draft")
+_SOURCE_FIELDS = ("outlet", "date", "title", "url")
+
+
+def quiz_note(note: Note, kind: NoteType) -> dict[str, Any] | None:
+    """The card and deck fields of a note quiz wrote (its `Quiz` field's
+    JSON, as `quiz export` writes it), or None: not quiz's, or not JSON
+    that quiz writes."""
+    import html
+    import json
+
+    from quiz.authoring.apkg_export import FORMAT, QUIZ_FIELD
+
+    if QUIZ_FIELD not in kind.fields:
+        return None
+    at = kind.fields.index(QUIZ_FIELD)
+    if at >= len(note.fields) or not note.fields[at].strip():
+        return None
+    try:
+        data = json.loads(html.unescape(note.fields[at]))
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict) or data.get("quiz") != FORMAT:
+        return None
+    card, deck = data.get("card"), data.get("deck")
+    if not isinstance(card, dict) or not isinstance(deck, dict):
+        return None
+    fields = _card_fields(card)
+    if fields is None:
+        return None
+    return {"card": fields, "deck": _deck_fields(deck)}
+
+
+def _text(value: Any) -> str | None:
+    return value[:MAX_SCALAR] if isinstance(value, str) else None
+
+
+def _card_fields(card: dict[str, Any]) -> dict[str, Any] | None:
+    """The fields of quiz's JSON card a deck file may hold, each of its
+    type; None when it has no id or question."""
+    import datetime as dt
+
+    out: dict[str, Any] = {}
+    for key in _TEXT_FIELDS:
+        value = _text(card.get(key))
+        if value:
+            out[key] = value
+    if not out.get("id") or not out.get("question"):
+        return None
+    answer = card.get("answer")
+    if isinstance(answer, str):
+        out["answer"] = answer[:MAX_SCALAR]
+        if out.get("type") == "date":
+            try:
+                out["answer"] = dt.date.fromisoformat(answer)
+            except ValueError:
+                pass
+    elif isinstance(answer, bool | int | float):
+        out["answer"] = answer
+    elif isinstance(answer, list) and all(isinstance(a, str) for a in answer):
+        out["answer"] = [a[:MAX_SCALAR] for a in answer]
+    for key in _LIST_FIELDS:
+        value = card.get(key)
+        if isinstance(value, list):
+            out[key] = [v[:MAX_SCALAR] for v in value if isinstance(v, str)]
+    for key in _FLAGS:
+        if card.get(key) is True:
+            out[key] = True
+    tolerance = card.get("tolerance")
+    if isinstance(tolerance, int | float) and not isinstance(tolerance, bool):
+        out["tolerance"] = tolerance
+    return out
+
+
+def _deck_fields(deck: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in ("id", "title", "description"):
+        value = _text(deck.get(key))
+        if value:
+            out[key] = value
+    year = deck.get("year")
+    if isinstance(year, int) and not isinstance(year, bool):
+        out["year"] = year
+    sources = deck.get("sources")
+    if isinstance(sources, dict):
+        out["sources"] = {
+            str(k)[:MAX_SCALAR]: {f: v[:MAX_SCALAR] for f in _SOURCE_FIELDS
+                                  if isinstance(v := s.get(f), str) and v}
+            for k, s in sources.items() if isinstance(s, dict)}
+    return out
+
+
+def _quiz_cards(quiz: dict[str, Any], cards: list[AnkiCard], plan: DeckPlan, mapped: Mapped,
+                target: str, one_deck: bool, deck_name: str) -> None:
+    """A note quiz wrote, back as the card it was; its Anki cards' history
+    goes to the cards quiz names (`ID`, `ID:reverse`, `ID:cN`)."""
+    fields = dict(quiz["card"])
+    deck = quiz["deck"]
+    if one_deck:
+        fields["tags"] = list(dict.fromkeys([*fields.get("tags", []), deck_name]))
+    else:
+        plan.meta = {**deck, **plan.meta}
+    sources = {**plan.meta.get("sources", {}), **deck.get("sources", {})}
+    if sources:
+        plan.meta["sources"] = sources
+    plan.cards.append(fields)
+    base = fields["id"]
+    ids = _card_ids([fields])
+    for c in cards:
+        if "answer" not in fields:
+            wanted = f"{base}:c{c.ord + 1}"
+        else:
+            wanted = base if c.ord == 0 else f"{base}:reverse" if c.ord == 1 else ""
+        if wanted in ids:
+            mapped.cards[c.id] = (target, wanted)
+        else:
+            mapped.unmapped += 1
 
 
 def _media(text: str) -> list[str]:

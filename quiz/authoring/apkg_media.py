@@ -115,10 +115,27 @@ def stage(package: Package, media: dict[str, str], names: Iterable[str], folder:
 
 def keep(staged: Staged) -> None:
     """Move the staged files into their folder, creating it; a file that
-    appeared there meanwhile is left as it is (exclusive create)."""
+    appeared there meanwhile is left as it is (exclusive create), and that
+    or a disk error stops the import with one line naming the file."""
+    from quiz.errors import UsageError
+
     if not staged.files:
         return
-    staged.folder.mkdir(parents=True, exist_ok=True)
+    try:
+        staged.folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"{staged.folder}: cannot create the media folder "
+                         f"({e.strerror or e}); nothing was written") from None
     for unpacked, name in staged.files:
-        with unpacked.open("rb") as src, (staged.folder / name).open("xb") as dst:
-            shutil.copyfileobj(src, dst, MIB)
+        target = staged.folder / name
+        try:
+            with unpacked.open("rb") as src, target.open("xb") as dst:
+                shutil.copyfileobj(src, dst, MIB)
+        except FileExistsError:
+            raise UsageError(f"{target}: a file appeared there during the import and was "
+                             "left as it is; import again to keep the media under other "
+                             "names") from None
+        except OSError as e:
+            target.unlink(missing_ok=True)
+            raise UsageError(f"{target}: could not write the media file ({e.strerror or e}); "
+                             "is the disk full?") from None

@@ -90,6 +90,8 @@ def import_package(file: Path, output: Path | None, deck_id: str | None, title: 
         line = f"{head}; no history (--no-history)"
     elif history[0]:
         line = f"{head} and {count(history[0], 'review')} of {count(history[1], 'card')}"
+    elif not col.revlog:
+        line = f"{head}; the package holds no reviews"
     else:
         line = f"{head} and no new reviews (its history was imported before)"
     if staged.kept:
@@ -113,7 +115,8 @@ def _targets(file: Path, plans: dict[str, DeckPlan], folder: Path, single: Path 
     out = []
     for name, plan in plans.items():
         ours = {c["id"] for c in plan.cards}
-        wanted = deck_id or slug(single.stem if single else name.replace("::", " "))
+        wanted = deck_id or (None if single else plan.meta.get("id")) or slug(
+            single.stem if single else name.replace("::", " "))
         n = 1
         while True:
             candidate = wanted if n == 1 else f"{wanted}-{n}"
@@ -159,10 +162,14 @@ def _build(file: Path, t: Target, title: str | None) -> None:
     if t.previous is not None:
         ours = {c["id"] for c in t.plan.cards}
         t.kept, t.dropped, sources = _own_cards(t.path, ours)
-    text = deck_yaml(t.deck_id, deck_title(t.plan.name.replace("::", " / "), title) or t.deck_id,
+    meta = t.plan.meta  # a deck quiz exported: its own title, description, year, sources
+    sources = {**sources, **meta.get("sources", {})}
+    text = deck_yaml(t.deck_id, deck_title(t.plan.name.replace("::", " / "),
+                                           title or meta.get("title")) or t.deck_id,
                      [*t.plan.cards, *t.kept], sources or None,
-                     description=f"Imported from the Anki deck '{name_text(t.plan.name)}' of "
-                                 f"{name_text(file.name)}.")
+                     description=meta.get("description") or (
+                         f"Imported from the Anki deck '{name_text(t.plan.name)}' of "
+                         f"{name_text(file.name)}."), year=meta.get("year"))
     try:
         t.deck = read_deck(text, str(t.path))
     except DeckError as e:

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from quiz.cli import clock
-from quiz.cli.app import DbOption, app, deck_ref, say, write_data
+from quiz.cli.app import DbOption, app, deck_ref, open_store_at, say, write_data
 from quiz.errors import DeckError, Problem, QuizError
 from quiz.textsafe import inert, one_line
 
@@ -162,6 +162,13 @@ def export_command(
                          "exactly as in the deck, even one a spreadsheet would run as a "
                          "formula (by default one that starts with = + - or @ gets a ' "
                          "before it).")] = False,
+    with_history: Annotated[bool, typer.Option("--with-history", help="apkg: add your "
+                            "reviews of the deck (Anki's review log) and each card's "
+                            "schedule, from the history database.")] = False,
+    with_drafts: Annotated[bool, typer.Option("--with-drafts", help="apkg: write draft "
+                           "cards too, tagged 'draft' (by default they are left out).")
+                           ] = False,
+    db: DbOption = None,
 ) -> None:
     """Write a deck as CSV, TSV or an Anki package.
 
@@ -169,23 +176,23 @@ def export_command(
     'quiz import' can rebuild the deck from them. A cell that starts with
     = + - @ (a formula, in a spreadsheet) is written with a ' before it,
     which 'quiz import' takes off again; --raw-cells writes it as it is.
+
+    An Anki package keeps every field of every card, so 'quiz import' gives
+    the deck back; see docs/formats/anki.md.
     """
-    from quiz.authoring.anki import write_apkg
     from quiz.authoring.tables import write_csv
     from quiz.deck.catalog import find
+    from quiz.errors import UsageError
     from quiz.fileio import replace_file
     from quiz.wording import count
 
     [chosen] = find([deck])
+    if fmt is not ExportFormat.APKG and (with_history or with_drafts):
+        raise UsageError(f"--with-{'history' if with_history else 'drafts'} is for -f apkg "
+                         "(an Anki package)")
     if fmt is ExportFormat.APKG:
-        target = output or Path(f"{chosen.id}.apkg")
-        from quiz.authoring.deckfile import notes
-
-        write_apkg(chosen, target)
-        written = len(notes(chosen))
-        made = "" if written == len(chosen.cards) else \
-            f"; Anki makes {count(len(chosen.cards), 'card')} of them"
-        say(f"Wrote {target} ({count(written, 'note')}{made})", err=True)
+        _export_apkg(chosen, output or Path(f"{chosen.id}.apkg"), with_history, with_drafts,
+                     db)
         return
     import io
 
@@ -200,6 +207,48 @@ def export_command(
         rows = len(notes(chosen))
         made = "" if rows == len(chosen.cards) else f", {count(len(chosen.cards), 'card')}"
         say(f"Wrote {output} ({count(rows, 'row')}{made})", err=True)
+
+
+def _export_apkg(deck: Deck, target: Path, with_history: bool, with_drafts: bool,
+                 db: Path | None) -> None:
+    """`quiz export -f apkg`: the notes, and with `with_history` the
+    learner's reviews and schedule of the deck."""
+    from quiz.authoring.apkg_export import write_apkg
+    from quiz.wording import count
+
+    cards = [c for c in deck.cards if with_drafts or not c.draft]
+    reviews = 0
+    if with_history:
+        from quiz.authoring.apkg_schedule import Answer, Scheduled, add_history
+        from quiz.study.preferences import learner_settings
+        from quiz.study.scheduling import default_parameters
+
+        now = clock.now()
+        with open_store_at(db, create=False) as store:
+            answers = [Answer(*r) for r in store.scheduled_reviews(deck.id)]
+            states = [Scheduled(s.card_id, s.phase, s.due, s.data, s.reps, s.lapses,
+                                s.last_review) for s in store.states(deck.id).values()]
+            suspended = {c for c, m in store.marks(deck.id).items() if m.suspended}
+            settings = learner_settings(store.setting)
+        params = settings.parameters or tuple(default_parameters())
+        written: list[int] = []
+
+        def schedule(col: Any, ids: Any) -> None:
+            written.append(add_history(col, ids, answers, states, suspended, now,
+                                       clock.local_zone(), settings.desired_retention,
+                                       params[20] if len(params) > 20 else None))
+
+        notes_written = write_apkg(deck, target, with_drafts, schedule)
+        reviews = written[0]
+    else:
+        notes_written = write_apkg(deck, target, with_drafts)
+    made = "" if notes_written == len(cards) else \
+        f"; Anki makes {count(len(cards), 'card')} of them"
+    history = f", with {count(reviews, 'review')}" if with_history else ""
+    drafts = sum(1 for c in deck.cards if c.draft and c.note is None)
+    left = f"; {count(drafts, 'draft card')} left out (--with-drafts)" \
+        if drafts and not with_drafts else ""
+    say(f"Wrote {target} ({count(notes_written, 'note')}{made}{history}{left})", err=True)
 
 
 def _new_deck_id(wanted: str, explicit: bool, target: Path | None = None,

@@ -545,6 +545,18 @@ class Store:
         return None if row is None else self._stored(row)
 
     @_reads
+    def scheduled_reviews(self, deck_id: str) -> list[tuple[str, dt.datetime, int, int,
+                                                            int | None, str | None]]:
+        """The deck's scheduled answers (mode review), oldest first: card id,
+        time, rating, response ms, the card's phase when asked, its state after."""
+        rows = self.db.execute(
+            "SELECT card_id, reviewed_at, rating, response_ms, phase_before, state_after "
+            "FROM reviews WHERE deck_id = ? AND mode = 'review' ORDER BY reviewed_at, id",
+            (deck_id,))
+        return [(str(r[0]), from_ts(r[1]), int(r[2]), int(r[3]),
+                 None if r[4] is None else int(r[4]), r[5]) for r in rows]
+
+    @_reads
     def scheduled_ids(self, deck_id: str) -> set[str]:
         """Cards of this deck with a schedule (studied at least once in review)."""
         rows = self.db.execute("SELECT card_id FROM card_state WHERE deck_id = ?", (deck_id,))
