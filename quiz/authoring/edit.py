@@ -102,7 +102,7 @@ def card_yaml(fields: Mapping[str, Any]) -> str:
 
 def deck_yaml(deck_id: str, title: str, cards: Sequence[Mapping[str, Any]],
               sources: Mapping[str, Mapping[str, str]] | None = None,
-              description: str | None = None) -> str:
+              description: str | None = None, year: int | None = None) -> str:
     """A whole deck file, from plain field dicts."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
@@ -112,6 +112,8 @@ def deck_yaml(deck_id: str, title: str, cards: Sequence[Mapping[str, Any]],
     doc["title"] = title
     if description:
         doc["description"] = description
+    if year is not None:
+        doc["year"] = year
     if sources:
         src = CommentedMap()
         for key, value in sources.items():
