@@ -60,7 +60,9 @@ def _expected_width(rows: Sequence[tuple[int, list[str]]], settings: Mapping[str
     counts: dict[int, int] = {}
     for _, r in rows:
         counts[len(r)] = counts.get(len(r), 0) + 1
-    return max(counts, key=lambda w: (counts[w], -w)) if counts else 2
+    # at least a front and a back: a file of mostly one-cell rows has cards
+    # in the others
+    return max(max(counts, key=lambda w: (counts[w], -w)) if counts else 2, 2)
 
 
 def anki_rows(path: Path, rows: Sequence[tuple[int, list[str]]],

@@ -330,9 +330,12 @@ def _import_table(file: Path, output: Path | None, deck_id: str | None,
                          year=table.deck.get("year"))
         size = len(text.encode("utf-8"))
         if size > MAX_BYTES:
+            def size_text(n: int) -> str:
+                return f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n:,} bytes"
+
             raise UsageError(f"{file}: its {count(len(table.cards), 'card')} make a deck of "
-                             f"{size / 2**20:.0f} MiB, over the {MAX_BYTES // 2**20} MiB a "
-                             "deck may hold; split the file")
+                             f"{size_text(size)}, over the {size_text(MAX_BYTES)} a deck may "
+                             "hold; split the file")
         step("checking the deck")
         try:
             deck = read_deck(text, str(target))
