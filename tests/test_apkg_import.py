@@ -297,7 +297,7 @@ def test_a_zip_that_is_no_anki_package(tmp_path: Path) -> None:
         z.writestr("photo.jpg", b"\xff\xd8")
     r = run("import", str(other))
     assert (r.exit_code, r.stderr) == (1, (
-        f"quiz: {other}: not a format quiz imports (it reads apkg, colpkg, csv, tsv, txt); "
+        f"quiz: {other}: not a format quiz imports (it reads apkg, colpkg, csv, tsv, txt, md); "
         "this zip archive holds no Anki collection\n"))
 
 
@@ -306,7 +306,7 @@ def test_an_unrecognised_file_is_one_line(tmp_path: Path) -> None:
     picture.write_bytes(PNG)
     r = run("import", str(picture))
     assert (r.exit_code, r.stderr) == (1, (
-        f"quiz: {picture}: not a format quiz imports (it reads apkg, colpkg, csv, tsv, txt); "
+        f"quiz: {picture}: not a format quiz imports (it reads apkg, colpkg, csv, tsv, txt, md); "
         "it is not text (it holds NUL bytes)\n"))
 
 

@@ -166,7 +166,7 @@ def test_output_to_a_pipe_goes_into_the_pipe(tmp_path: Path) -> None:
     r = CliRunner().invoke(app, ["export", "csto-dates", "-o", str(fifo)])
     reader.join(timeout=20)
     assert r.exit_code == 0, r.output
-    assert not reader.is_alive() and got and got[0].startswith(b"id,type,question,answer")
+    assert not reader.is_alive() and got and got[0].startswith(b"#deck,csto-dates\n")
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
 
 

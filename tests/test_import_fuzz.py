@@ -4,11 +4,10 @@ line per problem naming FILE:LINE, never a traceback.
 Inputs are CSV, TSV and Anki plain-text exports, made odd: quotes left open,
 separators of every kind, '#' header lines, NUL and other control
 characters, bytes that are not UTF-8, a BOM, fields past the csv module's
-limit. Each is written to a file and imported as `quiz import` does
-(`imported`, below), and some through the CLI itself.
-
-(An Anki package, .apkg, is not imported yet; when it is, add a strategy for
-its bytes to FORMATS and it runs through the same checks.)
+limit; Markdown notes of hashcards' and Obsidian's cards, and Quizlet
+exports, made odd the same way. Each is written to a file and imported as
+`quiz import` does (`imported`, below), and some through the CLI itself.
+(Anki packages have their own tests: tests/test_apkg_import.py.)
 """
 
 from __future__ import annotations
@@ -28,7 +27,8 @@ from typer.testing import CliRunner
 
 from quiz.authoring.deckfile import deck_title, slug
 from quiz.authoring.edit import deck_yaml
-from quiz.authoring.tables import CSV_COLUMNS, read_table, table_problems
+from quiz.authoring.tables import CSV_COLUMNS, table_problems
+from quiz.authoring.textformats import read_cards
 from quiz.cli import app
 from quiz.deck.loader import load_deck, read_deck
 from quiz.errors import DeckError, QuizError
@@ -100,8 +100,44 @@ def tables(draw: st.DrawFn) -> bytes:
     return data
 
 
+# Pieces of Markdown cards: hashcards' marks, Obsidian's separators, clozes.
+MARKS = ["Q: ", "A: ", "C: ", "Q:", "A:\n", "::", ":::", "\n?\n", "\n??\n", "==", "==x==",
+         "^[hint]", "[^1]", "[", "]", "[x]", "![img](a.png)", "```\n", "---\n", "\n\n", "\n",
+         "#flashcards\n", "# Heading\n", "<!--SR:!2024-01-01,3,250-->", '---\nname = "D"\n---\n',
+         "{{c1::x}}", "}}", "\t", ";", ","]
+
+
+def _odd_bytes(draw: st.DrawFn, text: str) -> bytes:
+    data = text.encode("utf-8", "surrogatepass")
+    if draw(st.booleans()):
+        data = b"\xef\xbb\xbf" + data
+    if draw(st.integers(0, 4)) == 0:  # a byte that is not UTF-8, now and then
+        at = draw(st.integers(0, len(data)))
+        data = data[:at] + draw(st.sampled_from([b"\xff", b"\xc3", b"\x00"])) + data[at:]
+    return data
+
+
+@st.composite
+def markdown_notes(draw: st.DrawFn) -> bytes:
+    """Markdown with cards in it: marks and text in any order."""
+    parts = draw(st.lists(st.sampled_from(MARKS) | cells, max_size=30))
+    return _odd_bytes(draw, "".join(parts))
+
+
+@st.composite
+def quizlet_exports(draw: st.DrawFn) -> bytes:
+    """Terms and definitions joined by Quizlet's separators, some lines of a
+    definition on lines of their own."""
+    term = draw(st.sampled_from(["\t", ","]))
+    row = draw(st.sampled_from([";", "\n"]))
+    rows = draw(st.lists(st.tuples(cells, cells, st.booleans()), max_size=6))
+    text = "".join(f"{t}{term}{d}" + (f"\n{d}" if more else "") + row for t, d, more in rows)
+    return _odd_bytes(draw, text)
+
+
 # More formats go here, each a strategy for a file's bytes and its suffix.
-FORMATS = {".csv": tables(), ".tsv": tables(), ".txt": tables()}
+FORMATS = {".csv": tables(), ".tsv": tables(), ".txt": tables() | quizlet_exports(),
+           ".md": markdown_notes()}
 files = st.sampled_from(sorted(FORMATS)).flatmap(
     lambda suffix: st.tuples(st.just(suffix), FORMATS[suffix]))
 
@@ -118,9 +154,13 @@ def imported(path: Path) -> Deck:
     """What `quiz import PATH` does before it writes: the table read, the
     deck made and validated; a QuizError with one line per problem, each
     told at the table's row."""
-    table = read_table(path)
-    text = deck_yaml(slug(path.stem), deck_title(path.stem), table.cards, table.sources,
-                     description=f"Imported from {path.name}.")
+    table = read_cards(path)
+    for line in table.skipped:  # the rows left out are told at their lines too
+        assert_located(path, line)
+    text = deck_yaml(slug(str(table.deck.get("deck") or path.stem)),
+                     deck_title(path.stem, table.deck.get("title")), table.cards,
+                     table.sources, description=table.deck.get("description")
+                     or f"Imported from {path.name}.", year=table.deck.get("year"))
     try:
         return read_deck(text, str(path.with_suffix(".yaml")))
     except DeckError as e:

@@ -76,6 +76,15 @@ def test_deck_load_benchmark_runs_on_a_small_size() -> None:
 
 
 @pytest.mark.slow
+def test_import_benchmark_runs_on_a_small_size() -> None:
+    lines = run_bench("import_scale.py", "50", "200")
+    assert lines[0].split() == ["rows", "format", "read", "s", "yaml", "s", "check", "s",
+                                "total", "s", "us/row"]
+    assert [line.split()[:2] for line in lines[1:]] == [
+        ["50", "csv"], ["50", "anki"], ["200", "csv"], ["200", "anki"]]
+
+
+@pytest.mark.slow
 def test_choice_pools_benchmark_runs_on_a_small_size() -> None:
     lines = run_bench("choice_pools.py", "100", "200")
     assert lines[0].split() == ["cards", "seconds", "ms/card"]

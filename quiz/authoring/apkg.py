@@ -35,7 +35,7 @@ from typing import IO, Any
 
 from quiz.errors import UsageError
 
-FORMATS = "it reads apkg, colpkg, csv, tsv, txt"
+FORMATS = "it reads apkg, colpkg, csv, tsv, txt, md"
 COLLECTIONS = ("collection.anki21b", "collection.anki21", "collection.anki2")  # newest first
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 MIB = 1024 * 1024

@@ -9,7 +9,8 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable
-from typing import Any, NamedTuple
+from dataclasses import dataclass, field
+from typing import Any
 
 from quiz.models import Card, CardType, Deck
 
@@ -26,12 +27,14 @@ def schema_line() -> str:
 
 
 def slug(text: str, taken: Iterable[str] = ()) -> str:
-    """A card or deck id from free text: 'Who said it?' -> 'who-said-it'."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    """A card or deck id from free text: 'Who said it?' -> 'who-said-it'.
+    `taken` is read as it is when it is a set (an import passes the ids it
+    has made so far, thousands of them: copying it each time is quadratic)."""
+    plain = unicodedata.normalize("NFKD", text[:500]).encode("ascii", "ignore").decode()
     words = re.findall(r"[A-Za-z0-9]+", plain.lower())
     base = "-".join(words[:6]) or "card"
     base = base[:60].strip("-") or "card"
-    used = set(taken)
+    used = taken if isinstance(taken, set | frozenset) else set(taken)
     candidate, n = base, 2
     while candidate in used:
         candidate, n = f"{base}-{n}", n + 1
@@ -67,6 +70,17 @@ def deck_title(name: str, title: str | None = None, *, capitalise: bool = False)
     if capitalise:  # word by word: str.title() would make "don't" "Don'T"
         made = " ".join(w[:1].upper() + w[1:] for w in made.split(" "))
     return made
+
+
+# An answer longer than this, or on more than one line, is no answer to type:
+# an import makes it a flip card (`basic`), and a shorter one a `text` card.
+LONG_ANSWER = 80
+
+
+def qa_type(answer: str) -> str:
+    """The type an imported question-and-answer card gets: `text` (typed)
+    for a short answer on one line, `basic` (a flip card) for a longer one."""
+    return "basic" if "\n" in answer or len(answer) > LONG_ANSWER else "text"
 
 
 LIST_SEPARATOR = " | "
@@ -125,20 +139,32 @@ def deck_rows(deck: Deck) -> list[dict[str, str]]:
             "reverse": "true" if c.reverse else "",
             "escalate": "true" if c.escalate else "",
             "group": c.group or "",
+            "context": c.context or "",
+            "draft": "true" if c.draft else "",
         }
         rows.append(row)
     return rows
 
 
-class Table(NamedTuple):
+@dataclass
+class Table:
     """What `quiz import` read: card field dicts, sources, and the line of the
     file each card came from, and each source (for messages about a card or
-    source the deck refuses)."""
+    source the deck refuses); the rows left out, each told as FILE:LINE and
+    why (`skipped`); and the deck's own fields when the file carries them
+    (title, description, year: `deck`)."""
 
-    cards: list[dict[str, Any]]
-    sources: dict[str, dict[str, str]]
-    lines: list[int]
-    source_lines: dict[str, int]
+    cards: list[dict[str, Any]] = field(default_factory=list)
+    sources: dict[str, dict[str, str]] = field(default_factory=dict)
+    lines: list[int] = field(default_factory=list)
+    source_lines: dict[str, int] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+    deck: dict[str, Any] = field(default_factory=dict)
+    format: str = "csv"  # what the file was read as, for the summary
+
+    def add(self, card: dict[str, Any], line: int) -> None:
+        self.cards.append(card)
+        self.lines.append(line)
 
 
 SEPARATOR_NAMES = {"\t": "tabs", ",": "commas", ";": "semicolons", "|": "pipes", " ": "spaces"}

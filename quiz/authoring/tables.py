@@ -14,8 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from quiz.authoring.anki import _anki_rows
-from quiz.authoring.deckfile import Table, deck_rows, slug
+from quiz.authoring.deckfile import SEPARATOR_NAMES, Table, deck_rows, slug
 from quiz.cloze import has_deletions
 from quiz.errors import Problem, UsageError
 from quiz.models import Deck
@@ -24,7 +23,7 @@ from quiz.models import Deck
 # alone can rebuild the deck.
 CSV_COLUMNS = ("id", "type", "question", "answer", "accept", "choices", "tags", "source",
                "source_outlet", "source_date", "source_title", "explain", "kind", "tolerance",
-               "qualifier", "unit", "reverse", "escalate", "group")
+               "qualifier", "unit", "reverse", "escalate", "group", "context", "draft")
 
 
 LIST_FIELDS = ("accept", "choices", "tags")
@@ -68,9 +67,21 @@ def unquote_cell(cell: str) -> str:
 
 def write_csv(deck: Deck, out: io.TextIOBase | Any, delimiter: str = ",",
               raw: bool = False) -> None:
-    """The deck's cards as CSV (or TSV), one row each; cells that a
-    spreadsheet would run as formulas are made text (`formula_safe`) unless
-    `raw`."""
+    """The deck as CSV (or TSV): its own fields and sources first, a row
+    each ('#title', TITLE), then a header row and a row per card; cells
+    that a spreadsheet would run as formulas are made text (`formula_safe`)
+    unless `raw`."""
+    safe = (lambda cell: cell) if raw else formula_safe
+    head = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    head.writerow(["#deck", safe(deck.id)])
+    head.writerow(["#title", safe(deck.title)])
+    if deck.description:
+        head.writerow(["#description", safe(deck.description)])
+    if deck.year is not None:
+        head.writerow(["#year", str(deck.year)])
+    for key, s in deck.sources.items():
+        head.writerow(["#source", *(safe(v) for v in (key, s.outlet, s.date, s.title,
+                                                         s.url or ""))])
     w = csv.DictWriter(out, fieldnames=CSV_COLUMNS, delimiter=delimiter, lineterminator="\n")
     w.writeheader()
     rows = deck_rows(deck)
@@ -91,26 +102,11 @@ def _split_list(cell: str) -> list[str]:
     return [p.strip() for p in cell.split("|") if p.strip()]
 
 
-def read_table(path: Path) -> Table:
-    """Cards (field dicts) and sources from a CSV or TSV file.
-
-    Two layouts are read: quiz's own (a header row naming CSV_COLUMNS, at
-    least question and answer), and Anki's plain-text export: no header row,
-    '#separator:tab'-style lines first, which may name the columns holding
-    the note type, deck, GUID and tags; the first two other columns are the
-    front and the back, and other fields are left out; a cloze note
-    ({{c1::...}}) gives one card per deletion, as in Anki. Without those lines
-    (Anki before 2.1.55), a third column of three is the tags. A hand-made
-    two-column file is read the same way, with or without a header row such
-    as 'front,back' or 'term,definition'.
-    """
-    from quiz.deck.yamltree import MAX_BYTES
-    from quiz.reading import read_capped
-
-    # a pipe, as `quiz import <(curl ...)` gives, is read like a file
-    data = read_capped(path, MAX_BYTES, "tables", pipes=True)
+def decode(path: Path, data: bytes) -> str:
+    """A table's bytes as text: UTF-8 (a BOM is dropped), else refused
+    where it stops being UTF-8, or as no text at all (NUL bytes)."""
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:  # a spreadsheet's plain CSV is in its own code page
         if b"\x00" in data[:8192]:  # no text at all: a picture, a database
             from quiz.authoring.apkg import not_importable
@@ -118,33 +114,106 @@ def read_table(path: Path) -> Table:
             raise not_importable(path, "it is not text (it holds NUL bytes)") from None
         raise UsageError(str(Problem.not_utf8(
             path, data, e, "save it as UTF-8 (in a spreadsheet: 'CSV UTF-8')"))) from None
-    settings: dict[str, str] = {}
+
+
+def read_bytes(path: Path) -> bytes:
+    from quiz.deck.yamltree import MAX_BYTES
+    from quiz.reading import read_capped
+
+    # a pipe, as `quiz import <(curl ...)` gives, is read like a file
+    return read_capped(path, MAX_BYTES, "tables", pipes=True)
+
+
+def read_table(path: Path, text: str | None = None) -> Table:
+    """Cards (field dicts) and sources from a CSV or TSV file (`text`, its
+    contents, when the caller has read them already).
+
+    Two layouts are read: quiz's own (a header row naming CSV_COLUMNS, at
+    least question and answer, after the deck's own rows that 'quiz export'
+    writes first: '#deck', '#title'...), and Anki's plain-text export: no
+    header row, '#separator:tab'-style lines first, which may name the
+    columns holding the note type, deck, GUID and tags; the first two other
+    columns are the front and the back, and other fields are left out; a
+    cloze note ({{c1::...}}) gives one card per deletion, as in Anki. Without
+    those lines (Anki before 2.1.55), a third column of three is the tags. A
+    hand-made two-column file is read the same way, with or without a header
+    row such as 'front,back' or 'term,definition'. A row of those that makes
+    no card is left out and told in `skipped`.
+    """
+    if text is None:
+        text = decode(path, read_bytes(path))
     lines = text.splitlines(keepends=True)
-    skipped = 0
-    while skipped < len(lines) and lines[skipped].startswith("#") and ":" in lines[skipped]:
-        key, _, value = lines[skipped][1:].partition(":")
-        settings[key.strip().lower()] = value.strip()
-        skipped += 1
+    from quiz.authoring.anki_text import anki_rows, settings_lines
+
+    settings, skipped = settings_lines(lines)
     body = lines[skipped:]
+    first = body[0] if body else ""
     sep = {"tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|", "space": " "}.get(
-        settings.get("separator", "")) or _separator(body[:20])
+        settings.get("separator", "").lower()) or (
+        first[len("#deck")] if first.startswith("#deck") and first[5:6] in "\t,;" else
+        _separator(body[:20]))
     reader = csv.reader(io.StringIO("".join(body)), delimiter=sep)
     try:
         rows = [(reader.line_num + skipped, r) for r in reader if any(c.strip() for c in r)]
     except csv.Error as e:  # a field over the csv module's limit of 131,072 characters
         line = reader.line_num + skipped
         raise UsageError(f"{path}:{line}: cannot read this row ({e})") from None
+    deck, deck_sources, start = _preamble(path, rows)
+    rows = rows[start:]
     if not rows:
         raise UsageError(f"{path}: no cards in this file")
     header = [h.strip().lower() for h in rows[0][1]]
     ours = "question" in header and "answer" in header
-    if ours or len(header) >= 2 and header[0] in FRONT_WORDS and header[1] in BACK_WORDS:
+    named = len(header) >= 2 and header[0] in FRONT_WORDS and header[1] in BACK_WORDS
+    if ours or named:
         rows = rows[1:]  # a header row: quiz's own, or a two-column file's front,back
         if not rows:
             raise UsageError(f"{path}: no cards in this file, only a header row")
     if ours:
-        return _quiz_rows(path, header, rows)
-    return _anki_rows(path, rows, settings, sep)
+        table = _quiz_rows(path, header, rows, sep)
+        table.deck.update(deck)
+        for key, source in deck_sources.items():
+            table.sources[key] = source  # the deck's own list, with urls
+        return table
+    return anki_rows(path, rows, settings, sep, width=len(header) if named else None)
+
+
+# The rows 'quiz export' writes before its header row: the deck's own fields,
+# a key and a value each, and its sources (key, outlet, date, title, url).
+DECK_ROWS = ("#deck", "#title", "#description", "#year", "#source")
+
+
+def _preamble(path: Path, rows: Sequence[tuple[int, list[str]]],
+              ) -> tuple[dict[str, Any], dict[str, dict[str, str]], int]:
+    """The deck's fields and sources from the rows 'quiz export' writes
+    first, and the index of the header row after them; none when the rows
+    after them are not quiz's own layout (they are cards then)."""
+    n = 0
+    while n < len(rows) and rows[n][1] and rows[n][1][0].strip() in DECK_ROWS:
+        n += 1
+    if n == 0 or n == len(rows) or not {"question", "answer"} <= {
+            h.strip().lower() for h in rows[n][1]}:
+        return {}, {}, 0
+    deck: dict[str, Any] = {}
+    sources: dict[str, dict[str, str]] = {}
+    for line, row in rows[:n]:
+        key, values = row[0].strip()[1:], [unquote_cell(v).strip() for v in row[1:]]
+        if key == "source":
+            if len(values) < 4 or not values[0]:
+                raise UsageError(f"{path}:{line}: a '#source' row holds a key, an outlet, "
+                                 "a date, a title and, if it has one, a url")
+            sources[values[0]] = dict(zip(("outlet", "date", "title", "url"), values[1:5],
+                                          strict=False))
+        elif values and values[0]:
+            deck[key] = values[0]
+    if "year" in deck:
+        try:
+            deck["year"] = int(deck["year"])
+        except ValueError:
+            line = next(ln for ln, r in rows[:n] if r[0].strip() == "#year")
+            raise UsageError(f"{path}:{line}: the deck's year must be a number, like "
+                             "2022") from None
+    return deck, sources, n
 
 
 def _separator(sample: Sequence[str]) -> str:
@@ -217,15 +286,19 @@ def table_problems(path: Path, table: Table, text: str,
 
 
 def _quiz_rows(path: Path, header: list[str], rows: Sequence[tuple[int, list[str]]],
-               ) -> Table:
+               sep: str) -> Table:
     unknown = [h for h in header if h not in CSV_COLUMNS]
     if unknown:
         raise UsageError(f"{path}:1: unknown column(s) {', '.join(unknown)}; "
                          f"columns are {', '.join(CSV_COLUMNS)}")
-    table = Table([], {}, [], {})
-    cards, sources = table.cards, table.sources
+    table = Table(format="quiz")
+    sources = table.sources
     taken: set[str] = set()
     for n, raw in rows:
+        if len(raw) > len(header) and any(c.strip() for c in raw[len(header):]):
+            name = SEPARATOR_NAMES.get(sep, repr(sep)).removesuffix("s")
+            raise UsageError(f"{path}:{n}: {len(raw)} cells where {len(header)} were "
+                             f"expected; quote a field that holds a {name}")
         # quiz export's formula escape undone ('=x -> =x) before the cell is trimmed
         row = {h: (unquote_cell(raw[i]).strip() if i < len(raw) else "")
                for i, h in enumerate(header)}
@@ -235,12 +308,12 @@ def _quiz_rows(path: Path, header: list[str], rows: Sequence[tuple[int, list[str
         card: dict[str, Any] = {"id": row.get("id") or slug(row["question"], taken)}
         taken.add(card["id"])
         for key in ("question", "type", "explain", "kind", "qualifier", "unit", "source",
-                    "group"):
+                    "group", "context"):
             if row.get(key):
                 card[key] = row[key]
         if not numbered:  # a cloze with numbered blanks: the blanks hold the answers
             card["answer"] = _typed_answer(row["answer"], row.get("type", ""))
-        for flag in ("reverse", "escalate"):
+        for flag in ("reverse", "escalate", "draft"):
             if row.get(flag, "").lower() in ("true", "yes", "1"):
                 card[flag] = True
         for key in LIST_FIELDS:
@@ -253,8 +326,7 @@ def _quiz_rows(path: Path, header: list[str], rows: Sequence[tuple[int, list[str
                                       "date": row.get("source_date", ""),
                                       "title": row.get("source_title", "")}
             table.source_lines[row["source"]] = n
-        cards.append(card)
-        table.lines.append(n)
+        table.add(card, n)
     return table
 
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -299,13 +299,25 @@ def import_command(
                      "are kept).")] = False,
     no_history: Annotated[bool, typer.Option("--no-history", help="Anki: the cards alone, "
                           "not the review history and schedule.")] = False,
+    separator: Annotated[str | None, typer.Option("--separator", help="Read FILE as "
+                         "Quizlet exports it, with this between term and definition: tab, "
+                         "comma, or the text itself (default: tab).",
+                         show_default=False)] = None,
+    row_separator: Annotated[str | None, typer.Option("--row-separator", help="Read FILE as "
+                             "Quizlet exports it, with this between rows: newline, "
+                             "semicolon, or the text itself (default: newline).",
+                             show_default=False)] = None,
     db: DbOption = None,
 ) -> None:
-    """Make new YAML decks from an Anki package, or from a CSV or TSV file.
+    """Make new YAML decks from an Anki package, a CSV or TSV file, Anki's
+    plain-text export, Markdown notes (hashcards, Obsidian) or a Quizlet
+    export.
 
-    An Anki package brings its review history too: each card's schedule
-    carries over, and importing it again updates the decks in place and
-    adds only new reviews. See docs/formats/anki.md for what is kept.
+    The format is told by the file's content, not its name. An Anki package
+    brings its review history too: each card's schedule carries over, and
+    importing it again updates the decks in place and adds only new
+    reviews. A row that makes no card is told at its line and left out.
+    See docs/formats/ for what each format keeps.
     """
     from quiz.authoring.apkg import is_zip
     from quiz.errors import UsageError
@@ -315,45 +327,104 @@ def import_command(
     if file.is_file() and is_zip(file):
         from quiz.cli.anki_import import import_package
 
+        if separator is not None or row_separator is not None:
+            raise UsageError(f"{file}: an Anki package; --separator and --row-separator "
+                             "are for text files")
         import_package(file, output, deck_id, title, one_deck, force, no_history, db)
         return
-    _import_table(file, output, deck_id, title)
+    _import_table(file, output, deck_id, title, separator, row_separator)
+
+
+# Rows left out that are told one by one; the rest are counted.
+TOLD = 20
 
 
 def _import_table(file: Path, output: Path | None, deck_id: str | None,
-                  title: str | None) -> None:
-    """`quiz import` of a CSV or TSV file."""
+                  title: str | None, separator: str | None = None,
+                  row_separator: str | None = None) -> None:
+    """`quiz import` of a text file: CSV, TSV, Anki's plain text, Markdown,
+    Quizlet."""
     from quiz.authoring.deckfile import deck_title, name_text, slug
     from quiz.authoring.edit import deck_yaml
-    from quiz.authoring.tables import read_table, table_problems
+    from quiz.authoring.tables import table_problems
+    from quiz.authoring.textformats import read_cards
     from quiz.deck.loader import read_deck
+    from quiz.deck.yamltree import MAX_BYTES
     from quiz.errors import DeckError, UsageError
     from quiz.fileio import replace_file
     from quiz.paths import user_decks_dir
     from quiz.wording import count
 
-    table = read_table(file)
-    # A pipe's name (/dev/fd/63) says nothing: name the deck after -o, or "imported".
-    piped = not file.is_file()
-    stem = output.stem if piped and output else "imported" if piped else file.stem
-    new_id = _new_deck_id(deck_id or slug(stem), deck_id is not None, output)
-    target = output or user_decks_dir() / f"{new_id}.yaml"
-    if target.exists():
-        raise UsageError(f"{target}: already exists; choose another with -o")
-    text = deck_yaml(new_id, deck_title(stem, title) or new_id, table.cards, table.sources,
-                     description="Imported from a pipe." if piped
-                     else f"Imported from {name_text(file.name)}.")
-    try:
-        deck = read_deck(text, str(target))
-    except DeckError as e:
-        for line in table_problems(file, table, text, e.problems[:20]):
-            say(one_line(line), err=True)
-        raise UsageError(f"{file}: these cards do not make a valid deck; nothing was "
-                         "written") from None
-    replace_file(target, text)
+    with _progress(file) as step:
+        table = read_cards(file, separator, row_separator)
+        for line in table.skipped[:TOLD]:
+            say(one_line(f"{line} (left out)"), err=True)
+        if len(table.skipped) > TOLD:
+            say(one_line(f"{file}: {count(len(table.skipped) - TOLD, 'more row')} left out"),
+                err=True)
+        # A pipe's name (/dev/fd/63) says nothing: name the deck after -o, or "imported".
+        piped = not file.is_file()
+        stem = output.stem if piped and output else "imported" if piped else file.stem
+        named = str(table.deck.get("deck") or "")
+        new_id = _new_deck_id(deck_id or slug(named or stem),
+                              deck_id is not None, output)
+        target = output or user_decks_dir() / f"{new_id}.yaml"
+        if target.exists():
+            raise UsageError(f"{target}: already exists; choose another with -o")
+        step("writing the deck")
+        description = table.deck.get("description") or (
+            "Imported from a pipe." if piped else f"Imported from {name_text(file.name)}.")
+        text = deck_yaml(new_id, deck_title(stem, title or table.deck.get("title")) or new_id,
+                         table.cards, table.sources, description=description,
+                         year=table.deck.get("year"))
+        size = len(text.encode("utf-8"))
+        if size > MAX_BYTES:
+            def size_text(n: int) -> str:
+                return f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n:,} bytes"
+
+            raise UsageError(f"{file}: its {count(len(table.cards), 'card')} make a deck of "
+                             f"{size_text(size)}, over the {size_text(MAX_BYTES)} a deck may "
+                             "hold; split the file")
+        step("checking the deck")
+        try:
+            deck = read_deck(text, str(target))
+        except DeckError as e:
+            for line in table_problems(file, table, text, e.problems[:20]):
+                say(one_line(line), err=True)
+            raise UsageError(f"{file}: these cards do not make a valid deck; nothing was "
+                             "written") from None
+        replace_file(target, text)
     ref = deck_ref(target, deck.id)
-    say(f"Wrote {target} ({count(len(deck.cards), 'card')}). Look it over, then "
-               f"study it: quiz start {ref}")
+    left = f"; {count(len(table.skipped), 'row')} left out, told above" if table.skipped else ""
+    say(f"Wrote {target} ({count(len(deck.cards), 'card')}{left}). Look it over, then "
+        f"study it: quiz start {ref}")
+
+
+def _progress(file: Path) -> Any:
+    """A context whose value names the step under way: on a terminal, for a
+    file big enough to take a while, a spinner on stderr says which;
+    otherwise nothing is shown."""
+    import contextlib
+    import sys
+
+    @contextlib.contextmanager
+    def quiet() -> Iterator[Callable[[str], None]]:
+        yield lambda what: None
+
+    try:
+        big = file.is_file() and file.stat().st_size > 1_000_000
+    except OSError:
+        big = False
+    if not (big and sys.stderr.isatty()):
+        return quiet()
+    from rich.console import Console
+
+    @contextlib.contextmanager
+    def shown() -> Iterator[Callable[[str], None]]:
+        with Console(stderr=True).status(f"Reading {file.name}") as status:
+            yield lambda what: status.update(what.capitalize())
+
+    return shown()
 
 
 @app.command("generate")
