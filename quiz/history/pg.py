@@ -43,7 +43,6 @@ from quiz.errors import StoreBusy, StoreError
 from quiz.history import migrations
 from quiz.history.store import BUSY_TIMEOUT_MS, TABLES, Store, newer_schema
 
-SCHEMES = ("postgresql://", "postgres://")
 NOW = "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 # SQLite's built-ins that the migrations use, as SQL functions in the schema
 COMPAT = (
@@ -52,10 +51,6 @@ COMPAT = (
     "CREATE FUNCTION julianday(text) RETURNS double precision LANGUAGE sql IMMUTABLE "
     "AS 'SELECT extract(epoch FROM $1::timestamp)::float8 / 86400 + 2440587.5'",
 )
-
-
-def is_url(target: object) -> bool:
-    return isinstance(target, str) and target.startswith(SCHEMES)
 
 
 @functools.lru_cache(maxsize=1024)

@@ -82,8 +82,20 @@ class ImportCounts:
 
 # --- opening ---------------------------------------------------------------
 
-def open_store(path: Path, *, create: bool = True) -> Store:
-    """Open (creating or upgrading) the history database at `path`."""
+SERVER_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_server_url(target: object) -> bool:
+    return isinstance(target, str) and target.startswith(SERVER_SCHEMES)
+
+
+def open_store(path: Path | str, *, create: bool = True, learner: str | None = None) -> Store:
+    """Open (creating or upgrading) the history database at `path`: a file,
+    or with a postgresql:// URL, `learner`'s history on that server (`pg`;
+    the OS user's by default)."""
+    if is_server_url(path):
+        assert isinstance(path, str)
+        return _open_server(path, learner, create)
     path = Path(path)
     exists = path.exists()
     if not exists and not create:
@@ -122,6 +134,21 @@ def open_store(path: Path, *, create: bool = True) -> Store:
         db.close()
         raise
     return Store(db, path)
+
+
+def _open_server(url: str, learner: str | None, create: bool) -> Store:
+    try:
+        from quiz.history import pg
+    except ImportError as e:
+        if not (e.name or "").startswith("psycopg"):
+            raise
+        raise StoreError("a history on a PostgreSQL server needs psycopg: "
+                         "pip install 'quiz[server]'") from None
+    if learner is None:
+        import getpass
+
+        learner = getpass.getuser()
+    return pg.open_pg_store(url, learner, create=create)
 
 
 def _check(db: sqlite3.Connection, path: Path, exists: bool) -> int:
