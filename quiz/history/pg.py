@@ -55,7 +55,9 @@ COMPAT = (
 
 @functools.lru_cache(maxsize=1024)
 def translate(statement: str) -> str:
-    """One statement of the store's SQLite dialect in PostgreSQL's."""
+    """One statement of the store's SQLite dialect in PostgreSQL's. Textual:
+    it relies on the store's SQL keeping values out of its text (no '?' or
+    'REAL' inside a literal; values are always parameters)."""
     if statement == "BEGIN IMMEDIATE":
         return "BEGIN"
     out = statement.replace("%", "%%").replace("?", "%s")

@@ -15,6 +15,8 @@ reads; the migrations are in `migrations`.)
   are named steps applied in order in one transaction, after a backup. A
   file from a newer quiz, or one that is not a quiz database, is refused and
   left untouched.
+- A postgresql:// URL opens the same store on a server (`pg`): the same SQL,
+  one schema per learner.
 """
 
 from __future__ import annotations
