@@ -35,6 +35,11 @@ def default_db() -> Path:
     return data_dir() / "history.sqlite3"
 
 
+def env_db() -> str | None:
+    """QUIZ_DB: the history to use when --db is not given (a file or a URL)."""
+    return os.environ.get("QUIZ_DB") or None
+
+
 def bundled_decks_dir() -> Path:
     """The decks shipped with quiz: inside the wheel, or beside the package
     in a source checkout (editable install)."""

@@ -57,3 +57,19 @@ def keys() -> Iterator[Callable[..., None]]:
             pipe.close()
 
         yield send
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    """A fresh, empty history on each backend (tests/backends.py); the
+    PostgreSQL case skips without QUIZ_TEST_PG, and fails in CI."""
+    from .backends import Postgres, Sqlite, server_url
+
+    if request.param == "sqlite":
+        yield Sqlite(tmp_path)
+        return
+    server = Postgres(server_url())
+    try:
+        yield server
+    finally:
+        server.drop()

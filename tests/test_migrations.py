@@ -24,6 +24,7 @@ from quiz.history import migrations
 from quiz.history.migrations import SCHEMA_VERSION
 from quiz.history.store import open_store, ts
 
+from .backends import Backend
 from .conftest import ROOT
 
 NOW = dt.datetime(2022, 3, 1, 9, tzinfo=dt.UTC)
@@ -72,6 +73,23 @@ def test_every_released_schema_has_a_frozen_copy_and_upgrades_to_the_fresh_one(
             recorded = s.db.execute("SELECT version, name FROM migrations ORDER BY version")
             assert recorded.fetchall() == [(m.version, m.name) for m in migrations.MIGRATIONS]
         assert shape(path) == fresh, version
+
+
+def test_a_new_history_records_every_step_and_opens_again_unchanged(backend: Backend) -> None:
+    """On either backend: a new history is made by the same named steps, each
+    recorded (those from schema 5 on with the time they ran); opening it
+    again runs none of them."""
+    with backend.open() as s:
+        recorded = s.db.execute("SELECT version, name, applied_at FROM migrations "
+                                "ORDER BY version").fetchall()
+    assert [(v, n) for v, n, _ in recorded] == [(m.version, m.name)
+                                                for m in migrations.MIGRATIONS]
+    assert all((at is not None) == (v >= migrations.RECORDED_FROM) for v, _, at in recorded)
+    assert all(len(at) == 24 and at.endswith("Z") for _, _, at in recorded if at)
+    with backend.open() as s:
+        again = s.db.execute("SELECT version, name, applied_at FROM migrations "
+                             "ORDER BY version").fetchall()
+    assert again == recorded
 
 
 def test_version_1_file_with_history_gains_the_stats_tables(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -255,7 +256,7 @@ def test_a_full_disk_during_quiz_start_is_one_line(
 
     real = quiz.history.store.open_store
 
-    def tiny(path: Path, **kw: bool) -> quiz.history.store.Store:
+    def tiny(path: Path, **kw: Any) -> quiz.history.store.Store:
         """The store, on a 'disk' that is full but for the slack in its pages."""
         store = real(path, **kw)
         fill_disk(store.db)

@@ -20,6 +20,7 @@ from quiz.history.store import open_store
 from quiz.models import Mode, Outcome, Review
 from quiz.study.records import StateChanged, StateUpdate
 
+from .backends import Backend
 from .conftest import ROOT
 
 NOW = dt.datetime(2022, 3, 1, 9, tzinfo=dt.UTC)
@@ -43,8 +44,8 @@ def test_fresh_schema(tmp_path: Path) -> None:
         assert "card_state_deck_due" in str(plan)
 
 
-def test_review_state_and_counters_in_one_write_and_retry_is_a_no_op(tmp_path: Path) -> None:
-    with open_store(tmp_path / "h.sqlite3") as s:
+def test_review_state_and_counters_in_one_write_and_retry_is_a_no_op(backend: Backend) -> None:
+    with backend.open() as s:
         sid = s.begin_session(["deck"], Mode.REVIEW, NOW)
         update = StateUpdate("deck", "c1", 2, NOW + dt.timedelta(days=2), "{}", False)
         assert s.record(review("r1", sid), update) is True
@@ -54,8 +55,8 @@ def test_review_state_and_counters_in_one_write_and_retry_is_a_no_op(tmp_path: P
         assert s.states("deck")["c1"].reps == 1
 
 
-def test_a_checked_state_is_written_only_over_the_state_it_came_from(tmp_path: Path) -> None:
-    with open_store(tmp_path / "h.sqlite3") as s:
+def test_a_checked_state_is_written_only_over_the_state_it_came_from(backend: Backend) -> None:
+    with backend.open() as s:
         sid = s.begin_session(["deck"], Mode.REVIEW, NOW)
         due = NOW + dt.timedelta(days=2)
 
@@ -76,11 +77,11 @@ def test_a_checked_state_is_written_only_over_the_state_it_came_from(tmp_path: P
         assert (s.states("deck")["c1"].data, s.states("deck")["c1"].reps) == ("B", 2)
 
 
-def test_counters_kept_by_answers_match_a_rebuild_from_the_reviews(tmp_path: Path) -> None:
+def test_counters_kept_by_answers_match_a_rebuild_from_the_reviews(backend: Backend) -> None:
     import random
 
     rng = random.Random(3)
-    with open_store(tmp_path / "h.sqlite3") as s:
+    with backend.open() as s:
         sid = s.begin_session(["deck"], Mode.REVIEW, NOW)
         for i in range(300):
             s.record(Review(f"r{i}", sid, rng.choice(["deck", "other"]), f"c{rng.randrange(9)}",
@@ -93,6 +94,91 @@ def test_counters_kept_by_answers_match_a_rebuild_from_the_reviews(tmp_path: Pat
         s.rebuild_summaries()
         assert [s.db.execute(q).fetchall() for q in tables] == kept
         assert len(kept[1]) >= 5  # several decks and days
+
+
+def test_an_acknowledged_answer_is_stored_for_another_connection(backend: Backend) -> None:
+    """Once `record` returns, the answer is committed: a second connection
+    (another quiz, on this machine or another) sees it while the first is
+    still open, and so does one opened after the first is closed."""
+    first = backend.open()
+    sid = first.begin_session(["deck"], Mode.REVIEW, NOW)
+    update = StateUpdate("deck", "c1", 2, NOW + dt.timedelta(days=2), "A", False)
+    assert first.record(review("r1", sid), update) is True
+    with backend.open() as second:
+        assert [r[0] for r in second.db.execute("SELECT id FROM reviews")] == ["r1"]
+        assert second.states("deck")["c1"].data == "A"
+        assert second.session(sid)["asked"] == 1
+    first.close()
+    with backend.open() as third:
+        assert third.last_answer_at() == NOW
+
+
+def test_two_sessions_of_one_learner_schedule_from_the_latest_saved_state(
+        backend: Backend) -> None:
+    """Two open stores of one learner (two machines): a state update checked
+    against a state the other has replaced since is refused, writing
+    nothing; read again, the latest state is the one to schedule from."""
+    one, two = backend.open(), backend.open()
+    try:
+        sid1 = one.begin_session(["deck"], Mode.REVIEW, NOW)
+        sid2 = two.begin_session(["deck"], Mode.REVIEW, NOW)
+        due = NOW + dt.timedelta(days=2)
+
+        def update(data: str, based_on: str | None) -> StateUpdate:
+            return StateUpdate("deck", "c1", 2, due, data, False, based_on=based_on,
+                               checked=True)
+
+        assert one.record(review("r1", sid1), update("A", None))
+        assert (seen := two.state("deck", "c1")) is not None and seen.data == "A"
+        assert one.record(review("r2", sid1), update("B", "A"))
+        with pytest.raises(StateChanged):  # `two` scheduled from A, which is gone
+            two.record(review("r3", sid2), update("C", "A"))
+        assert two.session(sid2)["asked"] == 0
+        latest = two.state("deck", "c1")
+        assert latest is not None and latest.data == "B"
+        assert two.record(review("r3", sid2), update("C", latest.data))
+        assert (final := one.state("deck", "c1")) is not None
+        assert (final.data, final.reps) == ("C", 3)
+    finally:
+        one.close()
+        two.close()
+
+
+def test_a_newer_schema_is_refused_in_one_line(backend: Backend) -> None:
+    backend.open().close()
+    backend.make_newer(99)
+    with pytest.raises(StoreError) as info:
+        backend.open()
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.endswith(f": written by a newer quiz (schema 99; this quiz knows up to "
+                            f"{SCHEMA_VERSION}); it was left untouched. Upgrade quiz to use it")
+
+
+def test_a_learner_cannot_read_another_learners_rows() -> None:
+    """Each learner's rows are in a schema only their role may use: the
+    server itself refuses another learner's query, and a store opened for
+    another learner than the one logged in."""
+    from psycopg import errors
+
+    from .backends import as_user, drop_learner, new_learner, server_url
+
+    url = server_url()
+    (alice, alice_pw), (bob, bob_pw) = new_learner(url), new_learner(url)
+    try:
+        with open_store(as_user(url, alice, alice_pw), learner=alice) as mine:
+            sid = mine.begin_session(["deck"], Mode.REVIEW, NOW)
+            mine.record(review("r1", sid), None)
+        with open_store(as_user(url, bob, bob_pw), learner=bob) as theirs:
+            with pytest.raises(errors.InsufficientPrivilege,
+                               match=f"permission denied for schema {alice}"):
+                theirs.db.execute(f'SELECT id FROM "{alice}".reviews')
+            assert theirs.db.execute("SELECT count(*) FROM reviews").fetchone() == (0,)
+        with pytest.raises(StoreError, match="may not act as this learner"):
+            open_store(as_user(url, bob, bob_pw), learner=alice)
+    finally:
+        drop_learner(url, alice)
+        drop_learner(url, bob)
 
 
 def refused(path: Path) -> str:
@@ -156,11 +242,14 @@ from quiz.models import Mode
 from quiz.study.scheduling import Scheduler, Settings
 from quiz.study.session import Session
 from quiz.history.store import open_store
+import os
 tag, deck_tag = sys.argv[2], sys.argv[4]
 deck = read_deck(f"id: d-{deck_tag}\ntitle: T\ncards:\n" + "".join(
     f"  - {{id: c{i}, question: q, answer: a{i}}}\n" for i in range(200)), "d.yaml")
 ids = (f"{tag}-{i}" for i in itertools.count())
-store = open_store(Path(sys.argv[1]))
+target = sys.argv[1]
+store = open_store(target if "://" in target else Path(target),
+                   learner=os.environ.get("QUIZ_LEARNER"))
 now = dt.datetime(2022, 3, 1, tzinfo=dt.UTC)
 s = Session(store, Scheduler(Settings(fuzz=False)), [deck], Mode(sys.argv[3]), now,
             random.Random(tag), new_limit=200, new_id=lambda: next(ids))
@@ -179,10 +268,10 @@ print("DONE", flush=True)
 """
 
 
-def spawn(db: Path, tag: str, mode: str = "review", deck: str | None = None,
+def spawn(db: Backend, tag: str, mode: str = "review", deck: str | None = None,
           wait: bool = False, race: bool = False) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-c", CHILD, str(db), tag, mode, deck or tag,
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **db.env()}
+    return subprocess.Popen([sys.executable, "-c", CHILD, db.target, tag, mode, deck or tag,
                              *(["wait"] if wait else []), *(["race"] if race else [])],
                             stdin=subprocess.PIPE if wait else None, stdout=subprocess.PIPE,
                             text=True, env=env)
@@ -192,14 +281,14 @@ KILLS = 32
 
 
 @pytest.mark.slow
-def test_sigkill_between_answers_loses_nothing_acknowledged(tmp_path: Path) -> None:
+def test_sigkill_between_answers_loses_nothing_acknowledged(backend: Backend) -> None:
     """A session process killed with SIGKILL at 32 random moments (often in
     the middle of a commit): every acknowledged answer is stored, nothing is
     half-written, and the file checks clean each time."""
     import random
 
-    db = tmp_path / "h.sqlite3"
-    open_store(db).close()
+    db = backend
+    db.open().close()
     rng = random.Random(5)
     for round_ in range(KILLS):
         child = spawn(db, f"k{round_}")
@@ -220,7 +309,7 @@ def test_sigkill_between_answers_loses_nothing_acknowledged(tmp_path: Path) -> N
         acked += [rest[i + 1] for i, w in enumerate(rest) if w == "ACK" and i + 1 < len(rest)]
         child.wait()
         assert acked, "the child answered nothing before the kill"
-        with open_store(db) as s:
+        with db.open() as s:
             stored = {r[0] for r in s.db.execute("SELECT id FROM reviews WHERE id LIKE ?",
                                                  (f"k{round_}-%",))}
             assert set(acked) <= stored
@@ -235,16 +324,16 @@ def test_sigkill_between_answers_loses_nothing_acknowledged(tmp_path: Path) -> N
 
 
 @pytest.mark.slow
-def test_two_sessions_at_once_lose_no_rows(tmp_path: Path) -> None:
-    db = tmp_path / "h.sqlite3"
-    open_store(db).close()
+def test_two_sessions_at_once_lose_no_rows(backend: Backend) -> None:
+    db = backend
+    db.open().close()
     children = [spawn(db, "p1", "cram"), spawn(db, "p2", "review")]
     outputs = [c.communicate(timeout=120)[0] for c in children]
     assert [c.returncode for c in children] == [0, 0]
     acked = [line.split()[1] for out in outputs for line in out.splitlines()
              if line.startswith("ACK")]
     assert len(acked) >= 400
-    with open_store(db) as s:
+    with db.open() as s:
         stored = {r[0] for r in s.db.execute("SELECT id FROM reviews")}
         assert stored == set(acked)
         sessions = s.db.execute("SELECT asked FROM sessions ORDER BY id").fetchall()
@@ -252,7 +341,7 @@ def test_two_sessions_at_once_lose_no_rows(tmp_path: Path) -> None:
         assert s.integrity() == "ok"
 
 
-def test_two_sessions_on_one_deck_schedule_from_each_others_answers(tmp_path: Path) -> None:
+def test_two_sessions_on_one_deck_schedule_from_each_others_answers(backend: Backend) -> None:
     """Both sessions answer all 200 cards of the same deck, missed cards
     several times: no answer's state is lost. Each card's reviews form one
     chain, every review scheduled from the state the one before it stored,
@@ -262,8 +351,8 @@ def test_two_sessions_on_one_deck_schedule_from_each_others_answers(tmp_path: Pa
     comes up, which left these two almost never on one card; the race that
     remains (both showing a card before either answers it) is forced here by
     turning that skip off, for every card."""
-    db = tmp_path / "h.sqlite3"
-    open_store(db).close()
+    db = backend
+    db.open().close()
     children = [spawn(db, tag, deck="shared", wait=True, race=True) for tag in ("p1", "p2")]
     for c in children:  # both queues hold all 200 new cards before either answers
         assert c.stdout is not None and c.stdout.readline() == "READY\n"
@@ -271,7 +360,7 @@ def test_two_sessions_on_one_deck_schedule_from_each_others_answers(tmp_path: Pa
     assert [c.returncode for c in children] == [0, 0]
     acked = {line.split()[1] for out in outputs for line in out.splitlines()
              if line.startswith("ACK")}
-    with open_store(db) as s:
+    with db.open() as s:
         reviews: dict[str, list[tuple[str | None, str]]] = {}
         sessions: dict[str, set[int]] = {}
         for card, sid, before, after in s.db.execute(

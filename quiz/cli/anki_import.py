@@ -37,7 +37,7 @@ class Target:
 
 
 def import_package(file: Path, output: Path | None, deck_id: str | None, title: str | None,
-                   one_deck: bool, force: bool, no_history: bool, db: Path | None) -> None:
+                   one_deck: bool, force: bool, no_history: bool, db: str | None) -> None:
     import tempfile
 
     from quiz.authoring.anki import media_names
@@ -216,7 +216,7 @@ def _confirm(targets: list[Target], force: bool) -> None:
 
 
 def _history(col: Any, where: dict[int, tuple[str, str]], targets: list[Target],
-             db: Path | None) -> tuple[int, int, Any]:
+             db: str | None) -> tuple[int, int, Any]:
     from quiz.authoring.apkg_history import replay
     from quiz.study.preferences import learner_settings
     from quiz.study.scheduling import Scheduler

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -134,6 +135,10 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+# --learner, given before the command, for open_store_at
+_learner: ContextVar[str | None] = ContextVar("learner", default=None)
+
+
 @app.callback()
 def _root(
     version: Annotated[
@@ -141,18 +146,27 @@ def _root(
         typer.Option("--version", callback=_version, is_eager=True,
                      help="Show the version and exit."),
     ] = False,
+    learner: Annotated[
+        str | None,
+        typer.Option("--learner", envvar="QUIZ_LEARNER", metavar="NAME",
+                     help="Whose history, in a history on a server (default: your user "
+                     "name).", show_default=False),
+    ] = None,
 ) -> None:
     """Learn facts in the terminal: quizzes and flashcards with spaced repetition.
 
     Start with 'quiz start'. Decks are YAML files: 'quiz decks' lists them and
     'quiz validate' checks them.
     """
+    _learner.set(learner)
 
 
 DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", help="History database file (default: history.sqlite3 in your "
-                 "data folder, or in QUIZ_HOME).", show_default=False, dir_okay=False),
+    str | None,
+    typer.Option("--db", metavar="FILE|URL",
+                 help="History database file, or a postgresql:// URL (default: QUIZ_DB, "
+                 "else history.sqlite3 in your data folder, or in QUIZ_HOME).",
+                 show_default=False),
 ]
 
 
@@ -162,11 +176,18 @@ HistoryDecks = Annotated[  # quiz stats and quiz history
 ]
 
 
-def open_store_at(db: Path | None, create: bool = True) -> Store:
-    from quiz.history.store import open_store
-    from quiz.paths import default_db
+def open_store_at(db: str | None, create: bool = True) -> Store:
+    from quiz.history.store import is_server_url, open_store
+    from quiz.paths import default_db, env_db
 
-    return open_store(db or default_db(), create=create)
+    target = db or env_db()
+    if not target:
+        return open_store(default_db(), create=create)
+    if is_server_url(target):
+        import getpass
+
+        return open_store(target, create=create, learner=_learner.get() or getpass.getuser())
+    return open_store(Path(target), create=create)
 
 
 def deck_ref(path: Path, deck_id: str) -> str:

@@ -86,7 +86,7 @@ def validate_command(
     if not ok:
         raise typer.Exit(1)
     if db is not None:
-        _report_orphans(entries, Path(db) if db else None, every_deck=not paths)
+        _report_orphans(entries, db or None, every_deck=not paths)
 
 
 def _deck_paths(args: list[Path] | None) -> list[Path] | None:
@@ -178,7 +178,7 @@ def _watch(paths: list[Path] | None) -> None:
         return
 
 
-def _report_orphans(entries: list[Entry], db: Path | None, every_deck: bool) -> None:
+def _report_orphans(entries: list[Entry], db: str | None, every_deck: bool) -> None:
     """Cards with history that are no longer in their deck: kept, and named.
     With `every_deck` (every known deck was checked), so are decks with
     history and no file left. No default history yet: nothing to report."""

@@ -159,7 +159,7 @@ def _plain_output() -> bool:
             or not sys.stdout.isatty())
 
 
-def _open_history(db: Path | None) -> Store:
+def _open_history(db: str | None) -> Store:
     """The history database; an explicit --db must exist, the default is created."""
     return open_store_at(db, create=db is None)
 

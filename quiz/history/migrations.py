@@ -11,20 +11,23 @@ tests/fixtures/schemas/, and the upgrade tests start from those files.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+# The steps take a DB-API connection: sqlite3's, or the PostgreSQL store's
+# (`pg.Connection`), which runs the same statements in PostgreSQL's dialect.
+Db = Any
 
 
 @dataclass(frozen=True, slots=True)
 class Migration:
     version: int
     name: str
-    apply: Callable[[sqlite3.Connection], None]
+    apply: Callable[[Db], None]
 
 
-def _run(db: sqlite3.Connection, script: str) -> None:
+def _run(db: Db, script: str) -> None:
     """Run DDL statements inside the caller's transaction (executescript would
     commit it first)."""
     for statement in script.split(";"):
@@ -32,7 +35,7 @@ def _run(db: sqlite3.Connection, script: str) -> None:
             db.execute(statement)
 
 
-def _m1_initial(db: sqlite3.Connection) -> None:
+def _m1_initial(db: Db) -> None:
     _run(db, """
         CREATE TABLE sessions (
             id          INTEGER PRIMARY KEY,
@@ -86,7 +89,7 @@ def _m1_initial(db: sqlite3.Connection) -> None:
     """)
 
 
-def _m2_stats(db: sqlite3.Connection) -> None:
+def _m2_stats(db: Db) -> None:
     """What `quiz stats` reads, kept where the data lives so it stays fast:
     per-card counters written with each answer, the phase a card was in when
     it was reviewed (for true retention), the deck's cards and tags as last
@@ -150,7 +153,7 @@ def _json_field(data: str, key: str) -> Any:
     return value.get(key) if isinstance(value, dict) else None
 
 
-def _m3_retention_days(db: sqlite3.Connection) -> None:
+def _m3_retention_days(db: Db) -> None:
     """True retention per deck and UTC day, kept with each answer, so the
     all-time figure is a sum over days instead of a scan of every review."""
     _run(db, """
@@ -165,7 +168,7 @@ def _m3_retention_days(db: sqlite3.Connection) -> None:
     db.execute(RETENTION_BACKFILL)
 
 
-def _m4_lean_reviews(db: sqlite3.Connection) -> None:
+def _m4_lean_reviews(db: Db) -> None:
     """Fewer B-trees to write per answer. The reviews are stored in time order
     (primary key reviewed_at, id), which is the order history, export, the
     optimizer and the 30-day retention window read them in, so the three
@@ -200,7 +203,8 @@ def _m4_lean_reviews(db: sqlite3.Connection) -> None:
 
 CARD_STATS_BACKFILL = (
     "INSERT INTO card_stats (deck_id, card_id, asked, correct, partly) "
-    "SELECT deck_id, card_id, count(*), sum(correct), sum(outcome = 'partly') "
+    "SELECT deck_id, card_id, count(*), sum(correct), "
+    "sum(CASE WHEN outcome = 'partly' THEN 1 ELSE 0 END) "
     "FROM reviews GROUP BY deck_id, card_id")
 
 # A review counts towards true retention when it was scheduled (mode review)
@@ -210,7 +214,7 @@ RETENTION_BACKFILL = (
     "SELECT deck_id, substr(reviewed_at, 1, 10), count(*), sum(correct) FROM reviews "
     "WHERE mode = 'review' AND phase_before = 2 GROUP BY 1, 2")
 
-def _m5_session_decks(db: sqlite3.Connection) -> None:
+def _m5_session_decks(db: Db) -> None:
     """The decks of each session, a row each, so `quiz stats DECK` matches a
     deck id exactly (it matched the comma-joined `sessions.decks` with LIKE,
     where '_' in an id is a wildcard); and the record of migrations by name."""
@@ -233,7 +237,7 @@ def _m5_session_decks(db: sqlite3.Connection) -> None:
                    ((m.version, m.name) for m in MIGRATIONS if m.version < 5))
 
 
-def _m6_card_marks(db: sqlite3.Connection) -> None:
+def _m6_card_marks(db: Db) -> None:
     """What a learner says of a card besides answering it: suspended (never
     asked until unsuspended), buried (not asked before a time: the next
     learner day), flagged (to look at later, in `quiz cards --flagged`)."""
@@ -249,7 +253,7 @@ def _m6_card_marks(db: sqlite3.Connection) -> None:
     """)
 
 
-def _m7_asked_as(db: sqlite3.Connection) -> None:
+def _m7_asked_as(db: Db) -> None:
     """The format a card was asked in, when not its own type: a choice card
     asked as typed recall once it is well known ('text'). NULL: as written."""
     _run(db, "ALTER TABLE reviews ADD COLUMN asked_as TEXT")
@@ -267,19 +271,20 @@ MIGRATIONS: tuple[Migration, ...] = (
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
 
-def apply(db: sqlite3.Connection, version: int) -> None:
+RECORDED_FROM = 5  # the step that creates the `migrations` table
+SQLITE_NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+
+
+def apply(db: Db, version: int, now_sql: str = SQLITE_NOW) -> None:
     """Run the steps after `version`, inside the caller's transaction, and
-    record each (from the one that creates the record on), timed by SQLite."""
+    record each (from the one that creates the record on), timed by the
+    database's clock (`now_sql`: its UTC time as ISO text)."""
     for m in MIGRATIONS:
         if m.version <= version:
             continue
         m.apply(db)
-        if _has_record(db):
-            db.execute("INSERT OR REPLACE INTO migrations (version, name, applied_at) "
-                       "VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+        if m.version >= RECORDED_FROM:
+            db.execute(f"INSERT INTO migrations (version, name, applied_at) "
+                       f"VALUES (?, ?, {now_sql}) ON CONFLICT (version) DO UPDATE SET "
+                       "name = excluded.name, applied_at = excluded.applied_at",
                        (m.version, m.name))
-
-
-def _has_record(db: sqlite3.Connection) -> bool:
-    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = "
-                      "'migrations'").fetchone() is not None

@@ -174,7 +174,7 @@ class _Filter:
         self.args = ids
 
     def cond(self, column: str) -> str:
-        return f"{column} IN ({','.join('?' * len(self.args))})" if self.args else "1"
+        return f"{column} IN ({','.join('?' * len(self.args))})" if self.args else "1 = 1"
 
     def where(self, column: str) -> str:
         return f"WHERE {self.cond(column)}"
@@ -183,7 +183,7 @@ class _Filter:
 def _sessions(store: Store, f: _Filter) -> list[SessionScore]:
     # A session studies one or more decks (a row each in session_decks).
     cond = (f"id IN (SELECT session_id FROM session_decks {f.where('deck_id')})"
-            if f.args else "1")
+            if f.args else "1 = 1")
     rows = store.db.execute(
         "SELECT id, started_at, decks, mode, asked, correct, partly, seconds, "
         f"ended_at IS NOT NULL FROM sessions WHERE asked > 0 AND {cond} ORDER BY started_at",
@@ -243,7 +243,8 @@ def _forecast(store: Store, f: _Filter, now: dt.datetime,
     days = [today + dt.timedelta(days=i) for i in range(FORECAST_DAYS)]
     ends = [ts(day_start(d + dt.timedelta(days=1), tz)) for d in days]
     columns = ", ".join(
-        f"coalesce(sum(due < ?{'' if i == 0 else ' AND due >= ?'}), 0)" for i in range(len(ends)))
+        f"coalesce(sum(CASE WHEN due < ?{'' if i == 0 else ' AND due >= ?'} THEN 1 ELSE 0 END), 0)"
+        for i in range(len(ends)))
     args: list[str] = [ends[0]]
     for i in range(1, len(ends)):
         args += [ends[i], ends[i - 1]]

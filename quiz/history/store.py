@@ -15,6 +15,8 @@ reads; the migrations are in `migrations`.)
   are named steps applied in order in one transaction, after a backup. A
   file from a newer quiz, or one that is not a quiz database, is refused and
   left untouched.
+- A postgresql:// URL opens the same store on a server (`pg`): the same SQL,
+  one schema per learner.
 """
 
 from __future__ import annotations
@@ -82,8 +84,20 @@ class ImportCounts:
 
 # --- opening ---------------------------------------------------------------
 
-def open_store(path: Path, *, create: bool = True) -> Store:
-    """Open (creating or upgrading) the history database at `path`."""
+SERVER_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_server_url(target: object) -> bool:
+    return isinstance(target, str) and target.startswith(SERVER_SCHEMES)
+
+
+def open_store(path: Path | str, *, create: bool = True, learner: str | None = None) -> Store:
+    """Open (creating or upgrading) the history database at `path`: a file,
+    or with a postgresql:// URL, `learner`'s history on that server (`pg`;
+    the OS user's by default)."""
+    if is_server_url(path):
+        assert isinstance(path, str)
+        return _open_server(path, learner, create)
     path = Path(path)
     exists = path.exists()
     if not exists and not create:
@@ -124,6 +138,21 @@ def open_store(path: Path, *, create: bool = True) -> Store:
     return Store(db, path)
 
 
+def _open_server(url: str, learner: str | None, create: bool) -> Store:
+    try:
+        from quiz.history import pg
+    except ImportError as e:
+        if not (e.name or "").startswith("psycopg"):
+            raise
+        raise StoreError("a history on a PostgreSQL server needs psycopg: "
+                         "pip install 'quiz[server]'") from None
+    if learner is None:
+        import getpass
+
+        learner = getpass.getuser()
+    return pg.open_pg_store(url, learner, create=create)
+
+
 def _check(db: sqlite3.Connection, path: Path, exists: bool) -> int:
     """The schema version, after making sure the file is ours (reads only)."""
     try:
@@ -136,13 +165,17 @@ def _check(db: sqlite3.Connection, path: Path, exists: bool) -> int:
         raise StoreError(f"{path}: this is an SQLite file of another program, not a quiz "
                          "history; it was left as it is. Use --db to choose another file")
     if version > migrations.SCHEMA_VERSION:
-        raise StoreError(f"{path}: written by a newer quiz (schema {version}; this quiz "
-                         f"knows up to {migrations.SCHEMA_VERSION}); it was left untouched. "
-                         "Upgrade quiz to use it")
+        raise newer_schema(path, version)
     return int(version)
 
 
-def _error(path: Path, e: sqlite3.Error) -> StoreError:
+def newer_schema(where: Path | str, version: int) -> StoreError:
+    return StoreError(f"{where}: written by a newer quiz (schema {version}; this quiz "
+                      f"knows up to {migrations.SCHEMA_VERSION}); it was left untouched. "
+                      "Upgrade quiz to use it")
+
+
+def _error(path: Path | str, e: sqlite3.Error) -> StoreError:
     """The one-line error for a database error, by SQLite's primary result
     code (never by the message's words); StoreBusy when another program
     holds the write lock (the caller may wait and try again)."""
@@ -153,7 +186,7 @@ def _error(path: Path, e: sqlite3.Error) -> StoreError:
     return StoreError(_explain(path, code, e))
 
 
-def _explain(path: Path, code: int, e: sqlite3.Error) -> str:
+def _explain(path: Path | str, code: int, e: sqlite3.Error) -> str:
     if code in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
         return str(_damaged(path, e))
     if code == sqlite3.SQLITE_READONLY:
@@ -211,7 +244,7 @@ def _backup(path: Path, version: int) -> None:
 
 # --- the store ---------------------------------------------------------------
 
-def _damaged(path: Path, e: Exception) -> StoreError:
+def _damaged(path: Path | str, e: Exception) -> StoreError:
     return StoreError(f"{path}: the history database is damaged ({e}); it was left as it is. "
                       "Restore a backup (quiz keeps one beside it before every upgrade) or "
                       "move the file away to start afresh")
@@ -230,9 +263,22 @@ def _reads(method: Callable[..., R]) -> Callable[..., R]:
 
 
 class Store:
-    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
-        self.db = db
-        self.path = path
+    """The history's queries, the same SQL for SQLite and PostgreSQL: `PgStore`
+    (`pg`) runs them through a connection that speaks PostgreSQL's dialect and
+    overrides the few methods below that are SQLite's own (the transaction,
+    the error mapping, the busy wait, the integrity check)."""
+
+    # the driver's errors, turned into StoreError by `fail`
+    driver_errors: tuple[type[Exception], ...] = (sqlite3.Error,)
+
+    def __init__(self, db: Any, path: Path | str) -> None:
+        self.db = db  # an sqlite3.Connection, or `pg.Connection` with the same calls
+        self.path = path  # where the history is, for messages
+
+    def fail(self, e: Exception) -> StoreError:
+        """The one-line StoreError for one of `driver_errors`."""
+        assert isinstance(e, sqlite3.Error)
+        return _error(self.path, e)
 
     def close(self) -> None:
         self.db.close()
@@ -244,12 +290,12 @@ class Store:
         self.close()
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
+    def write(self) -> Iterator[Any]:
         """One short write transaction, taken up front (BEGIN IMMEDIATE)."""
         try:
             self.db.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as e:
-            raise _error(self.path, e) from None
+        except self.driver_errors as e:
+            raise self.fail(e) from None
         try:
             yield self.db
         except BaseException as e:
@@ -258,17 +304,17 @@ class Store:
             if self.db.in_transaction:
                 try:
                     self.db.execute("ROLLBACK")
-                except sqlite3.Error:
+                except self.driver_errors:
                     pass
-            if isinstance(e, sqlite3.Error):
-                raise _error(self.path, e) from None
+            if isinstance(e, self.driver_errors):
+                raise self.fail(e) from None
             raise
         try:
             self.db.execute("COMMIT")
-        except sqlite3.Error as e:
+        except self.driver_errors as e:
             if self.db.in_transaction:
                 self.db.execute("ROLLBACK")
-            raise _error(self.path, e) from None
+            raise self.fail(e) from None
 
     # sessions
 
@@ -278,8 +324,8 @@ class Store:
         own reads use it): errors become StoreError, as in `_reads`."""
         try:
             yield
-        except sqlite3.Error as e:
-            raise _error(self.path, e) from None
+        except self.driver_errors as e:
+            raise self.fail(e) from None
         except (ValueError, TypeError, OverflowError, KeyError) as e:
             raise _damaged(self.path, e) from None
 
@@ -297,14 +343,19 @@ class Store:
                       planned: int = 0) -> int:
         ids = list(dict.fromkeys(decks))
         with self.write() as db:
-            cur = db.execute(
-                "INSERT INTO sessions (decks, mode, started_at, planned) VALUES (?, ?, ?, ?)",
-                (",".join(ids), mode.value, ts(started), planned),
-            )
-            assert cur.lastrowid is not None
+            sid = self._insert_id(
+                db, "INSERT INTO sessions (decks, mode, started_at, planned) VALUES (?, ?, ?, ?)",
+                (",".join(ids), mode.value, ts(started), planned))
             db.executemany("INSERT INTO session_decks (deck_id, session_id) VALUES (?, ?)",
-                           ((d, cur.lastrowid) for d in ids))
-            return cur.lastrowid
+                           ((d, sid) for d in ids))
+            return sid
+
+    @staticmethod
+    def _insert_id(db: Any, sql: str, params: tuple[Any, ...]) -> int:
+        """Insert one row and return its new integer id."""
+        cur = db.execute(sql, params)
+        assert cur.lastrowid is not None
+        return int(cur.lastrowid)
 
     def end_session(self, session_id: int, ended: dt.datetime, seconds: float) -> None:
         """Mark the session ended, with its study time in `seconds`."""
@@ -369,16 +420,22 @@ class Store:
                     counts.kept += 1  # studied in quiz since: quiz's state stands
                     continue
                 db.execute(
-                    "INSERT OR REPLACE INTO card_state (deck_id, card_id, phase, due, data, "
+                    "INSERT INTO card_state (deck_id, card_id, phase, due, data, "
                     "introduced, reps, lapses, last_review, stability, difficulty) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (deck_id, card_id) "
+                    "DO UPDATE SET phase = excluded.phase, due = excluded.due, "
+                    "data = excluded.data, introduced = excluded.introduced, "
+                    "reps = excluded.reps, lapses = excluded.lapses, "
+                    "last_review = excluded.last_review, stability = excluded.stability, "
+                    "difficulty = excluded.difficulty",
                     (s.deck_id, s.card_id, s.phase, ts(s.due), s.data, ts(s.introduced),
                      s.reps, s.lapses, ts(s.last_review), s.stability, s.difficulty))
                 counts.states += 1
             for deck_id, card_id in suspended:
                 cur = db.execute("INSERT INTO card_marks (deck_id, card_id, suspended) "
                                  "VALUES (?, ?, 1) ON CONFLICT (deck_id, card_id) DO UPDATE "
-                                 "SET suspended = 1 WHERE suspended = 0", (deck_id, card_id))
+                                 "SET suspended = 1 WHERE card_marks.suspended = 0",
+                                 (deck_id, card_id))
                 counts.suspended += cur.rowcount
         return counts
 
@@ -386,7 +443,7 @@ class Store:
     def _counts(review: Review) -> tuple[int, int]:
         return int(review.outcome is not Outcome.WRONG), int(review.outcome is Outcome.PARTLY)
 
-    def _insert(self, db: sqlite3.Connection, review: Review, state: StateUpdate | None,
+    def _insert(self, db: Any, review: Review, state: StateUpdate | None,
                 studied: float) -> bool:
         correct, partly = self._counts(review)
         when = ts(review.reviewed_at)
@@ -410,21 +467,22 @@ class Store:
         db.execute(
             "INSERT INTO card_stats (deck_id, card_id, asked, correct, partly) "
             "VALUES (?, ?, 1, ?, ?) ON CONFLICT (deck_id, card_id) DO UPDATE SET "
-            "asked = asked + 1, correct = correct + excluded.correct, "
-            "partly = partly + excluded.partly",
+            "asked = card_stats.asked + 1, correct = card_stats.correct + excluded.correct, "
+            "partly = card_stats.partly + excluded.partly",
             (review.deck_id, review.card_id, correct, partly),
         )
         if review.mode is Mode.REVIEW and review.phase_before == 2:
             db.execute(
                 "INSERT INTO retention_daily (deck_id, day, reviews, recalled) "
                 "VALUES (?, ?, 1, ?) ON CONFLICT (deck_id, day) DO UPDATE SET "
-                "reviews = reviews + 1, recalled = recalled + excluded.recalled",
+                "reviews = retention_daily.reviews + 1, "
+                "recalled = retention_daily.recalled + excluded.recalled",
                 (review.deck_id, when[:10], correct))
         if state is not None:
             self._write_state(db, state, when)
         return True
 
-    def _remove(self, db: sqlite3.Connection, review: Review,
+    def _remove(self, db: Any, review: Review,
                 restore: StateRestore | None) -> None:
         correct, partly = self._counts(review)
         when = ts(review.reviewed_at)
@@ -491,7 +549,7 @@ class Store:
                      "VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) ON CONFLICT (deck_id, card_id) ")
     _UPSERT_STATE = _INSERT_STATE + (
         "DO UPDATE SET phase = excluded.phase, due = excluded.due, data = excluded.data, "
-        "reps = reps + 1, lapses = lapses + excluded.lapses, "
+        "reps = card_state.reps + 1, lapses = card_state.lapses + excluded.lapses, "
         "last_review = excluded.last_review, stability = excluded.stability, "
         "difficulty = excluded.difficulty")
     _INSERT_NEW_STATE = _INSERT_STATE + "DO NOTHING"
@@ -500,7 +558,7 @@ class Store:
                      "WHERE deck_id = ? AND card_id = ? AND data = ?")
 
     @classmethod
-    def _write_state(cls, db: sqlite3.Connection, state: StateUpdate, when: str) -> None:
+    def _write_state(cls, db: Any, state: StateUpdate, when: str) -> None:
         if state.checked and state.based_on is not None:
             cur = db.execute(cls._UPDATE_STATE, (
                 state.phase, ts(state.due), state.data, int(state.lapsed), when,
@@ -597,7 +655,7 @@ class Store:
         return {r[0] for r in rows}
 
     @_reads
-    def session(self, session_id: int) -> sqlite3.Row:
+    def session(self, session_id: int) -> Any:
         """The session's row, by column name (a row factory on this cursor
         alone: the connection's other queries keep their plain tuples)."""
         cur = self.db.cursor()

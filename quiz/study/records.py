@@ -107,7 +107,7 @@ class StateChanged(Exception):
 class History(Protocol):
     """The store methods a session uses."""
 
-    path: Path
+    path: Path | str  # where the history is (a file, or a server and learner), for messages
 
     def sync_deck(self, deck_id: str, title: str,
                   cards: Iterable[tuple[str, str, Iterable[str]]], now: dt.datetime,
