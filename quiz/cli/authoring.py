@@ -210,7 +210,7 @@ def export_command(
 
 
 def _export_apkg(deck: Deck, target: Path, with_history: bool, with_drafts: bool,
-                 db: Path | None) -> None:
+                 db: str | None) -> None:
     """`quiz export -f apkg`: the notes, and with `with_history` the
     learner's reviews and schedule of the deck."""
     from quiz.authoring.apkg_export import write_apkg
