@@ -57,3 +57,20 @@ def blanked(text: str, found: list[Deletion], number: int) -> tuple[str, list[st
             parts.append(d.answer)
         pos = d.end
     return "".join([*parts, text[pos:]]).strip(), hidden
+
+
+def written_out(text: str, found: list[Deletion], number: int,
+                extra: str | None = None) -> dict[str, object]:
+    """Deck fields for deletion `number` written out as its own card (no
+    id): a cloze card, or, when the number blanks several places (which a
+    cloze card cannot hold), a text card whose answer lists them all; the
+    note's other text as the explanation."""
+    question, hidden = blanked(text, found, number)
+    fields: dict[str, object] = {"question": question}
+    if len(hidden) == 1:
+        fields.update(type="cloze", answer=hidden[0])
+    else:
+        fields.update(type="text", answer=", ".join(hidden))
+    if extra:
+        fields["explain"] = extra
+    return fields

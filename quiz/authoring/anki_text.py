@@ -12,7 +12,7 @@ from typing import Any
 
 from quiz.authoring.anki import field_text
 from quiz.authoring.deckfile import SEPARATOR_NAMES, Table, qa_type, slug
-from quiz.cloze import MAX_NUMBERS, blanked, deletions
+from quiz.cloze import MAX_NUMBERS, deletions, written_out
 
 # The header lines Anki 2.1.55 and later writes (and reads) before the notes;
 # any other line that starts with '#' is a note, as Anki reads it too.
@@ -168,14 +168,8 @@ def cloze_cards(text: str, extra: str, taken: set[str]) -> list[dict[str, Any]]:
                          f"{MAX_NUMBERS} are read")
     cards: list[dict[str, Any]] = []
     for number in numbers:
-        question, hidden = blanked(text, found, number)
-        card: dict[str, Any] = {"id": slug(question, taken), "question": question}
+        fields = written_out(text, found, number, extra)
+        card: dict[str, Any] = {"id": slug(str(fields["question"]), taken), **fields}
         taken.add(card["id"])
-        if len(hidden) == 1:
-            card.update(type="cloze", answer=hidden[0])
-        else:
-            card.update(type="text", answer=", ".join(hidden))
-        if extra:
-            card["explain"] = extra
         cards.append(card)
     return cards

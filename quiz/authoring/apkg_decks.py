@@ -31,7 +31,7 @@ from typing import Any
 
 from quiz.authoring.anki import field_text
 from quiz.authoring.apkg import AnkiCard, Collection, Note, NoteType
-from quiz.cloze import MAX_NUMBERS, blanked, deletions
+from quiz.cloze import MAX_NUMBERS, deletions, written_out
 from quiz.deck.yamltree import MAX_SCALAR
 
 _PLAIN_GUID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,59}")
@@ -350,15 +350,7 @@ def _cloze(note: Note, kind: NoteType, texts: list[str], base: str) -> list[dict
     # a number used twice: a card per number, as Anki makes them
     out = []
     for n in sorted(set(numbers)):
-        question, hidden = blanked(text, found, n)
-        fields: dict[str, Any] = {"id": f"{base}:c{n}", "question": question}
-        if len(hidden) == 1:
-            fields.update(type="cloze", answer=hidden[0])
-        else:
-            fields.update(type="text", answer=", ".join(hidden))
-        if extra:
-            fields["explain"] = extra
-        out.append(fields)
+        out.append({"id": f"{base}:c{n}", **written_out(text, found, n, extra)})
     return out
 
 
