@@ -433,13 +433,10 @@ class Session:
     def _well_known(self, key: tuple[str, str]) -> bool:
         """Whether the card's memory is stable enough (TYPED_AT) for it to be
         asked as typed recall: a learned card, not one being relearned."""
-        if self.mode is Mode.REVIEW:
-            state = self._state(key)
-            return (state is not None and state.phase is Phase.REVIEW
-                    and (state.stability or 0.0) >= TYPED_AT)
-        stored = self.store.state(*key)  # cram and exam read the schedule, never write it
-        return (stored is not None and stored.phase == Phase.REVIEW
-                and (stored.stability or 0.0) >= TYPED_AT)
+        # cram and exam read the schedule (never write it): from the store
+        state = self._state(key) if self.mode is Mode.REVIEW else self.store.state(*key)
+        return (state is not None and state.phase == Phase.REVIEW
+                and (state.stability or 0.0) >= TYPED_AT)
 
     def _options(self, deck: Deck, card: Card) -> tuple[str, ...]:
         rng = self.rng
